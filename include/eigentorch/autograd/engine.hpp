@@ -1,0 +1,156 @@
+// The backward engine: walks the graph from a root in reverse topological order, with an explicit
+// stack (no recursion, so a chain of 100 000 ops is fine), summing the gradients that meet at a node
+// before applying it. Gradients accumulate into leaves' .grad; saved tensors are freed afterwards.
+#pragma once
+
+#include "node.hpp"
+
+#include <atomic>
+#include <vector>
+
+namespace eigentorch {
+namespace autograd {
+namespace detail {
+
+inline uint64_t next_visit_mark() {
+  static std::atomic<uint64_t> counter{0};
+  return ++counter;
+}
+
+/// Sums two gradients of one shape into a fresh tensor (neither input may be written: both can be
+/// shared with other parts of the graph).
+template <class T>
+Tensor<T> add_grads(const Tensor<T>& a, const Tensor<T>& b) {
+  Tensor<T> out(a.shape());
+  const int64_t n = a.numel();
+  const T* pa = a.data();
+  const T* pb = b.data();
+  T* po = out.data();
+  for (int64_t i = 0; i < n; ++i) po[i] = pa[i] + pb[i];
+  return out;
+}
+
+/// True when nobody else can see g's data, so it may be adopted or written in place.
+template <class T>
+bool exclusively_owned(const Tensor<T>& g) {
+  return g.impl().use_count() == 1 && g.impl()->storage.use_count() == 1;
+}
+
+}  // namespace detail
+
+template <class T>
+void AccumulateGrad<T>::apply(Tensor<T>& grad, std::vector<Tensor<T>>&) {
+  auto& slot = variable->grad;
+  if (!slot) {
+    // The first gradient becomes .grad; copy it unless nothing else holds it.
+    slot = detail::exclusively_owned(grad) ? grad.impl() : grad.clone().impl();
+  } else {
+    T* dst = slot->storage->data.data();
+    const T* src = grad.data();
+    const int64_t n = grad.numel();
+    for (int64_t i = 0; i < n; ++i) dst[i] += src[i];
+  }
+}
+
+/// Runs backward from `root`, seeding its gradient with `grad` (same shape as root).
+template <class T>
+void run_backward(const Tensor<T>& root, const Tensor<T>& grad, bool retain_graph) {
+  std::shared_ptr<Node<T>> start = edge_to(root);
+  if (!start) return;
+  NoGradGuard no_grad;  // backward formulas compute plain values, never a graph of their own
+
+  // Pass 1: count, for every node reachable from the root, how many edges lead into it.
+  const uint64_t mark = detail::next_visit_mark();
+  std::vector<Node<T>*> stack{start.get()};
+  start->visit_mark = mark;
+  start->dependencies = 0;
+  while (!stack.empty()) {
+    Node<T>* n = stack.back();
+    stack.pop_back();
+    for (auto& e : n->next) {
+      if (!e) continue;
+      if (e->visit_mark != mark) {
+        e->visit_mark = mark;
+        e->dependencies = 0;
+        e->grad_buffer = Tensor<T>();
+        stack.push_back(e.get());
+      }
+      ++e->dependencies;
+    }
+  }
+
+  // Pass 2: a node runs once every edge into it has delivered its gradient.
+  start->grad_buffer = grad;
+  std::vector<Node<T>*> ready{start.get()};
+  std::vector<Tensor<T>> grads;
+  try {
+    while (!ready.empty()) {
+      Node<T>* n = ready.back();
+      ready.pop_back();
+      Tensor<T> g = std::move(n->grad_buffer);
+      n->grad_buffer = Tensor<T>();
+      grads.assign(n->next.size(), Tensor<T>());
+      if (g.defined()) {
+        for (auto& w : n->retained)
+          if (auto impl = w.lock())
+            impl->grad = impl->grad ? detail::add_grads(Tensor<T>(impl->grad), g).impl() : g.clone().impl();
+        n->apply(g, grads);
+      }
+      if (!retain_graph) n->release();
+      for (std::size_t i = 0; i < n->next.size(); ++i) {
+        Node<T>* child = n->next[i].get();
+        if (!child) continue;
+        if (grads[i].defined()) {
+          if (!child->grad_buffer.defined())
+            child->grad_buffer = std::move(grads[i]);
+          else
+            child->grad_buffer = detail::add_grads(child->grad_buffer, grads[i]);
+        }
+        if (--child->dependencies == 0) ready.push_back(child);
+      }
+    }
+  } catch (...) {
+    // Leave no half-summed gradients behind in the graph's nodes.
+    stack.assign(1, start.get());
+    const uint64_t clear_mark = detail::next_visit_mark();
+    while (!stack.empty()) {
+      Node<T>* n = stack.back();
+      stack.pop_back();
+      n->grad_buffer = Tensor<T>();
+      for (auto& e : n->next)
+        if (e && e->visit_mark != clear_mark) {
+          e->visit_mark = clear_mark;
+          stack.push_back(e.get());
+        }
+    }
+    throw;
+  }
+}
+
+}  // namespace autograd
+
+template <class T>
+void Tensor<T>::backward(const Tensor& gradient, bool retain_graph) const {
+  if (!requires_grad())
+    throw Error("element 0 of tensors does not require grad and does not have a grad_fn");
+  Tensor seed = gradient;
+  if (!seed.defined()) {
+    if (numel() != 1) throw Error("grad can be implicitly created only for scalar outputs");
+    seed = Tensor(shape());
+    seed.data()[0] = T(1);
+  } else if (seed.shape() != shape()) {
+    throw Error("Mismatch in shape: grad_output[0] has a shape of " + seed.shape().str() +
+                " and output[0] has a shape of " + shape().str() + ".");
+  }
+  autograd::run_backward(*this, seed, retain_graph);
+}
+
+template <class T>
+void Tensor<T>::retain_grad() {
+  if (!requires_grad()) throw Error("can't retain_grad on Tensor that has requires_grad=False");
+  if (is_leaf() || impl()->retains_grad) return;  // leaves keep .grad anyway
+  impl()->retains_grad = true;
+  impl()->grad_fn->retained.push_back(impl_);
+}
+
+}  // namespace eigentorch

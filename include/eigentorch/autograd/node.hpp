@@ -1,0 +1,143 @@
+// Graph nodes of the autograd tape. Each op that records makes one Node holding what its derivative
+// needs (SavedTensor) and one edge per input to the node that made that input (or to the leaf's
+// AccumulateGrad). The derivative itself lives with the op, in ops/.
+#pragma once
+
+#include "../tensor.hpp"
+
+#include <cstdint>  // uint64_t
+#include <initializer_list>
+#include <memory>
+#include <string>
+#include <utility>  // move
+#include <vector>
+
+namespace eigentorch::autograd {
+
+/// One recorded op: apply() maps the gradient of its output to the gradients of its inputs.
+template <class T>
+struct Node {
+  /// One edge per input, in input order; null where that input needs no gradient.
+  std::vector<std::shared_ptr<Node>> next;
+
+  // Scratch for the engine, valid during one backward call.
+  Tensor<T> grad_buffer;
+  int64_t dependencies = 0;
+  uint64_t visit_mark = 0;
+  /// Non-leaf tensors that asked for retain_grad(): they receive this node's incoming gradient.
+  std::vector<std::weak_ptr<detail::TensorImpl<T>>> retained;
+
+  Node() = default;
+  Node(const Node&) = delete;
+  Node& operator=(const Node&) = delete;
+
+  /// PyTorch's class name for the same node, e.g. "AddmmBackward0".
+  virtual const char* name() const = 0;
+  /// The name printed in grad_fn=<...>: name(), unless a composite op (mse_loss, say) set the name
+  /// PyTorch gives its own fused node.
+  const char* display_name() const { return display_name_ ? display_name_ : name(); }
+  void set_display_name(const char* n) { display_name_ = n; }
+  /// Fills grad_inputs (already sized next.size(), all undefined) from grad, the output's gradient.
+  /// An input whose edge is null may be left undefined.
+  virtual void apply(Tensor<T>& grad, std::vector<Tensor<T>>& grad_inputs) = 0;
+  /// Frees what the node saved for backward (called after backward unless the graph is retained).
+  virtual void release() {}
+
+  // NOTE: a chain of 100 000 ops would recurse 100 000 destructors deep through shared_ptr; instead
+  // each dying node adopts the edges of the nodes it is the last owner of, and frees them in a loop.
+  virtual ~Node() {
+    std::vector<std::shared_ptr<Node>> pending = std::move(next);
+    while (!pending.empty()) {
+      std::shared_ptr<Node> n = std::move(pending.back());
+      pending.pop_back();
+      if (n && n.use_count() == 1) {
+        for (auto& e : n->next) pending.push_back(std::move(e));
+        n->next.clear();
+      }
+    }
+  }
+
+ private:
+  const char* display_name_ = nullptr;
+};
+
+/// A tensor a node keeps for its backward: the data (shared, outside the graph) and the version it
+/// had, so that an in-place change in between is caught with PyTorch's message.
+template <class T>
+class SavedTensor {
+ public:
+  SavedTensor() = default;
+  /// output_of names the node when the saved tensor is that node's own output (for the message).
+  void save(const Tensor<T>& t, const char* output_of = nullptr) {
+    data_ = t.detach();
+    version_ = t.version();
+    output_of_ = output_of;
+    saved_ = true;
+  }
+  void release() { data_ = Tensor<T>(); }
+  const Tensor<T>& get() const {
+    if (saved_ && !data_.defined())
+      throw Error(
+          "Trying to backward through the graph a second time (or directly access saved tensors after they have "
+          "already been freed). Saved intermediate values of the graph are freed when you call .backward() or "
+          "autograd.grad(). Specify retain_graph=True if you need to backward through the graph a second time or "
+          "if you need to access saved tensors after calling backward.");
+    if (data_.version() != version_) {
+      std::string type = std::is_same_v<T, float> ? "torch.FloatTensor" : "torch.DoubleTensor";
+      std::string what = "[" + type + " " + data_.shape().list_str() + "]";
+      if (output_of_) what += ", which is output 0 of " + std::string(output_of_) + ",";
+      throw Error("one of the variables needed for gradient computation has been modified by an inplace operation: " +
+                  what + " is at version " + std::to_string(data_.version()) + "; expected version " +
+                  std::to_string(version_) +
+                  " instead. Hint: enable anomaly detection to find the operation that failed to compute its "
+                  "gradient, with torch.autograd.set_detect_anomaly(True).");
+    }
+    return data_;
+  }
+
+ private:
+  Tensor<T> data_;
+  uint32_t version_ = 0;
+  const char* output_of_ = nullptr;
+  bool saved_ = false;
+};
+
+/// The sink at a leaf: adds the incoming gradient into the leaf's .grad.
+template <class T>
+struct AccumulateGrad final : Node<T> {
+  std::shared_ptr<detail::TensorImpl<T>> variable;
+  explicit AccumulateGrad(std::shared_ptr<detail::TensorImpl<T>> v) : variable(std::move(v)) {}
+  const char* name() const override { return "AccumulateGrad"; }
+  void apply(Tensor<T>& grad, std::vector<Tensor<T>>&) override;  // in engine.hpp
+};
+
+/// True when an op on these inputs must record a node (grad mode on and some input requires grad).
+template <class T, class... Ts>
+bool needs_grad(const Tensor<T>& first, const Ts&... rest) {
+  return is_grad_enabled() && (first.requires_grad() || ... || rest.requires_grad());
+}
+
+/// The edge that carries a gradient to `input`: its grad_fn, its leaf accumulator, or none.
+template <class T>
+std::shared_ptr<Node<T>> edge_to(const Tensor<T>& input) {
+  if (!input.requires_grad()) return nullptr;
+  auto& impl = *input.impl();
+  if (impl.grad_fn) return impl.grad_fn;
+  std::shared_ptr<Node<T>> acc = impl.grad_accumulator.lock();
+  if (!acc) {
+    acc = std::make_shared<AccumulateGrad<T>>(input.impl());
+    impl.grad_accumulator = acc;
+  }
+  return acc;
+}
+
+/// Makes `node` the grad_fn of `output`, with one edge per input (in the order apply() fills them).
+template <class T, class N>
+void connect(const Tensor<T>& output, std::shared_ptr<N> node, std::initializer_list<const Tensor<T>*> inputs) {
+  node->next.reserve(inputs.size());
+  for (const Tensor<T>* in : inputs) node->next.push_back(edge_to(*in));
+  output.impl()->grad_fn = std::move(node);
+  output.impl()->requires_grad = true;
+}
+
+}  // namespace eigentorch::autograd

@@ -1,0 +1,107 @@
+// Size: a tensor's shape, printed as PyTorch prints torch.Size; and the shape arithmetic ops share:
+// dimension wrapping, broadcasting and reshape inference, each with PyTorch's error messages.
+#pragma once
+
+#include "error.hpp"
+
+#include <cstdint>           // int64_t
+#include <initializer_list>
+#include <ostream>
+#include <string>
+#include <vector>
+
+namespace eigentorch {
+
+/// A tensor's shape, as torch.Size: `t.shape()[0]`, `t.shape().size()`, printed `Size([11, 1])`.
+class Size {
+ public:
+  Size() = default;
+  Size(std::initializer_list<int64_t> dims) : dims_(dims) {}
+  Size(std::vector<int64_t> dims) : dims_(std::move(dims)) {}
+
+  std::size_t size() const { return dims_.size(); }
+  bool empty() const { return dims_.empty(); }
+  int64_t operator[](std::size_t i) const { return dims_[i]; }
+  int64_t& operator[](std::size_t i) { return dims_[i]; }
+  auto begin() const { return dims_.begin(); }
+  auto end() const { return dims_.end(); }
+  const std::vector<int64_t>& vec() const { return dims_; }
+  std::vector<int64_t>& vec() { return dims_; }
+
+  /// The number of elements a tensor of this shape holds (1 for a 0-d shape).
+  int64_t numel() const {
+    int64_t n = 1;
+    for (int64_t d : dims_) n *= d;
+    return n;
+  }
+
+  friend bool operator==(const Size& a, const Size& b) { return a.dims_ == b.dims_; }
+  friend bool operator!=(const Size& a, const Size& b) { return a.dims_ != b.dims_; }
+
+  /// "[2, 3]", the list form PyTorch uses inside its messages.
+  std::string list_str() const {
+    std::string s = "[";
+    for (std::size_t i = 0; i < dims_.size(); ++i) {
+      if (i) s += ", ";
+      s += std::to_string(dims_[i]);
+    }
+    return s + "]";
+  }
+  /// "Size([2, 3])", as print(t.shape) shows it with `torch.` dropped.
+  std::string str() const { return "Size(" + list_str() + ")"; }
+
+  friend std::ostream& operator<<(std::ostream& os, const Size& s) { return os << s.str(); }
+
+ private:
+  std::vector<int64_t> dims_;
+};
+
+namespace detail {
+
+/// Wraps a possibly negative dim into [0, ndim), as PyTorch's maybe_wrap_dim (a 0-d tensor takes [-1, 0]).
+inline int64_t wrap_dim(int64_t dim, int64_t ndim) {
+  const int64_t n = ndim > 0 ? ndim : 1;
+  if (dim < -n || dim >= n)
+    throw IndexError("Dimension out of range (expected to be in range of [" + std::to_string(-n) + ", " +
+                     std::to_string(n - 1) + "], but got " + std::to_string(dim) + ")");
+  return dim < 0 ? dim + n : dim;
+}
+
+/// The shape two operands broadcast to, or PyTorch's error naming the first clash.
+inline Size broadcast_shapes(const Size& a, const Size& b) {
+  const std::size_t n = a.size() > b.size() ? a.size() : b.size();
+  std::vector<int64_t> out(n);
+  for (std::size_t i = 0; i < n; ++i) {  // i counts from the last dimension
+    const int64_t da = i < a.size() ? a[a.size() - 1 - i] : 1;
+    const int64_t db = i < b.size() ? b[b.size() - 1 - i] : 1;
+    if (da != db && da != 1 && db != 1)
+      throw Error("The size of tensor a (" + std::to_string(da) + ") must match the size of tensor b (" +
+                  std::to_string(db) + ") at non-singleton dimension " + std::to_string(n - 1 - i));
+    out[n - 1 - i] = da == 1 ? db : da;
+  }
+  return Size(std::move(out));
+}
+
+/// Resolves one -1 in a requested shape against numel, with PyTorch's reshape / view messages.
+inline Size infer_shape(const std::vector<int64_t>& requested, int64_t numel) {
+  std::vector<int64_t> shape = requested;
+  int64_t known = 1;
+  int64_t infer_at = -1;
+  for (std::size_t i = 0; i < shape.size(); ++i) {
+    if (shape[i] == -1) {
+      if (infer_at >= 0) throw Error("only one dimension can be inferred");
+      infer_at = static_cast<int64_t>(i);
+    } else if (shape[i] < 0) {
+      throw Error("invalid shape dimension " + std::to_string(shape[i]));
+    } else {
+      known *= shape[i];
+    }
+  }
+  const bool ok = infer_at >= 0 ? (known > 0 && numel % known == 0) : known == numel;
+  if (!ok) throw Error("shape '" + Size(requested).list_str() + "' is invalid for input of size " + std::to_string(numel));
+  if (infer_at >= 0) shape[static_cast<std::size_t>(infer_at)] = numel / known;
+  return Size(std::move(shape));
+}
+
+}  // namespace detail
+}  // namespace eigentorch

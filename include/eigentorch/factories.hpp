@@ -1,0 +1,168 @@
+// Factories: tensor({...}) from nested lists, zeros / ones / full / empty, arange / linspace, rand /
+// randn (PyTorch's generator) and their *_like forms, from_vector and from_eigen. Each makes float
+// unless asked for another type: et::zeros<double>({2, 3}).
+#pragma once
+
+#include "ops/inplace.hpp"
+#include "random.hpp"
+#include "tensor.hpp"
+
+#include <cmath>  // ceil
+#include <initializer_list>
+#include <vector>
+
+namespace eigentorch {
+namespace detail {
+
+/// One number of a literal list, of any arithmetic type (so {1, 2.5} is a valid list).
+struct Number {
+  double value;
+  template <class U, if_arithmetic<U> = 0>
+  Number(U v) : value(static_cast<double>(v)) {}  // NOLINT: implicit on purpose
+};
+
+template <class T>
+Tensor<T> from_flat(const std::vector<double>& flat, Size shape) {
+  Tensor<T> out(shape);
+  for (std::size_t i = 0; i < flat.size(); ++i) out.data()[i] = static_cast<T>(flat[i]);
+  return out;
+}
+
+/// Flattens a nested list, checking every row at a depth has the first row's length.
+template <class L>
+void flatten_list(const L& list, std::size_t depth, std::vector<int64_t>& shape, std::vector<double>& flat) {
+  const int64_t len = static_cast<int64_t>(list.size());
+  if (shape.size() <= depth) shape.push_back(len);
+  else if (shape[depth] != len)
+    throw ValueError("expected sequence of length " + std::to_string(shape[depth]) + " at dim " + std::to_string(depth) +
+                     " (got " + std::to_string(len) + ")");
+  for (const auto& item : list) {
+    if constexpr (std::is_same_v<std::decay_t<decltype(item)>, Number>)
+      flat.push_back(item.value);
+    else
+      flatten_list(item, depth + 1, shape, flat);
+  }
+}
+
+template <class T, class L>
+Tensor<T> tensor_from_list(const L& list) {
+  std::vector<int64_t> shape;
+  std::vector<double> flat;
+  flatten_list(list, 0, shape, flat);
+  return from_flat<T>(flat, Size(shape));
+}
+
+}  // namespace detail
+
+template <class T = float>
+using List1 = std::initializer_list<detail::Number>;
+template <class T = float>
+using List2 = std::initializer_list<List1<T>>;
+template <class T = float>
+using List3 = std::initializer_list<List2<T>>;
+
+/// A 1-D tensor from a list of numbers: et::tensor({0.5, 14.0}), et::tensor<double>({1, 2}).
+template <class T = float>
+Tensor<T> tensor(List1<T> values) { return detail::tensor_from_list<T>(values); }
+/// A 2-D tensor from rows: et::tensor({{1, 2}, {3, 4}}); rows of unequal length throw.
+template <class T = float>
+Tensor<T> tensor(List2<T> rows) { return detail::tensor_from_list<T>(rows); }
+/// A 3-D tensor from nested lists.
+template <class T = float>
+Tensor<T> tensor(std::initializer_list<List2<T>> planes) { return detail::tensor_from_list<T>(planes); }
+/// A 0-d tensor holding one number: et::tensor(3.5).
+template <class T = float, class U, detail::if_arithmetic<U> = 0>
+Tensor<T> tensor(U value) {
+  Tensor<T> out{Size{}};
+  out.data()[0] = static_cast<T>(value);
+  return out;
+}
+
+template <class T = float>
+Tensor<T> empty(const Size& shape) { return Tensor<T>(shape); }
+template <class T = float>
+Tensor<T> zeros(const Size& shape) { return Tensor<T>(shape); }
+template <class T = float, class U = double>
+Tensor<T> full(const Size& shape, U value) {
+  Tensor<T> out(shape);
+  std::fill(out.data(), out.data() + out.numel(), static_cast<T>(value));
+  return out;
+}
+template <class T = float>
+Tensor<T> ones(const Size& shape) { return full<T>(shape, 1); }
+
+/// Numbers from U[0, 1), exactly as torch.rand draws them after the same manual_seed.
+template <class T = float>
+Tensor<T> rand(const Size& shape) {
+  Tensor<T> out(shape);
+  detail::fill_uniform<T>(out.data(), out.numel(), 0.0, 1.0);
+  return out;
+}
+/// Numbers from N(0, 1), as torch.randn draws them after the same manual_seed.
+template <class T = float>
+Tensor<T> randn(const Size& shape) {
+  Tensor<T> out(shape);
+  detail::fill_normal<T>(out.data(), out.numel(), 0.0, 1.0);
+  return out;
+}
+
+template <class T> Tensor<T> zeros_like(const Tensor<T>& t) { return zeros<T>(t.shape()); }
+template <class T> Tensor<T> empty_like(const Tensor<T>& t) { return empty<T>(t.shape()); }
+template <class T> Tensor<T> ones_like(const Tensor<T>& t) { return ones<T>(t.shape()); }
+template <class T, class U> Tensor<T> full_like(const Tensor<T>& t, U v) { return full<T>(t.shape(), v); }
+template <class T> Tensor<T> rand_like(const Tensor<T>& t) { return rand<T>(t.shape()); }
+template <class T> Tensor<T> randn_like(const Tensor<T>& t) { return randn<T>(t.shape()); }
+
+/// start, start + step, ... below end (torch.arange); float unless asked.
+template <class T = float>
+Tensor<T> arange(double start, double end, double step = 1.0) {
+  if (step == 0.0) throw Error("step must be nonzero");
+  if ((step > 0 && start > end) || (step < 0 && start < end))
+    throw Error("upper bound and larger bound inconsistent with step sign");
+  const auto n = static_cast<int64_t>(std::ceil((end - start) / step));
+  Tensor<T> out(Size{n});
+  for (int64_t i = 0; i < n; ++i) out.data()[i] = static_cast<T>(start + static_cast<double>(i) * step);
+  return out;
+}
+template <class T = float>
+Tensor<T> arange(double end) { return arange<T>(0.0, end, 1.0); }
+
+/// `steps` evenly spaced numbers from start to end inclusive (torch.linspace).
+template <class T = float>
+Tensor<T> linspace(double start, double end, int64_t steps) {
+  if (steps < 0) throw Error("number of steps must be non-negative");
+  Tensor<T> out(Size{steps});
+  const double step = steps > 1 ? (end - start) / static_cast<double>(steps - 1) : 0.0;
+  // NOTE: PyTorch fills the second half backwards from `end`, so both ends are exact.
+  const int64_t half = steps / 2;
+  for (int64_t i = 0; i < steps; ++i)
+    out.data()[i] = static_cast<T>(i < half ? start + step * static_cast<double>(i)
+                                            : end - step * static_cast<double>(steps - i - 1));
+  return out;
+}
+
+/// A tensor holding a copy of `values`, with the given shape (its numel must match).
+template <class T>
+Tensor<T> from_vector(const std::vector<T>& values, const Size& shape) {
+  if (shape.numel() != static_cast<int64_t>(values.size()))
+    throw Error("shape '" + shape.list_str() + "' is invalid for input of size " + std::to_string(values.size()));
+  Tensor<T> out(shape);
+  std::copy(values.begin(), values.end(), out.data());
+  return out;
+}
+/// A 1-D tensor holding a copy of `values`.
+template <class T>
+Tensor<T> from_vector(const std::vector<T>& values) {
+  return from_vector(values, Size{static_cast<int64_t>(values.size())});
+}
+
+/// A 2-D tensor [rows, cols] holding a copy of an Eigen matrix or expression (of float or double).
+template <class Derived>
+Tensor<typename Derived::Scalar> from_eigen(const Eigen::DenseBase<Derived>& m) {
+  using T = typename Derived::Scalar;
+  Tensor<T> out(Size{static_cast<int64_t>(m.rows()), static_cast<int64_t>(m.cols())});
+  out.eigen() = m.derived().template cast<T>();
+  return out;
+}
+
+}  // namespace eigentorch

@@ -1,0 +1,41 @@
+// nn::functional: the stateless forms of the layers and losses, composed from primitive ops (no
+// backward code here: every derivative lives with its op in ops/).
+#pragma once
+
+#include "../ops/arithmetic.hpp"
+#include "../ops/linalg.hpp"
+#include "../ops/pointwise.hpp"
+#include "../ops/reduce.hpp"
+
+#include <string>
+
+namespace eigentorch::nn::functional {
+
+/// x W^T + b (F.linear); b may be undefined.
+template <class T>
+Tensor<T> linear(const Tensor<T>& x, const Tensor<T>& weight, const Tensor<T>& bias = Tensor<T>()) {
+  return ops::linear(x, weight, bias);
+}
+template <class T> Tensor<T> tanh(const Tensor<T>& x) { return ops::tanh(x); }
+template <class T> Tensor<T> sigmoid(const Tensor<T>& x) { return ops::sigmoid(x); }
+template <class T> Tensor<T> relu(const Tensor<T>& x) { return ops::relu(x); }
+
+/// Mean (or summed, or unreduced) squared error, F.mse_loss. Unlike PyTorch, which only warns and
+/// broadcasts, input and target of different shapes throw: it is almost always a bug.
+template <class T>
+Tensor<T> mse_loss(const Tensor<T>& input, const Tensor<T>& target, const std::string& reduction = "mean") {
+  if (reduction != "mean" && reduction != "sum" && reduction != "none")
+    throw ValueError(reduction + " is not a valid value for reduction");
+  if (input.shape() != target.shape())
+    throw Error("Using a target size (" + target.shape().str() + ") that is different to the input size (" +
+                input.shape().str() + "). This will likely lead to incorrect results due to broadcasting. "
+                "Please ensure they have the same size.");
+  Tensor<T> diff = ops::sub(input, target);
+  Tensor<T> loss = ops::pow(diff, T(2));
+  if (reduction == "mean") loss = loss.mean();
+  if (reduction == "sum") loss = loss.sum();
+  if (loss.grad_fn()) loss.grad_fn()->set_display_name("MseLossBackward0");
+  return loss;
+}
+
+}  // namespace eigentorch::nn::functional

@@ -1,0 +1,162 @@
+// In-place ops (fill_, copy_, add_, mul_, div_, uniform_, normal_). They write into the tensor's
+// storage and bump its version. With grad mode off (NoGradGuard) or on tensors outside any graph they
+// are plain writes; on a tensor inside a graph the tensor's history is replaced by the op's node (as
+// PyTorch rebases it), and a leaf that requires grad refuses them with PyTorch's message.
+// NOTE: a view (reshape, unsqueeze...) shares storage but not history: an in-place op recorded
+// through a view does not rewrite its base's history, unlike PyTorch's CopySlices.
+#pragma once
+
+#include "../autograd/node.hpp"
+#include "../detail/broadcast.hpp"
+#include "../random.hpp"
+#include "arithmetic.hpp"
+
+#include <algorithm>  // copy, fill
+
+namespace eigentorch {
+namespace ops {
+
+// An op that overwrites its input: no gradient flows to what was there before.
+template <class T>
+struct OverwriteBackward final : autograd::Node<T> {
+  const char* name_;
+  explicit OverwriteBackward(const char* n) : name_(n) {}
+  const char* name() const override { return name_; }
+  void apply(Tensor<T>&, std::vector<Tensor<T>>&) override {}
+};
+
+// copy_(src): the gradient goes to src (summed over broadcast dims), none to the overwritten values.
+template <class T>
+struct CopyBackward final : autograd::Node<T> {
+  Size src_shape;
+  const char* name() const override { return "CopyBackwards"; }
+  void apply(Tensor<T>& g, std::vector<Tensor<T>>& out) override {
+    if (this->next[1]) out[1] = detail::sum_to(g, src_shape);
+  }
+};
+
+namespace detail_inplace {
+
+template <class T>
+void check_not_leaf(const Tensor<T>& self) {
+  if (is_grad_enabled() && self.requires_grad() && self.is_leaf())
+    throw Error("a leaf Variable that requires grad is being used in an in-place operation.");
+}
+
+/// Writes `values` (same shape as self) into self's storage and bumps the version.
+template <class T>
+void write(const Tensor<T>& self, const Tensor<T>& values) {
+  if (values.data() != self.data()) std::copy(values.data(), values.data() + values.numel(), self.data());
+  ++self.impl()->storage->version;
+}
+
+/// The shape check of an in-place binary op: other must broadcast to self's shape.
+template <class T>
+void check_broadcast_into(const Tensor<T>& self, const Tensor<T>& other) {
+  if (detail::broadcast_shapes(self.shape(), other.shape()) != self.shape())
+    throw Error("output with shape " + self.shape().list_str() + " doesn't match the broadcast shape " +
+                detail::broadcast_shapes(self.shape(), other.shape()).list_str());
+}
+
+/// Replaces self's values by result's and, when result was recorded, self's history by result's node.
+template <class T>
+Tensor<T>& rebase(Tensor<T>& self, const Tensor<T>& result) {
+  write(self, result);
+  if (result.grad_fn()) {
+    self.impl()->grad_fn = result.grad_fn();
+    self.impl()->requires_grad = true;
+  }
+  return self;
+}
+
+/// Self is overwritten with values unrelated to its past: cut its history (keeping requires_grad).
+template <class T>
+void overwrite_history(Tensor<T>& self, const char* name) {
+  if (is_grad_enabled() && self.requires_grad())
+    autograd::connect(self, std::make_shared<OverwriteBackward<T>>(name), {&self});
+}
+
+}  // namespace detail_inplace
+}  // namespace ops
+
+template <class T>
+Tensor<T>& Tensor<T>::fill_(T value) {
+  ops::detail_inplace::check_not_leaf(*this);
+  std::fill(data(), data() + numel(), value);
+  ++impl()->storage->version;
+  ops::detail_inplace::overwrite_history(*this, value == T(0) ? "ZeroBackward0" : "FillBackward0");
+  return *this;
+}
+
+template <class T>
+Tensor<T>& Tensor<T>::copy_(const Tensor& src) {
+  ops::detail_inplace::check_not_leaf(*this);
+  ops::detail_inplace::check_broadcast_into(*this, src);
+  const bool record = autograd::needs_grad(*this, src);
+  Tensor zero(shape());
+  Tensor values = detail::map2(zero, src, [](T, T s) { return s; });
+  ops::detail_inplace::write(*this, values);
+  if (record) {
+    auto node = std::make_shared<ops::CopyBackward<T>>();
+    node->src_shape = src.shape();
+    autograd::connect(*this, node, {this, &src});
+  }
+  return *this;
+}
+
+template <class T>
+Tensor<T>& Tensor<T>::add_(const Tensor& other, T alpha) {
+  ops::detail_inplace::check_not_leaf(*this);
+  ops::detail_inplace::check_broadcast_into(*this, other);
+  return ops::detail_inplace::rebase(*this, ops::add(*this, other, alpha));
+}
+
+template <class T>
+Tensor<T>& Tensor<T>::mul_(const Tensor& other) {
+  ops::detail_inplace::check_not_leaf(*this);
+  ops::detail_inplace::check_broadcast_into(*this, other);
+  return ops::detail_inplace::rebase(*this, ops::mul(*this, other));
+}
+
+template <class T>
+Tensor<T>& Tensor<T>::div_(const Tensor& other) {
+  ops::detail_inplace::check_not_leaf(*this);
+  ops::detail_inplace::check_broadcast_into(*this, other);
+  return ops::detail_inplace::rebase(*this, ops::div(*this, other));
+}
+
+template <class T>
+Tensor<T>& Tensor<T>::add_scalar_(T value) {
+  ops::detail_inplace::check_not_leaf(*this);
+  return ops::detail_inplace::rebase(*this, ops::add_scalar(*this, value));
+}
+
+template <class T>
+Tensor<T>& Tensor<T>::mul_scalar_(T value) {
+  ops::detail_inplace::check_not_leaf(*this);
+  return ops::detail_inplace::rebase(*this, ops::mul_scalar(*this, value));
+}
+
+template <class T>
+Tensor<T>& Tensor<T>::uniform_(double from, double to) {
+  ops::detail_inplace::check_not_leaf(*this);
+  if (!(from <= to))
+    throw Error("uniform_ expects to return a [from, to) range, but found from=" + std::to_string(from) +
+                " > to=" + std::to_string(to));
+  detail::fill_uniform<T>(data(), numel(), from, to);
+  ++impl()->storage->version;
+  ops::detail_inplace::overwrite_history(*this, "UniformBackward0");
+  return *this;
+}
+
+template <class T>
+Tensor<T>& Tensor<T>::normal_(double mean, double std) {
+  ops::detail_inplace::check_not_leaf(*this);
+  if (!(std >= 0.0)) throw Error("normal expects std >= 0.0, but found std " + std::to_string(std));
+  detail::fill_normal<T>(data(), numel(), mean, std);
+  ++impl()->storage->version;
+  ops::detail_inplace::overwrite_history(*this, "NormalBackward0");
+  return *this;
+}
+
+}  // namespace eigentorch

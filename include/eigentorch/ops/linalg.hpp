@@ -1,0 +1,365 @@
+// Matrix products: mm, matmul (PyTorch's 1-D / 2-D / batched rules), bmm, and linear (x W^T + b in
+// one pass, as addmm), each with its derivative. Products run through Eigen (or an external BLAS with
+// EIGENTORCH_USE_BLAS); transposes are Eigen expressions, never copies.
+#pragma once
+
+#include "../autograd/node.hpp"
+#include "../detail/broadcast.hpp"
+#include "shape.hpp"
+
+#include <Eigen/Core>
+
+namespace eigentorch {
+namespace ops {
+namespace detail_linalg {
+
+template <class T>
+using RowMat = Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+template <class T>
+using Map = Eigen::Map<RowMat<T>>;
+template <class T>
+using CMap = Eigen::Map<const RowMat<T>>;
+
+template <class T>
+CMap<T> cmat(const Tensor<T>& t, int64_t rows, int64_t cols, int64_t offset = 0) {
+  return CMap<T>(t.data() + offset, rows, cols);
+}
+template <class T>
+Map<T> mat(const Tensor<T>& t, int64_t rows, int64_t cols, int64_t offset = 0) {
+  return Map<T>(t.data() + offset, rows, cols);
+}
+
+inline std::string dims_str(const Size& s) {
+  std::string r;
+  for (std::size_t i = 0; i < s.size(); ++i) r += (i ? "x" : "") + std::to_string(s[i]);
+  return r;
+}
+
+inline void check_mm(const Size& a, const Size& b) {
+  if (a.size() != 2) throw Error("self must be a matrix");
+  if (b.size() != 2) throw Error("mat2 must be a matrix");
+  if (a[1] != b[0])
+    throw Error("mat1 and mat2 shapes cannot be multiplied (" + dims_str(a) + " and " + dims_str(b) + ")");
+}
+
+}  // namespace detail_linalg
+
+// d(A B) = G B^T (for A), A^T G (for B)
+template <class T>
+struct MmBackward final : autograd::Node<T> {
+  autograd::SavedTensor<T> a, b;
+  const char* name() const override { return "MmBackward0"; }
+  void apply(Tensor<T>& g, std::vector<Tensor<T>>& out) override {
+    using namespace detail_linalg;
+    const int64_t n = g.size(0), m = g.size(1);
+    if (this->next[0]) {
+      const Tensor<T>& vb = b.get();
+      const int64_t k = vb.size(0);
+      out[0] = Tensor<T>(Size{n, k});
+      mat(out[0], n, k).noalias() = cmat(g, n, m) * cmat(vb, k, m).transpose();
+    }
+    if (this->next[1]) {
+      const Tensor<T>& va = a.get();
+      const int64_t k = va.size(1);
+      out[1] = Tensor<T>(Size{k, m});
+      mat(out[1], k, m).noalias() = cmat(va, n, k).transpose() * cmat(g, n, m);
+    }
+  }
+  void release() override { a.release(); b.release(); }
+};
+
+template <class T>
+Tensor<T> mm(const Tensor<T>& a, const Tensor<T>& b) {
+  using namespace detail_linalg;
+  check_mm(a.shape(), b.shape());
+  const int64_t n = a.size(0), k = a.size(1), m = b.size(1);
+  Tensor<T> out(Size{n, m});
+  if (k > 0) mat(out, n, m).noalias() = cmat(a, n, k) * cmat(b, k, m);
+  if (autograd::needs_grad(a, b)) {
+    auto node = std::make_shared<MmBackward<T>>();
+    if (b.requires_grad()) node->a.save(a);
+    if (a.requires_grad()) node->b.save(b);
+    autograd::connect(out, node, {&a, &b});
+  }
+  return out;
+}
+
+// d(a . b) = g b, g a
+template <class T>
+struct DotBackward final : autograd::Node<T> {
+  autograd::SavedTensor<T> a, b;
+  const char* name() const override { return "DotBackward0"; }
+  void apply(Tensor<T>& g, std::vector<Tensor<T>>& out) override {
+    const T gv = g.data()[0];
+    if (this->next[0]) out[0] = detail::map1(b.get(), [gv](T v) { return gv * v; });
+    if (this->next[1]) out[1] = detail::map1(a.get(), [gv](T v) { return gv * v; });
+  }
+  void release() override { a.release(); b.release(); }
+};
+
+template <class T>
+Tensor<T> dot(const Tensor<T>& a, const Tensor<T>& b) {
+  if (a.dim() != 1 || b.dim() != 1)
+    throw Error("1D tensors expected, but got " + std::to_string(a.dim()) + "D and " + std::to_string(b.dim()) + "D tensors");
+  if (a.numel() != b.numel())
+    throw Error("inconsistent tensor size, expected tensor [" + std::to_string(a.numel()) + "] and src [" +
+                std::to_string(b.numel()) + "] to have the same number of elements, but got " +
+                std::to_string(a.numel()) + " and " + std::to_string(b.numel()) + " elements respectively");
+  using Vec = Eigen::Matrix<T, Eigen::Dynamic, 1>;
+  Tensor<T> out(Size{});
+  out.data()[0] = Eigen::Map<const Vec>(a.data(), a.numel()).dot(Eigen::Map<const Vec>(b.data(), b.numel()));
+  if (autograd::needs_grad(a, b)) {
+    auto node = std::make_shared<DotBackward<T>>();
+    if (b.requires_grad()) node->a.save(a);
+    if (a.requires_grad()) node->b.save(b);
+    autograd::connect(out, node, {&a, &b});
+  }
+  return out;
+}
+
+// d(A v) = g v^T (for A), A^T g (for v)
+template <class T>
+struct MvBackward final : autograd::Node<T> {
+  autograd::SavedTensor<T> a, v;
+  const char* name() const override { return "MvBackward0"; }
+  void apply(Tensor<T>& g, std::vector<Tensor<T>>& out) override {
+    using namespace detail_linalg;
+    const int64_t n = g.numel();
+    if (this->next[0]) {
+      const Tensor<T>& vv = v.get();
+      const int64_t k = vv.numel();
+      out[0] = Tensor<T>(Size{n, k});
+      mat(out[0], n, k).noalias() = cmat(g, n, 1) * cmat(vv, 1, k);
+    }
+    if (this->next[1]) {
+      const Tensor<T>& va = a.get();
+      const int64_t k = va.size(1);
+      out[1] = Tensor<T>(Size{k});
+      mat(out[1], k, 1).noalias() = cmat(va, n, k).transpose() * cmat(g, n, 1);
+    }
+  }
+  void release() override { a.release(); v.release(); }
+};
+
+template <class T>
+Tensor<T> mv(const Tensor<T>& a, const Tensor<T>& v) {
+  using namespace detail_linalg;
+  if (a.dim() != 2 || v.dim() != 1) throw Error("vector + matrix @ vector expected, got " + std::to_string(a.dim()) + ", " + std::to_string(v.dim()));
+  const int64_t n = a.size(0), k = a.size(1);
+  if (k != v.numel())
+    throw Error("size mismatch, got " + std::to_string(n) + ", " + dims_str(a.shape()) + "," + std::to_string(v.numel()));
+  Tensor<T> out(Size{n});
+  if (k > 0) mat(out, n, 1).noalias() = cmat(a, n, k) * cmat(v, k, 1);
+  if (autograd::needs_grad(a, v)) {
+    auto node = std::make_shared<MvBackward<T>>();
+    if (v.requires_grad()) node->a.save(a);
+    if (a.requires_grad()) node->v.save(v);
+    autograd::connect(out, node, {&a, &v});
+  }
+  return out;
+}
+
+// d(A_i B_i) per batch i, as MmBackward
+template <class T>
+struct BmmBackward final : autograd::Node<T> {
+  autograd::SavedTensor<T> a, b;
+  const char* name() const override { return "BmmBackward0"; }
+  void apply(Tensor<T>& g, std::vector<Tensor<T>>& out) override {
+    using namespace detail_linalg;
+    const int64_t batch = g.size(0), n = g.size(1), m = g.size(2);
+    if (this->next[0]) {
+      const Tensor<T>& vb = b.get();
+      const int64_t k = vb.size(1);
+      out[0] = Tensor<T>(Size{batch, n, k});
+      for (int64_t i = 0; i < batch; ++i)
+        mat(out[0], n, k, i * n * k).noalias() = cmat(g, n, m, i * n * m) * cmat(vb, k, m, i * k * m).transpose();
+    }
+    if (this->next[1]) {
+      const Tensor<T>& va = a.get();
+      const int64_t k = va.size(2);
+      out[1] = Tensor<T>(Size{batch, k, m});
+      for (int64_t i = 0; i < batch; ++i)
+        mat(out[1], k, m, i * k * m).noalias() = cmat(va, n, k, i * n * k).transpose() * cmat(g, n, m, i * n * m);
+    }
+  }
+  void release() override { a.release(); b.release(); }
+};
+
+/// Batched product of [B, n, k] and [B, k, m].
+template <class T>
+Tensor<T> bmm(const Tensor<T>& a, const Tensor<T>& b) {
+  using namespace detail_linalg;
+  if (a.dim() != 3) throw Error("batch1 must be a 3D tensor");
+  if (b.dim() != 3) throw Error("batch2 must be a 3D tensor");
+  if (a.size(0) != b.size(0) || a.size(2) != b.size(1))
+    throw Error("Expected size for first two dimensions of batch2 tensor to be: [" + std::to_string(a.size(0)) + ", " +
+                std::to_string(a.size(2)) + "] but got: [" + std::to_string(b.size(0)) + ", " + std::to_string(b.size(1)) + "].");
+  const int64_t batch = a.size(0), n = a.size(1), k = a.size(2), m = b.size(2);
+  Tensor<T> out(Size{batch, n, m});
+  if (k > 0)
+    for (int64_t i = 0; i < batch; ++i)
+      mat(out, n, m, i * n * m).noalias() = cmat(a, n, k, i * n * k) * cmat(b, k, m, i * k * m);
+  if (autograd::needs_grad(a, b)) {
+    auto node = std::make_shared<BmmBackward<T>>();
+    if (b.requires_grad()) node->a.save(a);
+    if (a.requires_grad()) node->b.save(b);
+    autograd::connect(out, node, {&a, &b});
+  }
+  return out;
+}
+
+// d expand(x) = the gradient summed back over the expanded dims
+template <class T>
+struct ExpandBackward final : autograd::Node<T> {
+  Size input_shape;
+  const char* name() const override { return "ExpandBackward0"; }
+  void apply(Tensor<T>& g, std::vector<Tensor<T>>& out) override { out[0] = detail::sum_to(g, input_shape); }
+};
+
+/// x broadcast to `shape` (copied; PyTorch's expand is a view, but only reading it is meaningful).
+template <class T>
+Tensor<T> expand(const Tensor<T>& x, const Size& shape) {
+  if (x.shape() == shape) return x;
+  if (detail::broadcast_shapes(x.shape(), shape) != shape || shape.size() < x.shape().size())
+    throw Error("The expanded size of the tensor must match the existing size " + x.shape().list_str() +
+                " at non-singleton dimensions. Target sizes: " + shape.list_str());
+  Tensor<T> zero(shape);
+  Tensor<T> out = detail::map2(x, zero, [](T v, T) { return v; });
+  if (autograd::needs_grad(x)) {
+    auto node = std::make_shared<ExpandBackward<T>>();
+    node->input_shape = x.shape();
+    autograd::connect(out, node, {&x});
+  }
+  return out;
+}
+
+/// torch.matmul: dot for 1-D x 1-D, mv, mm, and batched products with broadcast batch dims.
+template <class T>
+Tensor<T> matmul(const Tensor<T>& a, const Tensor<T>& b) {
+  const int64_t da = a.dim(), db = b.dim();
+  if (da == 0 || db == 0)
+    throw Error("both arguments to matmul need to be at least 1D, but they are " + std::to_string(da) + "D and " +
+                std::to_string(db) + "D");
+  if (da == 1 && db == 1) return dot(a, b);
+  if (da == 2 && db == 1) return mv(a, b);
+  if (da == 2 && db == 2) return mm(a, b);
+  if (da == 1 && db == 2) {
+    Tensor<T> out = mm(a.unsqueeze(0), b).squeeze(0);
+    if (out.grad_fn()) out.grad_fn()->set_display_name("SqueezeBackward3");
+    return out;
+  }
+  // Batched: promote 1-D operands, broadcast the batch dims, multiply per batch, drop promoted dims.
+  Tensor<T> a2 = da == 1 ? a.unsqueeze(0) : a;
+  Tensor<T> b2 = db == 1 ? b.unsqueeze(-1) : b;
+  const int64_t n = a2.size(-2), k = a2.size(-1), k2 = b2.size(-2), m = b2.size(-1);
+  if (k != k2) {
+    Size sa({a2.numel() / k, k}), sb({k2, m});
+    if (a2.dim() == 2) sa = a2.shape();
+    throw Error("mat1 and mat2 shapes cannot be multiplied (" + detail_linalg::dims_str(sa) + " and " +
+                detail_linalg::dims_str(Size({k2, m})) + ")");
+  }
+  std::vector<int64_t> ba(a2.shape().begin(), a2.shape().end() - 2), bb(b2.shape().begin(), b2.shape().end() - 2);
+  const Size batch = detail::broadcast_shapes(Size(ba), Size(bb));
+  std::vector<int64_t> ea = batch.vec(), eb = batch.vec(), eo = batch.vec();
+  ea.insert(ea.end(), {n, k});
+  eb.insert(eb.end(), {k, m});
+  const int64_t nb = batch.numel();
+  Tensor<T> prod = bmm(expand(a2, Size(ea)).reshape({nb, n, k}), expand(b2, Size(eb)).reshape({nb, k, m}));
+  if (da > 1) eo.push_back(n);
+  if (db > 1) eo.push_back(m);
+  return prod.view(Size(eo));
+}
+
+// d(x W^T + b) = G W (for x), G^T x (for W), column sums of G (for b)
+template <class T>
+struct LinearBackward final : autograd::Node<T> {
+  autograd::SavedTensor<T> x, w;
+  bool has_bias = true;
+  const char* name() const override { return has_bias ? "AddmmBackward0" : "MmBackward0"; }
+  void apply(Tensor<T>& g, std::vector<Tensor<T>>& out) override {
+    using namespace detail_linalg;
+    const int64_t n = g.size(0), o = g.size(1);
+    if (this->next[0]) {
+      const Tensor<T>& vw = w.get();
+      const int64_t in = vw.size(1);
+      out[0] = Tensor<T>(Size{n, in});
+      mat(out[0], n, in).noalias() = cmat(g, n, o) * cmat(vw, o, in);
+    }
+    if (this->next[1]) {
+      const Tensor<T>& vx = x.get();
+      const int64_t in = vx.size(1);
+      out[1] = Tensor<T>(Size{o, in});
+      mat(out[1], o, in).noalias() = cmat(g, n, o).transpose() * cmat(vx, n, in);
+    }
+    if (has_bias && this->next[2]) {
+      out[2] = Tensor<T>(Size{o});
+      mat(out[2], 1, o).noalias() = cmat(g, n, o).colwise().sum();
+    }
+  }
+  void release() override { x.release(); w.release(); }
+};
+
+/// x W^T + b for 2-D x [n, in], W [out, in], b [out] (or undefined), in one pass (PyTorch's addmm).
+template <class T>
+Tensor<T> linear2d(const Tensor<T>& x, const Tensor<T>& w, const Tensor<T>& b) {
+  using namespace detail_linalg;
+  if (w.dim() != 2) throw Error("linear(): weight must be 2-D, but got " + std::to_string(w.dim()) + "-D");
+  const Size wt({w.dim() == 2 ? w.size(1) : 0, w.size(0)});
+  if (x.size(1) != w.size(1))
+    throw Error("mat1 and mat2 shapes cannot be multiplied (" + dims_str(x.shape()) + " and " + dims_str(wt) + ")");
+  const int64_t n = x.size(0), in = x.size(1), o = w.size(0);
+  const bool has_bias = b.defined();
+  if (has_bias && !(b.dim() == 1 && b.numel() == o) && !(b.dim() == 0))
+    throw Error("The size of tensor a (" + std::to_string(b.size(-1)) + ") must match the size of tensor b (" +
+                std::to_string(o) + ") at non-singleton dimension 1");
+  Tensor<T> out(Size{n, o});
+  auto res = mat(out, n, o);
+  if (in > 0) res.noalias() = cmat(x, n, in) * cmat(w, o, in).transpose();
+  if (has_bias) {
+    if (b.dim() == 0)
+      res.array() += b.data()[0];
+    else
+      res.rowwise() += Eigen::Map<const Eigen::Matrix<T, 1, Eigen::Dynamic>>(b.data(), o);
+  }
+  const bool bias_grad = has_bias && b.requires_grad();
+  if (is_grad_enabled() && (x.requires_grad() || w.requires_grad() || bias_grad)) {
+    auto node = std::make_shared<LinearBackward<T>>();
+    if (w.requires_grad()) node->x.save(x);
+    if (x.requires_grad()) node->w.save(w);
+    node->has_bias = has_bias;
+    if (has_bias)
+      autograd::connect(out, node, {&x, &w, &b});
+    else
+      autograd::connect(out, node, {&x, &w});
+  }
+  return out;
+}
+
+/// F.linear for any input rank: 1-D and >2-D inputs are folded into 2-D and unfolded after.
+template <class T>
+Tensor<T> linear(const Tensor<T>& x, const Tensor<T>& w, const Tensor<T>& b = Tensor<T>()) {
+  if (x.dim() == 2) return linear2d(x, w, b);
+  if (x.dim() == 0) throw Error("both arguments to linear need to be at least 1D, but they are 0D and 2D");
+  const int64_t in = x.size(-1);
+  if (x.dim() == 1) {
+    Tensor<T> out = linear2d(x.unsqueeze(0), w, b).squeeze(0);
+    if (out.grad_fn()) out.grad_fn()->set_display_name("SqueezeBackward3");
+    return out;
+  }
+  std::vector<int64_t> shape(x.shape().begin(), x.shape().end() - 1);
+  shape.push_back(w.size(0));
+  return linear2d(x.reshape({-1, in}), w, b).view(Size(shape));
+}
+
+}  // namespace ops
+
+template <class T> Tensor<T> Tensor<T>::matmul(const Tensor& o) const { return ops::matmul(*this, o); }
+template <class T> Tensor<T> Tensor<T>::mm(const Tensor& o) const { return ops::mm(*this, o); }
+
+template <class T> Tensor<T> matmul(const Tensor<T>& a, const Tensor<T>& b) { return ops::matmul(a, b); }
+template <class T> Tensor<T> mm(const Tensor<T>& a, const Tensor<T>& b) { return ops::mm(a, b); }
+template <class T> Tensor<T> bmm(const Tensor<T>& a, const Tensor<T>& b) { return ops::bmm(a, b); }
+template <class T> Tensor<T> dot(const Tensor<T>& a, const Tensor<T>& b) { return ops::dot(a, b); }
+template <class T> Tensor<T> mv(const Tensor<T>& a, const Tensor<T>& b) { return ops::mv(a, b); }
+
+}  // namespace eigentorch

@@ -1,0 +1,183 @@
+// Shape ops: reshape / view / unsqueeze / squeeze / flatten share storage with their input (changes
+// through one show through the other, as in PyTorch); t / transpose copy, since eigentorch tensors are
+// always contiguous; clone copies. Each with its derivative, which reshapes or transposes the gradient.
+#pragma once
+
+#include "../autograd/node.hpp"
+
+#include <algorithm>  // copy
+#include <utility>    // swap
+
+namespace eigentorch {
+namespace ops {
+
+/// A tensor with x's storage and another shape (numel must agree); no autograd.
+template <class T>
+Tensor<T> alias_with_shape(const Tensor<T>& x, const Size& shape) {
+  auto impl = std::make_shared<detail::TensorImpl<T>>();
+  impl->storage = x.impl()->storage;
+  impl->shape = shape;
+  return Tensor<T>(std::move(impl));
+}
+
+// The derivative of any reshaping view: the gradient, reshaped back to the input's shape.
+template <class T>
+struct ViewBackward final : autograd::Node<T> {
+  Size input_shape;
+  const char* name_;
+  ViewBackward(Size s, const char* n) : input_shape(std::move(s)), name_(n) {}
+  const char* name() const override { return name_; }
+  void apply(Tensor<T>& g, std::vector<Tensor<T>>& out) override { out[0] = alias_with_shape(g, input_shape); }
+};
+
+/// x viewed with a new shape, recorded as `name` (ViewBackward0, UnsqueezeBackward0, ...).
+template <class T>
+Tensor<T> view_as_shape(const Tensor<T>& x, const Size& shape, const char* name) {
+  Tensor<T> out = alias_with_shape(x, shape);
+  if (autograd::needs_grad(x)) autograd::connect(out, std::make_shared<ViewBackward<T>>(x.shape(), name), {&x});
+  return out;
+}
+
+/// x with dims dim0 and dim1 swapped, copied into row-major order; no autograd.
+template <class T>
+Tensor<T> transpose_copy(const Tensor<T>& x, int64_t dim0, int64_t dim1) {
+  std::vector<int64_t> shape = x.shape().vec();
+  std::swap(shape[static_cast<std::size_t>(dim0)], shape[static_cast<std::size_t>(dim1)]);
+  Tensor<T> out{Size(shape)};
+  if (dim0 == dim1 || x.numel() == 0) {
+    std::copy(x.data(), x.data() + x.numel(), out.data());
+    return out;
+  }
+  // Input strides, permuted into the output's dim order.
+  const std::size_t nd = shape.size();
+  std::vector<int64_t> in_strides(nd);
+  int64_t s = 1;
+  for (std::size_t d = nd; d-- > 0;) {
+    in_strides[d] = s;
+    s *= x.shape()[d];
+  }
+  std::swap(in_strides[static_cast<std::size_t>(dim0)], in_strides[static_cast<std::size_t>(dim1)]);
+  std::vector<int64_t> counter(nd, 0);
+  const T* px = x.data();
+  T* po = out.data();
+  int64_t src = 0;
+  for (int64_t i = 0, n = out.numel(); i < n; ++i) {
+    po[i] = px[src];
+    for (std::size_t d = nd; d-- > 0;) {
+      if (++counter[d] < shape[d]) {
+        src += in_strides[d];
+        break;
+      }
+      src -= in_strides[d] * (shape[d] - 1);
+      counter[d] = 0;
+    }
+  }
+  return out;
+}
+
+// d transpose(x) = transpose(g)
+template <class T>
+struct TransposeBackward final : autograd::Node<T> {
+  int64_t dim0, dim1;
+  const char* name_;
+  TransposeBackward(int64_t a, int64_t b, const char* n) : dim0(a), dim1(b), name_(n) {}
+  const char* name() const override { return name_; }
+  void apply(Tensor<T>& g, std::vector<Tensor<T>>& out) override { out[0] = transpose_copy(g, dim0, dim1); }
+};
+
+template <class T>
+Tensor<T> transpose(const Tensor<T>& x, int64_t dim0, int64_t dim1, const char* name = "TransposeBackward0") {
+  const int64_t a = detail::wrap_dim(dim0, x.dim()), b = detail::wrap_dim(dim1, x.dim());
+  Tensor<T> out = x.dim() == 0 ? x.detach().clone() : transpose_copy(x, a, b);
+  if (autograd::needs_grad(x)) autograd::connect(out, std::make_shared<TransposeBackward<T>>(a, b, name), {&x});
+  return out;
+}
+
+// d clone(x) = g
+template <class T>
+struct CloneBackward final : autograd::Node<T> {
+  const char* name() const override { return "CloneBackward0"; }
+  void apply(Tensor<T>& g, std::vector<Tensor<T>>& out) override { out[0] = g; }
+};
+
+}  // namespace ops
+
+template <class T>
+Tensor<T> Tensor<T>::clone() const {
+  Tensor out(shape());
+  std::copy(data(), data() + numel(), out.data());
+  if (autograd::needs_grad(*this)) autograd::connect(out, std::make_shared<ops::CloneBackward<T>>(), {this});
+  return out;
+}
+
+template <class T>
+Tensor<T> Tensor<T>::reshape(const Size& s) const {
+  return ops::view_as_shape(*this, detail::infer_shape(s.vec(), numel()), "ReshapeAliasBackward0");
+}
+
+template <class T>
+Tensor<T> Tensor<T>::view(const Size& s) const {
+  return ops::view_as_shape(*this, detail::infer_shape(s.vec(), numel()), "ViewBackward0");
+}
+
+template <class T>
+Tensor<T> Tensor<T>::unsqueeze(int64_t d) const {
+  const int64_t at = detail::wrap_dim(d, dim() + 1);
+  std::vector<int64_t> s = shape().vec();
+  s.insert(s.begin() + at, 1);
+  return ops::view_as_shape(*this, Size(std::move(s)), "UnsqueezeBackward0");
+}
+
+template <class T>
+Tensor<T> Tensor<T>::squeeze() const {
+  std::vector<int64_t> s;
+  for (int64_t v : shape())
+    if (v != 1) s.push_back(v);
+  return ops::view_as_shape(*this, Size(std::move(s)), "SqueezeBackward0");
+}
+
+template <class T>
+Tensor<T> Tensor<T>::squeeze(int64_t d) const {
+  const int64_t at = detail::wrap_dim(d, dim());
+  std::vector<int64_t> s = shape().vec();
+  if (dim() > 0 && s[static_cast<std::size_t>(at)] == 1) s.erase(s.begin() + at);
+  return ops::view_as_shape(*this, Size(std::move(s)), "SqueezeBackward1");
+}
+
+template <class T>
+Tensor<T> Tensor<T>::flatten(int64_t start_dim, int64_t end_dim) const {
+  if (dim() == 0) return reshape({1});
+  const int64_t a = detail::wrap_dim(start_dim, dim()), b = detail::wrap_dim(end_dim, dim());
+  if (a > b) throw Error("flatten() has invalid args: start_dim cannot come after end_dim");
+  if (a == b) return *this;
+  std::vector<int64_t> s(shape().begin(), shape().begin() + a);
+  int64_t merged = 1;
+  for (int64_t i = a; i <= b; ++i) merged *= shape()[static_cast<std::size_t>(i)];
+  s.push_back(merged);
+  s.insert(s.end(), shape().begin() + b + 1, shape().end());
+  return reshape(Size(std::move(s)));
+}
+
+template <class T>
+Tensor<T> Tensor<T>::t() const {
+  if (dim() > 2) throw Error("t() expects a tensor with <= 2 dimensions, but self is " + std::to_string(dim()) + "D");
+  if (dim() < 2) return ops::view_as_shape(*this, shape(), "TBackward0");
+  return ops::transpose(*this, 0, 1, "TBackward0");
+}
+
+template <class T>
+Tensor<T> Tensor<T>::transpose(int64_t dim0, int64_t dim1) const {
+  return ops::transpose(*this, dim0, dim1);
+}
+
+template <class T> Tensor<T> reshape(const Tensor<T>& x, const Size& s) { return x.reshape(s); }
+template <class T> Tensor<T> unsqueeze(const Tensor<T>& x, int64_t d) { return x.unsqueeze(d); }
+template <class T> Tensor<T> squeeze(const Tensor<T>& x) { return x.squeeze(); }
+template <class T> Tensor<T> squeeze(const Tensor<T>& x, int64_t d) { return x.squeeze(d); }
+template <class T> Tensor<T> flatten(const Tensor<T>& x, int64_t start_dim = 0, int64_t end_dim = -1) {
+  return x.flatten(start_dim, end_dim);
+}
+template <class T> Tensor<T> t(const Tensor<T>& x) { return x.t(); }
+template <class T> Tensor<T> transpose(const Tensor<T>& x, int64_t a, int64_t b) { return x.transpose(a, b); }
+
+}  // namespace eigentorch

@@ -1,0 +1,43 @@
+// optim::Optimizer<T>: holds the parameters it updates; zero_grad() clears their gradients.
+#pragma once
+
+#include "../tensor.hpp"
+
+#include <vector>
+
+namespace eigentorch::optim {
+
+/// The base of optimisers: the parameter list, zero_grad and step.
+template <class T = float>
+class Optimizer {
+ public:
+  explicit Optimizer(std::vector<Tensor<T>> params) : params_(std::move(params)) {
+    if (params_.empty()) throw ValueError("optimizer got an empty parameter list");
+    for (const auto& p : params_)
+      if (!p.defined()) throw Error("optimizer can only optimize Tensors, but one of the params is undefined");
+      else if (!p.is_leaf()) throw ValueError("can't optimize a non-leaf Tensor");
+  }
+  virtual ~Optimizer() = default;
+
+  /// Clears every parameter's gradient: to none by default (PyTorch 2), or to zeros.
+  void zero_grad(bool set_to_none = true) {
+    for (auto& p : params_) {
+      if (!p.grad().defined()) continue;
+      if (set_to_none) {
+        p.set_grad(Tensor<T>());
+      } else {
+        NoGradGuard no_grad;
+        p.grad().zero_();
+      }
+    }
+  }
+  /// One update of every parameter from its gradient.
+  virtual void step() = 0;
+
+  const std::vector<Tensor<T>>& parameters() const { return params_; }
+
+ protected:
+  std::vector<Tensor<T>> params_;
+};
+
+}  // namespace eigentorch::optim

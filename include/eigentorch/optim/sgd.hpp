@@ -1,0 +1,125 @@
+// optim::SGD: stochastic gradient descent with PyTorch's exact update rule (weight decay, momentum
+// with dampening, Nesterov), step by step in the same order of float operations.
+#pragma once
+
+#include "../autograd/grad_mode.hpp"
+#include "optimizer.hpp"
+
+#include <cmath>   // isnan
+#include <sstream>
+#include <string>
+#include <vector>
+
+namespace eigentorch::optim {
+
+namespace detail {
+/// A double as Python's str() prints it ("0.1", "-1.0", "1e-05"): shortest round-trip digits.
+inline std::string py_float(double v) {
+  for (int precision = 1; precision <= 17; ++precision) {
+    std::ostringstream s;
+    s.precision(precision);
+    s << v;
+    if (std::stod(s.str()) == v || std::isnan(v)) {
+      std::string r = s.str();
+      if (r.find_first_of(".en") == std::string::npos) r += ".0";
+      return r;
+    }
+  }
+  return std::to_string(v);
+}
+}  // namespace detail
+
+/// SGD's settings, with chained setters: `SGDOptions(0.1).momentum(0.9).nesterov(true)`.
+struct SGDOptions {
+  explicit SGDOptions(double lr) : lr_(lr) {}
+  SGDOptions& lr(double v) { lr_ = v; return *this; }
+  SGDOptions& momentum(double v) { momentum_ = v; return *this; }
+  SGDOptions& dampening(double v) { dampening_ = v; return *this; }
+  SGDOptions& weight_decay(double v) { weight_decay_ = v; return *this; }
+  SGDOptions& nesterov(bool v) { nesterov_ = v; return *this; }
+  SGDOptions& maximize(bool v) { maximize_ = v; return *this; }
+  double lr() const { return lr_; }
+  double momentum() const { return momentum_; }
+  double dampening() const { return dampening_; }
+  double weight_decay() const { return weight_decay_; }
+  bool nesterov() const { return nesterov_; }
+  bool maximize() const { return maximize_; }
+
+ private:
+  double lr_;
+  double momentum_ = 0.0, dampening_ = 0.0, weight_decay_ = 0.0;
+  bool nesterov_ = false, maximize_ = false;
+};
+
+/// torch.optim.SGD: `optim::SGD opt(model.parameters(), 1e-3);` then zero_grad / backward / step.
+template <class T = float>
+class SGD : public Optimizer<T> {
+ public:
+  SGD(std::vector<Tensor<T>> params, double lr) : SGD(std::move(params), SGDOptions(lr)) {}
+  SGD(std::vector<Tensor<T>> params, const SGDOptions& options) : Optimizer<T>(std::move(params)), options_(options) {
+    if (options.lr() < 0.0) throw ValueError("Invalid learning rate: " + detail::py_float(options.lr()));
+    if (options.momentum() < 0.0) throw ValueError("Invalid momentum value: " + detail::py_float(options.momentum()));
+    if (options.weight_decay() < 0.0)
+      throw ValueError("Invalid weight_decay value: " + detail::py_float(options.weight_decay()));
+    if (options.nesterov() && (options.momentum() <= 0.0 || options.dampening() != 0.0))
+      throw ValueError("Nesterov momentum requires a momentum and zero dampening");
+    momentum_buffers_.resize(this->params_.size());
+  }
+
+  /// p <- p - lr * d, where d is the gradient with weight decay, momentum and Nesterov applied in
+  /// PyTorch's order. Parameters without a gradient are skipped.
+  void step() override {
+    NoGradGuard no_grad;
+    const T lr = static_cast<T>(options_.lr()), wd = static_cast<T>(options_.weight_decay());
+    const T mom = static_cast<T>(options_.momentum()), damp = static_cast<T>(1.0 - options_.dampening());
+    for (std::size_t i = 0; i < this->params_.size(); ++i) {
+      Tensor<T>& p = this->params_[i];
+      const Tensor<T> g = p.grad();
+      if (!g.defined()) continue;
+      if (g.shape() != p.shape())
+        throw Error("SGD: the gradient's shape " + g.shape().str() + " differs from the parameter's " + p.shape().str());
+      const int64_t n = p.numel();
+      T* pp = p.data();
+      const T* pg = g.data();
+      direction_.resize(static_cast<std::size_t>(n));
+      T* d = direction_.data();
+      for (int64_t j = 0; j < n; ++j) d[j] = options_.maximize() ? -pg[j] : pg[j];
+      if (wd != T(0))
+        for (int64_t j = 0; j < n; ++j) d[j] = d[j] + wd * pp[j];  // d_p.add(param, alpha=weight_decay)
+      if (mom != T(0)) {
+        Tensor<T>& buf = momentum_buffers_[i];
+        if (!buf.defined()) {
+          buf = Tensor<T>(p.shape());  // the first step's buffer is the gradient itself
+          std::copy(d, d + n, buf.data());
+        } else {
+          T* b = buf.data();
+          for (int64_t j = 0; j < n; ++j) b[j] = b[j] * mom;  // buf.mul_(momentum)
+          for (int64_t j = 0; j < n; ++j) b[j] = b[j] + damp * d[j];  // .add_(d_p, alpha=1 - dampening)
+        }
+        const T* b = buf.data();
+        if (options_.nesterov())
+          for (int64_t j = 0; j < n; ++j) d[j] = d[j] + mom * b[j];  // d_p.add(buf, alpha=momentum)
+        else
+          std::copy(b, b + n, d);
+      }
+      for (int64_t j = 0; j < n; ++j) pp[j] = pp[j] + (-lr) * d[j];  // param.add_(d_p, alpha=-lr)
+      ++p.impl()->storage->version;
+    }
+  }
+
+  const SGDOptions& options() const { return options_; }
+  /// The momentum buffer of parameter i (undefined before the first step with momentum).
+  const Tensor<T>& momentum_buffer(std::size_t i) const { return momentum_buffers_.at(i); }
+
+ private:
+  SGDOptions options_;
+  std::vector<Tensor<T>> momentum_buffers_;
+  std::vector<T> direction_;
+};
+
+template <class T>
+SGD(std::vector<Tensor<T>>, double) -> SGD<T>;
+template <class T>
+SGD(std::vector<Tensor<T>>, SGDOptions) -> SGD<T>;
+
+}  // namespace eigentorch::optim

@@ -1,0 +1,275 @@
+// The random number generator: PyTorch's CPU generator (mt19937 plus the cached second normal
+// sample) and the fills behind torch.rand, torch.randn, Tensor.uniform_ and Tensor.normal_,
+// reproducing PyTorch 1.13's numbers. Depends on the standard library only.
+#pragma once
+
+#include <cmath>        // std::cos, std::fma, std::log, std::sin, std::sqrt
+#include <cstdint>      // int64_t, uint32_t, uint64_t
+#include <cstdio>       // std::snprintf, for error messages
+#include <mutex>
+#include <optional>
+#include <stdexcept>    // std::invalid_argument
+#include <string>
+#include <type_traits>  // std::is_same_v
+
+namespace eigentorch {
+
+namespace detail {
+
+/// The 32-bit Mersenne Twister, as PyTorch's at::mt19937.
+class MT19937 {
+ public:
+  /// NOTE: only the low 32 bits of the seed reach the state, as in PyTorch: seeds s and s + 2^32
+  /// draw the same numbers (while initial_seed() still reports the full 64-bit seed).
+  void seed(uint64_t seed) {
+    state_[0] = static_cast<uint32_t>(seed);
+    for (uint32_t j = 1; j < kN; ++j) {
+      state_[j] = 1812433253u * (state_[j - 1] ^ (state_[j - 1] >> 30)) + j;
+    }
+    next_ = kN;
+  }
+
+  uint32_t operator()() {
+    if (next_ == kN) twist();
+    uint32_t y = state_[next_++];
+    y ^= y >> 11;
+    y ^= (y << 7) & 0x9d2c5680u;
+    y ^= (y << 15) & 0xefc60000u;
+    return y ^ (y >> 18);
+  }
+
+ private:
+  static constexpr uint32_t kN = 624;
+  static constexpr uint32_t kM = 397;
+
+  // Regenerates all 624 words at once; draws then temper them one by one.
+  void twist() {
+    for (uint32_t j = 0; j < kN; ++j) {
+      const uint32_t y = (state_[j] & 0x80000000u) | (state_[(j + 1) % kN] & 0x7fffffffu);
+      state_[j] = state_[(j + kM) % kN] ^ (y >> 1) ^ ((y & 1u) ? 0x9908b0dfu : 0u);
+    }
+    next_ = 0;
+  }
+
+  uint32_t state_[kN] = {};
+  uint32_t next_ = kN;
+};
+
+class GeneratorLock;
+
+}  // namespace detail
+
+/// PyTorch's CPU generator: mt19937 state plus the cached second Box-Muller sample of normal_.
+/// Every draw holds its mutex, so threads may share one generator. Example: Generator g(42);
+class Generator {
+ public:
+  /// PyTorch's default_rng_seed_val, the seed of a fresh torch.Generator().
+  static constexpr uint64_t default_seed = 67280421310721ull;
+
+  explicit Generator(uint64_t seed = default_seed) { reset(seed); }
+  Generator(const Generator&) = delete;
+  Generator& operator=(const Generator&) = delete;
+
+  /// Reseeds and drops the cached normal sample, as torch.Generator.manual_seed.
+  void seed(uint64_t seed) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    reset(seed);
+  }
+
+  /// The seed last set, as torch.Generator.initial_seed.
+  uint64_t initial_seed() const {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return seed_;
+  }
+
+  /// A copy of the whole state (torch.Generator.get_state): restoring it replays the same draws.
+  struct State {
+    detail::MT19937 engine;
+    std::optional<double> next_double_normal;
+    uint64_t seed = default_seed;
+  };
+  State get_state() const {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return State{engine_, next_double_normal_, seed_};
+  }
+  void set_state(const State& state) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    engine_ = state.engine;
+    next_double_normal_ = state.next_double_normal;
+    seed_ = state.seed;
+    ++stamp_;
+  }
+  /// Counts every change of state (a fill, a reseed, a restore): equal stamps mean nothing drew between.
+  uint64_t stamp() const {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return stamp_;
+  }
+
+ private:
+  friend class detail::GeneratorLock;
+
+  void reset(uint64_t seed) {
+    ++stamp_;
+    seed_ = seed;
+    engine_.seed(seed);
+    next_double_normal_.reset();
+  }
+
+  detail::MT19937 engine_;
+  // PyTorch also keeps a float slot, but every CPU normal_ path of 1.13 caches in double.
+  std::optional<double> next_double_normal_;
+  uint64_t seed_ = default_seed;
+  uint64_t stamp_ = 0;
+  mutable std::mutex mutex_;
+};
+
+/// The process-wide generator that draws use when given none, as PyTorch's default CPU generator.
+/// NOTE: it starts from Generator::default_seed, as a fresh torch.Generator() does; PyTorch 1.13
+/// seeds its own default generator nondeterministically at start-up, so no fixed sequence can match
+/// an unseeded PyTorch process.
+inline Generator& default_generator() {
+  static Generator generator;
+  return generator;
+}
+
+/// Reseeds the default generator and drops its cached normal sample, as torch.manual_seed.
+inline void manual_seed(uint64_t seed) { default_generator().seed(seed); }
+
+/// The seed last given to the default generator, as torch.initial_seed.
+inline uint64_t initial_seed() { return default_generator().initial_seed(); }
+
+namespace detail {
+
+/// Holds a generator's mutex for a run of draws, as PyTorch's kernels hold generator->mutex_.
+class GeneratorLock {
+ public:
+  explicit GeneratorLock(Generator& g) : g_(g), lock_(g.mutex_) { ++g.stamp_; }
+
+  uint32_t random() { return g_.engine_(); }
+
+  /// Two draws, the first giving the high half (PyTorch's make64BitsFrom32Bits(random1, random2)).
+  uint64_t random64() {
+    const uint64_t hi = g_.engine_();
+    return (hi << 32) | g_.engine_();
+  }
+
+  std::optional<double>& next_double_normal() { return g_.next_double_normal_; }
+
+ private:
+  Generator& g_;
+  std::lock_guard<std::mutex> lock_;
+};
+
+inline constexpr double kPi = 3.14159265358979323846;
+
+// NOTE: every a * b + c below is std::fma on purpose. PyTorch's CPU kernels are built for AVX2
+// with FMA, and GCC fuses their a * b + c into one multiply-add (one rounding, not two); writing
+// the fma out keeps these numbers PyTorch's whatever flags this header is compiled with.
+
+/// PyTorch's uniform_real_distribution<T>: the low `digits` bits of one 32-bit draw (float) or of
+/// one 64-bit value (double), times 2^-digits, mapped to [from, to) in T.
+template <class T>
+T uniform_sample(GeneratorLock& lock, T from, T to) {
+  static_assert(std::is_same_v<T, float> || std::is_same_v<T, double>, "float or double only");
+  constexpr int digits = std::is_same_v<T, float> ? 24 : 53;
+  constexpr uint64_t mask = (uint64_t{1} << digits) - 1;
+  constexpr T scale = T(1) / static_cast<T>(uint64_t{1} << digits);
+  const uint64_t bits = std::is_same_v<T, float> ? lock.random() : lock.random64();
+  const T x = static_cast<T>(bits & mask) * scale;
+  return std::fma(x, to - from, from);
+}
+
+/// PyTorch's normal_distribution<double>: Box-Muller on two uniforms, returning the cosine sample
+/// and caching the sine sample for the next call.
+inline double normal_sample(GeneratorLock& lock, double mean, double std) {
+  std::optional<double>& cached = lock.next_double_normal();
+  if (cached) {
+    const double z = *cached;
+    cached.reset();
+    return std::fma(z, std, mean);
+  }
+  const double u1 = uniform_sample<double>(lock, 0.0, 1.0);
+  const double u2 = uniform_sample<double>(lock, 0.0, 1.0);
+  // NOTE: 1.13 takes log(1 - u2); later PyTorch versions take log1p(-u2), which rounds differently.
+  const double r = std::sqrt(-2.0 * std::log(1.0 - u2));
+  const double theta = 2.0 * kPi * u1;
+  cached = r * std::sin(theta);
+  return std::fma(r * std::cos(theta), std, mean);
+}
+
+/// PyTorch's normal_fill_16: turns 16 uniforms in place into 16 normals, pairing j with j + 8.
+inline void normal_fill_16(double* data, double mean, double std) {
+  for (int j = 0; j < 8; ++j) {
+    const double u1 = 1 - data[j];  // [0, 1) -> (0, 1] for the log
+    const double u2 = data[j + 8];
+    const double radius = std::sqrt(-2 * std::log(u1));
+    const double theta = 2.0 * kPi * u2;
+    data[j] = std::fma(radius * std::cos(theta), std, mean);
+    data[j + 8] = std::fma(radius * std::sin(theta), std, mean);
+  }
+}
+
+/// PyTorch's normal_fill_16_AVX2, one lane at a time: theta in float and a fused multiply-add.
+/// NOTE: PyTorch evaluates log and sin/cos with avx_mathfun's polynomials, which differ from the C
+/// library's by an ulp or so, so these floats match PyTorch's to float rounding, not bit for bit.
+inline void normal_fill_16(float* data, float mean, float std) {
+  constexpr float two_pi = static_cast<float>(2.0 * kPi);
+  for (int j = 0; j < 8; ++j) {
+    const float u1 = 1.0f - data[j];
+    const float u2 = data[j + 8];
+    const float radius = std::sqrt(-2.0f * std::log(u1));
+    const float theta = two_pi * u2;
+    data[j] = std::fma(radius * std::cos(theta), std, mean);
+    data[j + 8] = std::fma(radius * std::sin(theta), std, mean);
+  }
+}
+
+/// A double as PyTorch's error messages print it (an ostream's default, which is printf's %g).
+inline std::string format_number(double value) {
+  char buffer[32];
+  std::snprintf(buffer, sizeof buffer, "%g", value);
+  return buffer;
+}
+
+/// Fills data[0, n) as Tensor.uniform_(from, to); torch.rand is from = 0, to = 1.
+template <class T>
+void fill_uniform(T* data, int64_t n, double from, double to, Generator& g = default_generator()) {
+  if (!(from <= to)) {
+    throw std::invalid_argument("uniform_ expects to return a [from, to) range, but found from=" +
+                                format_number(from) + " > to=" + format_number(to));
+  }
+  const T from_t = static_cast<T>(from);
+  const T to_t = static_cast<T>(to);
+  GeneratorLock lock(g);
+  for (int64_t i = 0; i < n; ++i) data[i] = uniform_sample<T>(lock, from_t, to_t);
+}
+
+/// Fills data[0, n) as Tensor.normal_(mean, std) on a contiguous tensor; torch.randn is mean = 0,
+/// std = 1. Like PyTorch it takes one of two paths, which draw different numbers: below 16
+/// elements, Box-Muller per element in double with the cached sample; from 16 on, n uniforms
+/// transformed 16 at a time, the last 16 redrawn and recomputed when n is not a multiple of 16.
+template <class T>
+void fill_normal(T* data, int64_t n, double mean, double std, Generator& g = default_generator()) {
+  static_assert(std::is_same_v<T, float> || std::is_same_v<T, double>, "float or double only");
+  if (!(std >= 0.0)) {
+    throw std::invalid_argument("normal expects std >= 0.0, but found std " + format_number(std));
+  }
+  GeneratorLock lock(g);
+  if (n < 16) {
+    for (int64_t i = 0; i < n; ++i) data[i] = static_cast<T>(normal_sample(lock, mean, std));
+    return;
+  }
+  const T mean_t = static_cast<T>(mean);
+  const T std_t = static_cast<T>(std);
+  for (int64_t i = 0; i < n; ++i) data[i] = uniform_sample<T>(lock, T(0), T(1));
+  for (int64_t i = 0; i + 16 <= n; i += 16) normal_fill_16(data + i, mean_t, std_t);
+  if (n % 16 != 0) {
+    T* tail = data + n - 16;
+    for (int i = 0; i < 16; ++i) tail[i] = uniform_sample<T>(lock, T(0), T(1));
+    normal_fill_16(tail, mean_t, std_t);
+  }
+}
+
+}  // namespace detail
+
+}  // namespace eigentorch

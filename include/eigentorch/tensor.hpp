@@ -1,0 +1,209 @@
+// Tensor<T>: a handle on shared storage plus autograd metadata, as torch.Tensor is. Copying a Tensor
+// shares everything; clone() copies data. This file holds the handle, its storage and the accessors;
+// the math lives in ops/ (each op beside its derivative) and is declared here as methods.
+// Include <eigentorch/eigentorch.hpp> to get the whole of it.
+#pragma once
+
+#include "autograd/grad_mode.hpp"
+#include "detail/config.hpp"  // before Eigen
+#include "detail/error.hpp"
+#include "detail/size.hpp"
+
+#include <Eigen/Core>
+
+#include <cstdint>      // int64_t, uint32_t
+#include <memory>       // shared_ptr, weak_ptr
+#include <string>
+#include <type_traits>  // is_arithmetic, enable_if
+#include <vector>
+
+namespace eigentorch {
+
+template <class T>
+class Tensor;
+
+namespace autograd {
+template <class T>
+struct Node;
+}
+
+namespace detail {
+
+/// The bytes behind one or more tensors, with the version counter that in-place ops bump so that
+/// backward can tell a saved tensor was overwritten.
+template <class T>
+struct Storage {
+  std::vector<T, Eigen::aligned_allocator<T>> data;
+  uint32_t version = 0;
+  explicit Storage(int64_t n) : data(static_cast<std::size_t>(n)) {}
+};
+
+/// What a Tensor handle points at: storage, shape and autograd state.
+template <class T>
+struct TensorImpl {
+  std::shared_ptr<Storage<T>> storage;
+  Size shape;
+  bool requires_grad = false;
+  bool is_parameter = false;  // prints "Parameter containing:"
+  bool retains_grad = false;
+  std::shared_ptr<autograd::Node<T>> grad_fn;             // non-leaf: the node that made it
+  std::weak_ptr<autograd::Node<T>> grad_accumulator;      // leaf: its AccumulateGrad, shared by all uses
+  std::shared_ptr<TensorImpl<T>> grad;                    // .grad, undefined until a backward reaches it
+};
+
+template <class U>
+using if_arithmetic = std::enable_if_t<std::is_arithmetic_v<U>, int>;
+
+}  // namespace detail
+
+/// An n-dimensional array of T (float or double) that records the ops applied to it for backward().
+template <class T = float>
+class Tensor {
+  static_assert(std::is_same_v<T, float> || std::is_same_v<T, double>, "Tensor<T>: T must be float or double");
+
+ public:
+  using Scalar = T;
+  using Impl = detail::TensorImpl<T>;
+  using EigenMap = Eigen::Map<Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>>;
+  using ConstEigenMap = Eigen::Map<const Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>>;
+
+  /// An undefined tensor (what grad() returns before any backward).
+  Tensor() = default;
+  explicit Tensor(std::shared_ptr<Impl> impl) : impl_(std::move(impl)) {}
+
+  /// A new tensor of the given shape, its values uninitialised (zero-filled here).
+  explicit Tensor(const Size& shape) : impl_(std::make_shared<Impl>()) {
+    for (int64_t d : shape)
+      if (d < 0) throw Error("Trying to create tensor with negative dimension " + std::to_string(d) + ": " + shape.list_str());
+    impl_->storage = std::make_shared<detail::Storage<T>>(shape.numel());
+    impl_->shape = shape;
+  }
+
+  bool defined() const { return impl_ != nullptr; }
+  const std::shared_ptr<Impl>& impl() const { return impl_; }
+  /// True when both handles share one tensor (Python's `a is b`).
+  bool is_same(const Tensor& other) const { return impl_ == other.impl_; }
+
+  // ---- shape -------------------------------------------------------------------------------------
+  const Size& shape() const { return ref().shape; }
+  const Size& sizes() const { return shape(); }
+  int64_t size(int64_t d) const { return shape()[static_cast<std::size_t>(detail::wrap_dim(d, dim()))]; }
+  int64_t dim() const { return static_cast<int64_t>(shape().size()); }
+  int64_t numel() const { return shape().numel(); }
+
+  Tensor reshape(const Size& shape) const;
+  Tensor view(const Size& shape) const;
+  Tensor unsqueeze(int64_t d) const;
+  Tensor squeeze() const;
+  Tensor squeeze(int64_t d) const;
+  Tensor flatten(int64_t start_dim = 0, int64_t end_dim = -1) const;
+  Tensor t() const;
+  Tensor transpose(int64_t dim0, int64_t dim1) const;
+  Tensor contiguous() const { return *this; }  // every eigentorch tensor is contiguous
+  Tensor clone() const;
+
+  // ---- math (ops/) -------------------------------------------------------------------------------
+  Tensor operator-() const;
+  Tensor neg() const { return -*this; }
+  Tensor matmul(const Tensor& other) const;
+  Tensor mm(const Tensor& other) const;
+  Tensor pow(double exponent) const;
+  Tensor pow(const Tensor& exponent) const;
+  Tensor exp() const;
+  Tensor log() const;
+  Tensor sqrt() const;
+  Tensor abs() const;
+  Tensor tanh() const;
+  Tensor sigmoid() const;
+  Tensor relu() const;
+  Tensor sum() const;
+  Tensor sum(int64_t d, bool keepdim = false) const;
+  Tensor mean() const;
+  Tensor mean(int64_t d, bool keepdim = false) const;
+  Tensor add(const Tensor& other) const;
+  Tensor sub(const Tensor& other) const;
+  Tensor mul(const Tensor& other) const;
+  Tensor div(const Tensor& other) const;
+
+  // ---- autograd ----------------------------------------------------------------------------------
+  bool requires_grad() const { return ref().requires_grad; }
+  /// Starts (or stops) recording ops on this leaf, as Tensor.requires_grad_.
+  Tensor& requires_grad_(bool on = true) {
+    if (!is_leaf() && !on)
+      throw Error("you can only change requires_grad flags of leaf variables. If you want to use a computed "
+                  "variable in a subgraph that doesn't require differentiation use var_no_grad = var.detach().");
+    ref().requires_grad = on;
+    return *this;
+  }
+  /// True for tensors no op made while recording: user-made tensors and parameters.
+  bool is_leaf() const { return ref().grad_fn == nullptr; }
+  const std::shared_ptr<autograd::Node<T>>& grad_fn() const { return ref().grad_fn; }
+  /// The accumulated gradient; undefined (`!grad().defined()`) until a backward reaches this tensor.
+  Tensor grad() const { return Tensor(ref().grad); }
+  /// Assigns .grad (an undefined tensor sets it to None).
+  void set_grad(const Tensor& g) { ref().grad = g.impl_; }
+  /// Keeps .grad for a non-leaf tensor too, as Tensor.retain_grad().
+  void retain_grad();
+  bool retains_grad() const { return ref().retains_grad; }
+  /// Computes d(this)/d(leaves) and accumulates it into every leaf's grad().
+  void backward(const Tensor& gradient = Tensor(), bool retain_graph = false) const;
+  /// Shares data with this tensor, outside the graph.
+  Tensor detach() const {
+    auto out = std::make_shared<Impl>();
+    out->storage = ref().storage;
+    out->shape = ref().shape;
+    return Tensor(std::move(out));
+  }
+
+  // ---- data out ----------------------------------------------------------------------------------
+  /// The one element, as a number (Tensor.item()).
+  T item() const {
+    if (numel() != 1)
+      throw Error("a Tensor with " + std::to_string(numel()) + " elements cannot be converted to Scalar");
+    return data()[0];
+  }
+  std::vector<T> to_vector() const { return std::vector<T>(data(), data() + numel()); }
+  T* data() const { return ref().storage->data.data(); }
+  /// A writable Eigen view: rows x cols for 2-D, n x 1 for 1-D, 1 x 1 for 0-d.
+  EigenMap eigen() const {
+    const int64_t d = dim();
+    if (d > 2) throw Error("eigen(): expected a tensor with at most 2 dimensions, but got " + std::to_string(d));
+    const Eigen::Index rows = d == 0 ? 1 : shape()[0];
+    const Eigen::Index cols = d == 2 ? shape()[1] : 1;
+    return EigenMap(data(), rows, cols);
+  }
+  /// Version of the storage, bumped by every in-place op (Tensor._version).
+  uint32_t version() const { return ref().storage->version; }
+
+  // ---- in place (ops/inplace.hpp) ----------------------------------------------------------------
+  Tensor& zero_() { return fill_(T(0)); }
+  Tensor& fill_(T value);
+  Tensor& copy_(const Tensor& src);
+  Tensor& add_(const Tensor& other, T alpha = T(1));
+  Tensor& sub_(const Tensor& other, T alpha = T(1)) { return add_(other, -alpha); }
+  Tensor& mul_(const Tensor& other);
+  Tensor& div_(const Tensor& other);
+  template <class U, detail::if_arithmetic<U> = 0>
+  Tensor& add_(U value) { return add_scalar_(static_cast<T>(value)); }
+  template <class U, detail::if_arithmetic<U> = 0>
+  Tensor& sub_(U value) { return add_scalar_(-static_cast<T>(value)); }
+  template <class U, detail::if_arithmetic<U> = 0>
+  Tensor& mul_(U value) { return mul_scalar_(static_cast<T>(value)); }
+  template <class U, detail::if_arithmetic<U> = 0>
+  Tensor& div_(U value) { return mul_scalar_(T(1) / static_cast<T>(value)); }
+  Tensor& uniform_(double from = 0.0, double to = 1.0);
+  Tensor& normal_(double mean = 0.0, double std = 1.0);
+
+ private:
+  Impl& ref() const {
+    if (!impl_) throw Error("undefined tensor: this Tensor holds no data (was it default-constructed, or a grad() "
+                            "that no backward has reached?)");
+    return *impl_;
+  }
+  Tensor& add_scalar_(T value);
+  Tensor& mul_scalar_(T value);
+
+  std::shared_ptr<Impl> impl_;
+};
+
+}  // namespace eigentorch
