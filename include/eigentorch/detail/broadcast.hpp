@@ -3,7 +3,9 @@
 #pragma once
 
 #include "../tensor.hpp"
+#include "sum_order.hpp"
 
+#include <algorithm>  // equal
 #include <cstdint>
 #include <vector>
 
@@ -90,6 +92,16 @@ template <class T>
 Tensor<T> sum_to(const Tensor<T>& g, const Size& shape) {
   if (g.shape() == shape) return g;
   Tensor<T> out(shape);
+  // Common case, a bias-like operand: shape (less leading 1s) equals g's trailing dims.
+  std::size_t lead = 0;
+  while (lead < shape.size() && shape[lead] == 1) ++lead;
+  const std::size_t rest = shape.size() - lead;
+  if (rest <= g.shape().size() &&
+      std::equal(shape.begin() + static_cast<std::ptrdiff_t>(lead), shape.end(), g.shape().end() - static_cast<std::ptrdiff_t>(rest))) {
+    const int64_t cols = shape.numel();
+    detail::sum_columns(g.data(), cols ? g.numel() / cols : 0, cols, out.data());
+    return out;
+  }
   T* po = out.data();
   const T* pg = g.data();
   for_each_broadcast(g.shape(), g.shape(), shape, [&](int64_t i, int64_t, int64_t io) { po[io] += pg[i]; });

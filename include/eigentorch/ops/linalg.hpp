@@ -5,6 +5,8 @@
 
 #include "../autograd/node.hpp"
 #include "../detail/broadcast.hpp"
+#include "../detail/gemm.hpp"
+#include "../detail/sum_order.hpp"
 #include "shape.hpp"
 
 #include <Eigen/Core>
@@ -13,21 +15,6 @@ namespace eigentorch {
 namespace ops {
 namespace detail_linalg {
 
-template <class T>
-using RowMat = Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
-template <class T>
-using Map = Eigen::Map<RowMat<T>>;
-template <class T>
-using CMap = Eigen::Map<const RowMat<T>>;
-
-template <class T>
-CMap<T> cmat(const Tensor<T>& t, int64_t rows, int64_t cols, int64_t offset = 0) {
-  return CMap<T>(t.data() + offset, rows, cols);
-}
-template <class T>
-Map<T> mat(const Tensor<T>& t, int64_t rows, int64_t cols, int64_t offset = 0) {
-  return Map<T>(t.data() + offset, rows, cols);
-}
 
 inline std::string dims_str(const Size& s) {
   std::string r;
@@ -43,6 +30,8 @@ inline void check_mm(const Size& a, const Size& b) {
 }
 
 }  // namespace detail_linalg
+using detail_linalg::check_mm;
+using detail_linalg::dims_str;
 
 // d(A B) = G B^T (for A), A^T G (for B)
 template <class T>
@@ -50,19 +39,18 @@ struct MmBackward final : autograd::Node<T> {
   autograd::SavedTensor<T> a, b;
   const char* name() const override { return "MmBackward0"; }
   void apply(Tensor<T>& g, std::vector<Tensor<T>>& out) override {
-    using namespace detail_linalg;
     const int64_t n = g.size(0), m = g.size(1);
     if (this->next[0]) {
       const Tensor<T>& vb = b.get();
       const int64_t k = vb.size(0);
       out[0] = Tensor<T>(Size{n, k});
-      mat(out[0], n, k).noalias() = cmat(g, n, m) * cmat(vb, k, m).transpose();
+      detail::gemm(n, k, m, g.data(), false, vb.data(), true, out[0].data());
     }
     if (this->next[1]) {
       const Tensor<T>& va = a.get();
       const int64_t k = va.size(1);
       out[1] = Tensor<T>(Size{k, m});
-      mat(out[1], k, m).noalias() = cmat(va, n, k).transpose() * cmat(g, n, m);
+      detail::gemm(k, m, n, va.data(), true, g.data(), false, out[1].data());
     }
   }
   void release() override { a.release(); b.release(); }
@@ -70,11 +58,10 @@ struct MmBackward final : autograd::Node<T> {
 
 template <class T>
 Tensor<T> mm(const Tensor<T>& a, const Tensor<T>& b) {
-  using namespace detail_linalg;
   check_mm(a.shape(), b.shape());
   const int64_t n = a.size(0), k = a.size(1), m = b.size(1);
   Tensor<T> out(Size{n, m});
-  if (k > 0) mat(out, n, m).noalias() = cmat(a, n, k) * cmat(b, k, m);
+  detail::gemm(n, m, k, a.data(), false, b.data(), false, out.data());
   if (autograd::needs_grad(a, b)) {
     auto node = std::make_shared<MmBackward<T>>();
     if (b.requires_grad()) node->a.save(a);
@@ -123,19 +110,18 @@ struct MvBackward final : autograd::Node<T> {
   autograd::SavedTensor<T> a, v;
   const char* name() const override { return "MvBackward0"; }
   void apply(Tensor<T>& g, std::vector<Tensor<T>>& out) override {
-    using namespace detail_linalg;
     const int64_t n = g.numel();
     if (this->next[0]) {
       const Tensor<T>& vv = v.get();
       const int64_t k = vv.numel();
       out[0] = Tensor<T>(Size{n, k});
-      mat(out[0], n, k).noalias() = cmat(g, n, 1) * cmat(vv, 1, k);
+      detail::gemm(n, k, int64_t(1), g.data(), false, vv.data(), false, out[0].data());
     }
     if (this->next[1]) {
       const Tensor<T>& va = a.get();
       const int64_t k = va.size(1);
       out[1] = Tensor<T>(Size{k});
-      mat(out[1], k, 1).noalias() = cmat(va, n, k).transpose() * cmat(g, n, 1);
+      detail::gemm(k, int64_t(1), n, va.data(), true, g.data(), false, out[1].data());
     }
   }
   void release() override { a.release(); v.release(); }
@@ -143,13 +129,12 @@ struct MvBackward final : autograd::Node<T> {
 
 template <class T>
 Tensor<T> mv(const Tensor<T>& a, const Tensor<T>& v) {
-  using namespace detail_linalg;
   if (a.dim() != 2 || v.dim() != 1) throw Error("vector + matrix @ vector expected, got " + std::to_string(a.dim()) + ", " + std::to_string(v.dim()));
   const int64_t n = a.size(0), k = a.size(1);
   if (k != v.numel())
     throw Error("size mismatch, got " + std::to_string(n) + ", " + dims_str(a.shape()) + "," + std::to_string(v.numel()));
   Tensor<T> out(Size{n});
-  if (k > 0) mat(out, n, 1).noalias() = cmat(a, n, k) * cmat(v, k, 1);
+  detail::gemm(n, int64_t(1), k, a.data(), false, v.data(), false, out.data());
   if (autograd::needs_grad(a, v)) {
     auto node = std::make_shared<MvBackward<T>>();
     if (v.requires_grad()) node->a.save(a);
@@ -165,21 +150,20 @@ struct BmmBackward final : autograd::Node<T> {
   autograd::SavedTensor<T> a, b;
   const char* name() const override { return "BmmBackward0"; }
   void apply(Tensor<T>& g, std::vector<Tensor<T>>& out) override {
-    using namespace detail_linalg;
     const int64_t batch = g.size(0), n = g.size(1), m = g.size(2);
     if (this->next[0]) {
       const Tensor<T>& vb = b.get();
       const int64_t k = vb.size(1);
       out[0] = Tensor<T>(Size{batch, n, k});
       for (int64_t i = 0; i < batch; ++i)
-        mat(out[0], n, k, i * n * k).noalias() = cmat(g, n, m, i * n * m) * cmat(vb, k, m, i * k * m).transpose();
+        detail::gemm(n, k, m, g.data() + i * n * m, false, vb.data() + i * k * m, true, out[0].data() + i * n * k);
     }
     if (this->next[1]) {
       const Tensor<T>& va = a.get();
       const int64_t k = va.size(2);
       out[1] = Tensor<T>(Size{batch, k, m});
       for (int64_t i = 0; i < batch; ++i)
-        mat(out[1], k, m, i * k * m).noalias() = cmat(va, n, k, i * n * k).transpose() * cmat(g, n, m, i * n * m);
+        detail::gemm(k, m, n, va.data() + i * n * k, true, g.data() + i * n * m, false, out[1].data() + i * k * m);
     }
   }
   void release() override { a.release(); b.release(); }
@@ -188,7 +172,6 @@ struct BmmBackward final : autograd::Node<T> {
 /// Batched product of [B, n, k] and [B, k, m].
 template <class T>
 Tensor<T> bmm(const Tensor<T>& a, const Tensor<T>& b) {
-  using namespace detail_linalg;
   if (a.dim() != 3) throw Error("batch1 must be a 3D tensor");
   if (b.dim() != 3) throw Error("batch2 must be a 3D tensor");
   if (a.size(0) != b.size(0) || a.size(2) != b.size(1))
@@ -196,9 +179,8 @@ Tensor<T> bmm(const Tensor<T>& a, const Tensor<T>& b) {
                 std::to_string(a.size(2)) + "] but got: [" + std::to_string(b.size(0)) + ", " + std::to_string(b.size(1)) + "].");
   const int64_t batch = a.size(0), n = a.size(1), k = a.size(2), m = b.size(2);
   Tensor<T> out(Size{batch, n, m});
-  if (k > 0)
-    for (int64_t i = 0; i < batch; ++i)
-      mat(out, n, m, i * n * m).noalias() = cmat(a, n, k, i * n * k) * cmat(b, k, m, i * k * m);
+  for (int64_t i = 0; i < batch; ++i)
+    detail::gemm(n, m, k, a.data() + i * n * k, false, b.data() + i * k * m, false, out.data() + i * n * m);
   if (autograd::needs_grad(a, b)) {
     auto node = std::make_shared<BmmBackward<T>>();
     if (b.requires_grad()) node->a.save(a);
@@ -255,8 +237,8 @@ Tensor<T> matmul(const Tensor<T>& a, const Tensor<T>& b) {
   if (k != k2) {
     Size sa({a2.numel() / k, k}), sb({k2, m});
     if (a2.dim() == 2) sa = a2.shape();
-    throw Error("mat1 and mat2 shapes cannot be multiplied (" + detail_linalg::dims_str(sa) + " and " +
-                detail_linalg::dims_str(Size({k2, m})) + ")");
+    throw Error("mat1 and mat2 shapes cannot be multiplied (" + dims_str(sa) + " and " +
+                dims_str(Size({k2, m})) + ")");
   }
   std::vector<int64_t> ba(a2.shape().begin(), a2.shape().end() - 2), bb(b2.shape().begin(), b2.shape().end() - 2);
   const Size batch = detail::broadcast_shapes(Size(ba), Size(bb));
@@ -270,6 +252,14 @@ Tensor<T> matmul(const Tensor<T>& a, const Tensor<T>& b) {
   return prod.view(Size(eo));
 }
 
+/// A 1-D tensor of n copies of v (a 0-d bias spread over the outputs).
+template <class T>
+Tensor<T> full_row(T v, int64_t n) {
+  Tensor<T> out(Size{n});
+  for (int64_t i = 0; i < n; ++i) out.data()[i] = v;
+  return out;
+}
+
 // d(x W^T + b) = G W (for x), G^T x (for W), column sums of G (for b)
 template <class T>
 struct LinearBackward final : autograd::Node<T> {
@@ -277,23 +267,22 @@ struct LinearBackward final : autograd::Node<T> {
   bool has_bias = true;
   const char* name() const override { return has_bias ? "AddmmBackward0" : "MmBackward0"; }
   void apply(Tensor<T>& g, std::vector<Tensor<T>>& out) override {
-    using namespace detail_linalg;
     const int64_t n = g.size(0), o = g.size(1);
     if (this->next[0]) {
       const Tensor<T>& vw = w.get();
       const int64_t in = vw.size(1);
       out[0] = Tensor<T>(Size{n, in});
-      mat(out[0], n, in).noalias() = cmat(g, n, o) * cmat(vw, o, in);
+      detail::gemm(n, in, o, g.data(), false, vw.data(), false, out[0].data());
     }
     if (this->next[1]) {
       const Tensor<T>& vx = x.get();
       const int64_t in = vx.size(1);
       out[1] = Tensor<T>(Size{o, in});
-      mat(out[1], o, in).noalias() = cmat(g, n, o).transpose() * cmat(vx, n, in);
+      detail::gemm(o, in, n, g.data(), true, vx.data(), false, out[1].data());
     }
     if (has_bias && this->next[2]) {
       out[2] = Tensor<T>(Size{o});
-      mat(out[2], 1, o).noalias() = cmat(g, n, o).colwise().sum();
+      detail::sum_columns(g.data(), n, o, out[2].data());
     }
   }
   void release() override { x.release(); w.release(); }
@@ -302,7 +291,6 @@ struct LinearBackward final : autograd::Node<T> {
 /// x W^T + b for 2-D x [n, in], W [out, in], b [out] (or undefined), in one pass (PyTorch's addmm).
 template <class T>
 Tensor<T> linear2d(const Tensor<T>& x, const Tensor<T>& w, const Tensor<T>& b) {
-  using namespace detail_linalg;
   if (w.dim() != 2) throw Error("linear(): weight must be 2-D, but got " + std::to_string(w.dim()) + "-D");
   const Size wt({w.dim() == 2 ? w.size(1) : 0, w.size(0)});
   if (x.size(1) != w.size(1))
@@ -313,14 +301,8 @@ Tensor<T> linear2d(const Tensor<T>& x, const Tensor<T>& w, const Tensor<T>& b) {
     throw Error("The size of tensor a (" + std::to_string(b.size(-1)) + ") must match the size of tensor b (" +
                 std::to_string(o) + ") at non-singleton dimension 1");
   Tensor<T> out(Size{n, o});
-  auto res = mat(out, n, o);
-  if (in > 0) res.noalias() = cmat(x, n, in) * cmat(w, o, in).transpose();
-  if (has_bias) {
-    if (b.dim() == 0)
-      res.array() += b.data()[0];
-    else
-      res.rowwise() += Eigen::Map<const Eigen::Matrix<T, 1, Eigen::Dynamic>>(b.data(), o);
-  }
+  const Tensor<T> bias_row = has_bias && b.dim() == 0 ? full_row(b.data()[0], o) : b;
+  detail::gemm(n, o, in, x.data(), false, w.data(), true, out.data(), has_bias ? bias_row.data() : nullptr);
   const bool bias_grad = has_bias && b.requires_grad();
   if (is_grad_enabled() && (x.requires_grad() || w.requires_grad() || bias_grad)) {
     auto node = std::make_shared<LinearBackward<T>>();

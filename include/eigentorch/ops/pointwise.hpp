@@ -5,6 +5,7 @@
 #include "../detail/broadcast.hpp"
 
 #include <cmath>
+#include <type_traits>
 
 namespace eigentorch {
 namespace ops {
@@ -45,7 +46,8 @@ struct SqrtRule { template <class T> T operator()(T g, T y) const { return g / (
 // d |x|/dx = sign(x), 0 at 0
 struct AbsRule { template <class T> T operator()(T g, T x) const { return g * T((x > 0) - (x < 0)); } };
 // d tanh(x)/dx = 1 - tanh(x)^2 = 1 - y^2
-struct TanhRule { template <class T> T operator()(T g, T y) const { return g * (T(1) - y * y); } };
+// NOTE: 1 - y^2 is one fused multiply-add, as in PyTorch's AVX2 build, so the rounding is PyTorch's.
+struct TanhRule { template <class T> T operator()(T g, T y) const { return g * std::fma(-y, y, T(1)); } };
 // d sigmoid(x)/dx = sigmoid(x) (1 - sigmoid(x)) = y (1 - y)
 struct SigmoidRule { template <class T> T operator()(T g, T y) const { return g * ((T(1) - y) * y); } };
 // d relu(x)/dx = 1 where the output is positive, else 0
@@ -63,8 +65,28 @@ template <class T> Tensor<T> sqrt(const Tensor<T>& x) {
 template <class T> Tensor<T> abs(const Tensor<T>& x) {
   return pointwise<AbsRule>(x, [](T v) { return std::abs(v); }, "AbsBackward0", false);
 }
+/// tanh as PyTorch's AVX2 build computes it for float (SLEEF's vector tanhf); double as the C library.
+template <class T>
+void tanh_values(const T* x, T* y, int64_t n) {
+  for (int64_t i = 0; i < n; ++i) {
+    // NOTE: SLEEF's tanhf returns exactly +-1 beyond |x| > 8.664339742 (where tanh is within one
+    // float step of 1); below that it is within an ulp of exact, as double-then-round is.
+    if constexpr (std::is_same_v<T, float>)
+      y[i] = std::abs(x[i]) > 8.664339742f ? std::copysign(1.0f, x[i]) : static_cast<float>(std::tanh(static_cast<double>(x[i])));
+    else
+      y[i] = std::tanh(x[i]);
+  }
+}
+
 template <class T> Tensor<T> tanh(const Tensor<T>& x) {
-  return pointwise<TanhRule>(x, [](T v) { return std::tanh(v); }, "TanhBackward0", true);
+  Tensor<T> y(x.shape());
+  tanh_values(x.data(), y.data(), x.numel());
+  if (autograd::needs_grad(x)) {
+    auto node = std::make_shared<PointwiseBackward<T, TanhRule>>("TanhBackward0");
+    node->saved.save(y, "TanhBackward0");
+    autograd::connect(y, node, {&x});
+  }
+  return y;
 }
 template <class T> Tensor<T> sigmoid(const Tensor<T>& x) {
   return pointwise<SigmoidRule>(x, [](T v) { return T(1) / (T(1) + std::exp(-v)); }, "SigmoidBackward0", true);

@@ -4,8 +4,7 @@
 
 #include "../autograd/node.hpp"
 #include "../detail/broadcast.hpp"
-
-#include <Eigen/Core>
+#include "../detail/sum_order.hpp"
 
 namespace eigentorch {
 namespace ops {
@@ -54,8 +53,7 @@ struct ReduceBackward final : autograd::Node<T> {
 
 template <class T>
 T sum_all_value(const Tensor<T>& x) {
-  using Arr = Eigen::Array<T, Eigen::Dynamic, 1>;
-  return x.numel() == 0 ? T(0) : Eigen::Map<const Arr>(x.data(), x.numel()).sum();
+  return detail::sum_contiguous(x.data(), x.numel());
 }
 
 template <class T>
@@ -87,9 +85,12 @@ Tensor<T> reduce_dim(const Tensor<T>& x, int64_t dim, bool keepdim, bool mean) {
   Tensor<T> out(detail_reduce::reduced_shape(x.shape(), d, keepdim));
   const T* px = x.data();
   T* po = out.data();
-  for (int64_t o = 0; o < outer; ++o)
-    for (int64_t k = 0; k < n; ++k)
-      for (int64_t i = 0; i < inner; ++i) po[o * inner + i] += px[(o * n + k) * inner + i];
+  for (int64_t o = 0; o < outer; ++o) {
+    if (inner == 1)
+      po[o] = detail::sum_contiguous(px + o * n, n);
+    else
+      detail::sum_columns(px + o * n * inner, n, inner, po + o * inner);
+  }
   if (mean)
     for (int64_t i = 0, m = out.numel(); i < m; ++i) po[i] /= static_cast<T>(n);
   if (autograd::needs_grad(x)) {

@@ -102,7 +102,7 @@ class SGD : public Optimizer<T> {
         else
           std::copy(b, b + n, d);
       }
-      for (int64_t j = 0; j < n; ++j) pp[j] = pp[j] + (-lr) * d[j];  // param.add_(d_p, alpha=-lr)
+      for (int64_t j = 0; j < n; ++j) pp[j] = std::fma(-lr, d[j], pp[j]);  // param.add_(d_p, alpha=-lr)
       ++p.impl()->storage->version;
     }
   }

@@ -1,0 +1,111 @@
+// Sums in PyTorch's order. PyTorch's CPU sum (ATen's SumKernel, AVX2 build) adds with 8-float (or
+// 4-double) vectors, four interleaved accumulators and a four-level cascade; float addition is not
+// associative, so summing in the same order is what makes a mean over a batch (an MSE loss, say)
+// round to PyTorch's last bit.
+#pragma once
+
+#include <algorithm>  // max, fill
+#include <array>
+#include <cstdint>    // int64_t
+
+namespace eigentorch::detail {
+
+/// Lanes per AVX2 vector: 8 floats or 4 doubles.
+template <class T>
+inline constexpr int64_t kVecLanes = 32 / static_cast<int64_t>(sizeof(T));
+
+/// A fixed group of accumulators added lane by lane (a SIMD vector, or several of them).
+template <class T, int64_t L>
+using Acc = std::array<T, static_cast<std::size_t>(L)>;
+
+inline int64_t ceil_log2(int64_t x) {
+  if (x <= 2) return 1;
+  int64_t bits = 0;
+  for (uint64_t v = static_cast<uint64_t>(x - 1); v; v >>= 1) ++bits;
+  return bits;
+}
+
+/// PyTorch's multi_row_sum: `size` items, each `Lanes` wide (item i, lane k at load(i, k)), summed
+/// per lane with a four-level cascade whose step is 2^max(4, ceil_log2(size) / 4).
+template <class T, int64_t Lanes, class Load>
+Acc<T, Lanes> multi_row_sum(int64_t size, Load load) {
+  constexpr int64_t levels = 4;
+  const int64_t level_power = std::max<int64_t>(4, ceil_log2(size) / levels);
+  const int64_t level_step = int64_t(1) << level_power;
+  const int64_t level_mask = level_step - 1;
+  Acc<T, Lanes> acc[levels];
+  for (auto& a : acc) a.fill(T(0));
+  int64_t i = 0;
+  while (i + level_step <= size) {
+    for (int64_t j = 0; j < level_step; ++j, ++i)
+      for (int64_t k = 0; k < Lanes; ++k) acc[0][k] += load(i, k);
+    for (int64_t j = 1; j < levels; ++j) {
+      for (int64_t k = 0; k < Lanes; ++k) {
+        acc[j][k] += acc[j - 1][k];
+        acc[j - 1][k] = T(0);
+      }
+      if ((i & (level_mask << (j * level_power))) != 0) break;
+    }
+  }
+  for (; i < size; ++i)
+    for (int64_t k = 0; k < Lanes; ++k) acc[0][k] += load(i, k);
+  for (int64_t j = 1; j < levels; ++j)
+    for (int64_t k = 0; k < Lanes; ++k) acc[0][k] += acc[j][k];
+  return acc[0];
+}
+
+/// PyTorch's row_sum: items read four at a time into four accumulators, then folded together.
+/// Each item is `Lanes` wide; load(i, k) gives lane k of item i.
+template <class T, int64_t Lanes, class Load>
+Acc<T, Lanes> row_sum(int64_t size, Load load) {
+  constexpr int64_t ilp = 4;
+  const int64_t size_ilp = size / ilp;
+  auto partial = multi_row_sum<T, ilp * Lanes>(size_ilp, [&](int64_t i, int64_t k) {
+    return load(i * ilp + k / Lanes, k % Lanes);
+  });
+  Acc<T, Lanes> out;
+  for (int64_t k = 0; k < Lanes; ++k) out[k] = partial[k];
+  for (int64_t i = size_ilp * ilp; i < size; ++i)
+    for (int64_t k = 0; k < Lanes; ++k) out[k] += load(i, k);
+  for (int64_t r = 1; r < ilp; ++r)
+    for (int64_t k = 0; k < Lanes; ++k) out[k] += partial[r * Lanes + k];
+  return out;
+}
+
+/// The sum of n contiguous values, in PyTorch's order (vectorized_inner_sum).
+template <class T>
+T sum_contiguous(const T* x, int64_t n) {
+  constexpr int64_t W = kVecLanes<T>;
+  const int64_t vec_size = n / W;
+  const Acc<T, W> vec = row_sum<T, W>(vec_size, [x](int64_t i, int64_t k) { return x[i * W + k]; });
+  T acc = T(0);
+  for (int64_t k = vec_size * W; k < n; ++k) acc += x[k];
+  for (int64_t k = 0; k < W; ++k) acc += vec[k];
+  return acc;
+}
+
+template <class T>
+T sum_contiguous(const T* x, int64_t n);
+
+/// Column sums of a row-major [rows, cols] block into out[cols], in PyTorch's order
+/// (vectorized_outer_sum: column groups of 32 floats, then of 8, then single columns).
+template <class T>
+void sum_columns(const T* x, int64_t rows, int64_t cols, T* out) {
+  if (cols == 1) {  // one column is contiguous: PyTorch sums it as a plain row
+    out[0] = sum_contiguous(x, rows);
+    return;
+  }
+  constexpr int64_t W = kVecLanes<T>;
+  int64_t j = 0;
+  for (; j + 4 * W <= cols; j += 4 * W) {
+    const auto s = multi_row_sum<T, 4 * W>(rows, [&](int64_t i, int64_t k) { return x[i * cols + j + k]; });
+    for (int64_t k = 0; k < 4 * W; ++k) out[j + k] = s[k];
+  }
+  for (; j + W <= cols; j += W) {
+    const auto s = row_sum<T, W>(rows, [&](int64_t i, int64_t k) { return x[i * cols + j + k]; });
+    for (int64_t k = 0; k < W; ++k) out[j + k] = s[k];
+  }
+  for (; j < cols; ++j) out[j] = row_sum<T, 1>(rows, [&](int64_t i, int64_t) { return x[i * cols + j]; })[0];
+}
+
+}  // namespace eigentorch::detail
