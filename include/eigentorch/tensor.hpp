@@ -7,6 +7,7 @@
 #include "autograd/grad_mode.hpp"
 #include "detail/config.hpp"  // before Eigen
 #include "detail/error.hpp"
+#include "detail/pool.hpp"
 #include "detail/size.hpp"
 
 #include <Eigen/Core>
@@ -33,7 +34,7 @@ namespace detail {
 /// backward can tell a saved tensor was overwritten.
 template <class T>
 struct Storage {
-  std::vector<T, Eigen::aligned_allocator<T>> data;
+  std::vector<T, PoolAllocator<T>> data;  // 64-byte aligned, recycled per thread
   uint32_t version = 0;
   explicit Storage(int64_t n) : data(static_cast<std::size_t>(n)) {}
 };
@@ -72,10 +73,10 @@ class Tensor {
   explicit Tensor(std::shared_ptr<Impl> impl) : impl_(std::move(impl)) {}
 
   /// A new tensor of the given shape, its values uninitialised (zero-filled here).
-  explicit Tensor(const Size& shape) : impl_(std::make_shared<Impl>()) {
+  explicit Tensor(const Size& shape) : impl_(detail::make_pooled<Impl>()) {
     for (int64_t d : shape)
       if (d < 0) throw Error("Trying to create tensor with negative dimension " + std::to_string(d) + ": " + shape.list_str());
-    impl_->storage = std::make_shared<detail::Storage<T>>(shape.numel());
+    impl_->storage = detail::make_pooled<detail::Storage<T>>(shape.numel());
     impl_->shape = shape;
   }
 
@@ -149,7 +150,7 @@ class Tensor {
   void backward(const Tensor& gradient = Tensor(), bool retain_graph = false) const;
   /// Shares data with this tensor, outside the graph.
   Tensor detach() const {
-    auto out = std::make_shared<Impl>();
+    auto out = detail::make_pooled<Impl>();
     out->storage = ref().storage;
     out->shape = ref().shape;
     return Tensor(std::move(out));

@@ -61,7 +61,10 @@ void run_backward(const Tensor<T>& root, const Tensor<T>& grad, bool retain_grap
 
   // Pass 1: count, for every node reachable from the root, how many edges lead into it.
   const uint64_t mark = detail::next_visit_mark();
-  std::vector<Node<T>*> stack{start.get()};
+  // Scratch lists reused across calls on this thread (backward runs every training step).
+  thread_local std::vector<Node<T>*> stack, ready;
+  thread_local std::vector<Tensor<T>> grads;
+  stack.assign(1, start.get());
   start->visit_mark = mark;
   start->dependencies = 0;
   while (!stack.empty()) {
@@ -81,8 +84,7 @@ void run_backward(const Tensor<T>& root, const Tensor<T>& grad, bool retain_grap
 
   // Pass 2: a node runs once every edge into it has delivered its gradient.
   start->grad_buffer = grad;
-  std::vector<Node<T>*> ready{start.get()};
-  std::vector<Tensor<T>> grads;
+  ready.assign(1, start.get());
   try {
     while (!ready.empty()) {
       Node<T>* n = ready.back();
@@ -111,6 +113,7 @@ void run_backward(const Tensor<T>& root, const Tensor<T>& grad, bool retain_grap
     }
   } catch (...) {
     // Leave no half-summed gradients behind in the graph's nodes.
+    grads.clear();
     stack.assign(1, start.get());
     const uint64_t clear_mark = detail::next_visit_mark();
     while (!stack.empty()) {

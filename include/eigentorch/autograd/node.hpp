@@ -18,7 +18,7 @@ namespace eigentorch::autograd {
 template <class T>
 struct Node {
   /// One edge per input, in input order; null where that input needs no gradient.
-  std::vector<std::shared_ptr<Node>> next;
+  std::vector<std::shared_ptr<Node>, eigentorch::detail::PoolAllocator<std::shared_ptr<Node>>> next;
 
   // Scratch for the engine, valid during one backward call.
   Tensor<T> grad_buffer;
@@ -46,7 +46,7 @@ struct Node {
   // NOTE: a chain of 100 000 ops would recurse 100 000 destructors deep through shared_ptr; instead
   // each dying node adopts the edges of the nodes it is the last owner of, and frees them in a loop.
   virtual ~Node() {
-    std::vector<std::shared_ptr<Node>> pending = std::move(next);
+    auto pending = std::move(next);
     while (!pending.empty()) {
       std::shared_ptr<Node> n = std::move(pending.back());
       pending.pop_back();
@@ -125,7 +125,7 @@ std::shared_ptr<Node<T>> edge_to(const Tensor<T>& input) {
   if (impl.grad_fn) return impl.grad_fn;
   std::shared_ptr<Node<T>> acc = impl.grad_accumulator.lock();
   if (!acc) {
-    acc = std::make_shared<AccumulateGrad<T>>(input.impl());
+    acc = eigentorch::detail::make_pooled<AccumulateGrad<T>>(input.impl());
     impl.grad_accumulator = acc;
   }
   return acc;

@@ -6,6 +6,7 @@
 
 #include <cstdint>           // int64_t
 #include <initializer_list>
+#include <memory>  // unique_ptr
 #include <ostream>
 #include <string>
 #include <vector>
@@ -13,37 +14,59 @@
 namespace eigentorch {
 
 /// A tensor's shape, as torch.Size: `t.shape()[0]`, `t.shape().size()`, printed `Size([11, 1])`.
+// NOTE: up to kInline dims live inside the object, so making a tensor allocates no shape.
 class Size {
  public:
-  Size() = default;
-  Size(std::initializer_list<int64_t> dims) : dims_(dims) {}
-  Size(std::vector<int64_t> dims) : dims_(std::move(dims)) {}
+  static constexpr std::size_t kInline = 6;
 
-  std::size_t size() const { return dims_.size(); }
-  bool empty() const { return dims_.empty(); }
-  int64_t operator[](std::size_t i) const { return dims_[i]; }
-  int64_t& operator[](std::size_t i) { return dims_[i]; }
-  auto begin() const { return dims_.begin(); }
-  auto end() const { return dims_.end(); }
-  const std::vector<int64_t>& vec() const { return dims_; }
-  std::vector<int64_t>& vec() { return dims_; }
+  Size() = default;
+  Size(std::initializer_list<int64_t> dims) { assign(dims.begin(), dims.size()); }
+  Size(const std::vector<int64_t>& dims) { assign(dims.data(), dims.size()); }  // NOLINT: implicit on purpose
+  Size(const Size& other) { assign(other.data(), other.n_); }
+  Size& operator=(const Size& other) {
+    if (this != &other) assign(other.data(), other.n_);
+    return *this;
+  }
+  Size(Size&& other) noexcept { *this = std::move(other); }
+  Size& operator=(Size&& other) noexcept {
+    if (this == &other) return *this;
+    n_ = other.n_;
+    heap_ = std::move(other.heap_);
+    for (std::size_t i = 0; i < kInline; ++i) inline_[i] = other.inline_[i];
+    other.n_ = 0;
+    return *this;
+  }
+
+  std::size_t size() const { return n_; }
+  bool empty() const { return n_ == 0; }
+  int64_t operator[](std::size_t i) const { return data()[i]; }
+  int64_t& operator[](std::size_t i) { return data()[i]; }
+  const int64_t* begin() const { return data(); }
+  const int64_t* end() const { return data() + n_; }
+  /// The dims as a std::vector (a copy).
+  std::vector<int64_t> vec() const { return std::vector<int64_t>(begin(), end()); }
 
   /// The number of elements a tensor of this shape holds (1 for a 0-d shape).
   int64_t numel() const {
     int64_t n = 1;
-    for (int64_t d : dims_) n *= d;
+    for (int64_t d : *this) n *= d;
     return n;
   }
 
-  friend bool operator==(const Size& a, const Size& b) { return a.dims_ == b.dims_; }
-  friend bool operator!=(const Size& a, const Size& b) { return a.dims_ != b.dims_; }
+  friend bool operator==(const Size& a, const Size& b) {
+    if (a.n_ != b.n_) return false;
+    for (std::size_t i = 0; i < a.n_; ++i)
+      if (a[i] != b[i]) return false;
+    return true;
+  }
+  friend bool operator!=(const Size& a, const Size& b) { return !(a == b); }
 
   /// "[2, 3]", the list form PyTorch uses inside its messages.
   std::string list_str() const {
     std::string s = "[";
-    for (std::size_t i = 0; i < dims_.size(); ++i) {
+    for (std::size_t i = 0; i < n_; ++i) {
       if (i) s += ", ";
-      s += std::to_string(dims_[i]);
+      s += std::to_string((*this)[i]);
     }
     return s + "]";
   }
@@ -53,7 +76,22 @@ class Size {
   friend std::ostream& operator<<(std::ostream& os, const Size& s) { return os << s.str(); }
 
  private:
-  std::vector<int64_t> dims_;
+  int64_t* data() { return heap_ ? heap_.get() : inline_; }
+  const int64_t* data() const { return heap_ ? heap_.get() : inline_; }
+  void assign(const int64_t* dims, std::size_t n) {
+    if (n > kInline) {
+      if (!heap_ || n > n_) heap_.reset(new int64_t[n]);
+    } else {
+      heap_.reset();
+    }
+    n_ = n;
+    int64_t* d = data();
+    for (std::size_t i = 0; i < n; ++i) d[i] = dims[i];
+  }
+
+  int64_t inline_[kInline] = {};
+  std::unique_ptr<int64_t[]> heap_;
+  std::size_t n_ = 0;
 };
 
 namespace detail {

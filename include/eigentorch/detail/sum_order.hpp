@@ -33,6 +33,14 @@ Acc<T, Lanes> multi_row_sum(int64_t size, Load load) {
   const int64_t level_power = std::max<int64_t>(4, ceil_log2(size) / levels);
   const int64_t level_step = int64_t(1) << level_power;
   const int64_t level_mask = level_step - 1;
+  if (size < level_step) {  // the cascade never runs: one pass per lane (plus the levels' zeros)
+    Acc<T, Lanes> out;
+    out.fill(T(0));
+    for (int64_t i = 0; i < size; ++i)
+      for (int64_t k = 0; k < Lanes; ++k) out[k] += load(i, k);
+    for (int64_t k = 0; k < Lanes; ++k) out[k] += T(0);  // NOTE: keeps -0 + 0 = +0, as the full loop does
+    return out;
+  }
   Acc<T, Lanes> acc[levels];
   for (auto& a : acc) a.fill(T(0));
   int64_t i = 0;

@@ -59,7 +59,7 @@ class Sequential : public Module<T> {
 
   Tensor<T> forward(const Tensor<T>& x) override {
     Tensor<T> y = x;
-    for (const auto& child : this->children()) y = child->forward(y);
+    for (const auto& child : this->children_ref()) y = child.second->forward(y);
     return y;
   }
   std::string name() const override { return "Sequential"; }

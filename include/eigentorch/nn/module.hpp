@@ -260,6 +260,9 @@ class Module {
   friend std::ostream& operator<<(std::ostream& os, const Module& m) { return os << m.repr(); }
 
  protected:
+  /// The children, without a copy (for forward passes on the hot path).
+  const std::vector<std::pair<std::string, std::shared_ptr<Module<T>>>>& children_ref() const { return state_->children; }
+
   /// Runs reset_parameters(), remembering the generator state it started from, so that a container
   /// can redraw its children in argument order (replay_children_initialisation).
   void initialize() {

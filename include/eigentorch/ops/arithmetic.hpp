@@ -85,7 +85,7 @@ Tensor<T> add(const Tensor<T>& a, const Tensor<T>& b, T alpha = T(1)) {
   Tensor<T> out = alpha == T(1) ? detail::map2(a, b, [](T x, T y) { return x + y; })
                                 : detail::map2(a, b, [alpha](T x, T y) { return x + alpha * y; });
   if (autograd::needs_grad(a, b)) {
-    auto node = std::make_shared<AddBackward<T>>();
+    auto node = detail::make_pooled<AddBackward<T>>();
     node->a_shape = a.shape();
     node->b_shape = b.shape();
     node->alpha = alpha;
@@ -98,7 +98,7 @@ template <class T>
 Tensor<T> sub(const Tensor<T>& a, const Tensor<T>& b) {
   Tensor<T> out = detail::map2(a, b, [](T x, T y) { return x - y; });
   if (autograd::needs_grad(a, b)) {
-    auto node = std::make_shared<AddBackward<T>>();
+    auto node = detail::make_pooled<AddBackward<T>>();
     node->a_shape = a.shape();
     node->b_shape = b.shape();
     node->alpha = T(-1);
@@ -112,7 +112,7 @@ template <class T>
 Tensor<T> mul(const Tensor<T>& a, const Tensor<T>& b) {
   Tensor<T> out = detail::map2(a, b, [](T x, T y) { return x * y; });
   if (autograd::needs_grad(a, b)) {
-    auto node = std::make_shared<MulBackward<T>>();
+    auto node = detail::make_pooled<MulBackward<T>>();
     if (b.requires_grad()) node->a.save(a);
     if (a.requires_grad()) node->b.save(b);
     node->a_shape = a.shape();
@@ -126,7 +126,7 @@ template <class T>
 Tensor<T> div(const Tensor<T>& a, const Tensor<T>& b) {
   Tensor<T> out = detail::map2(a, b, [](T x, T y) { return x / y; });
   if (autograd::needs_grad(a, b)) {
-    auto node = std::make_shared<DivBackward<T>>();
+    auto node = detail::make_pooled<DivBackward<T>>();
     if (b.requires_grad()) node->a.save(a);
     node->b.save(b);
     node->a_shape = a.shape();
@@ -140,7 +140,7 @@ Tensor<T> div(const Tensor<T>& a, const Tensor<T>& b) {
 template <class T>
 Tensor<T> add_scalar(const Tensor<T>& x, T c, const char* name = "AddBackward0") {
   Tensor<T> out = detail::map1(x, [c](T v) { return v + c; });
-  if (autograd::needs_grad(x)) autograd::connect(out, std::make_shared<ScaleBackward<T>>(T(1), false, name), {&x});
+  if (autograd::needs_grad(x)) autograd::connect(out, detail::make_pooled<ScaleBackward<T>>(T(1), false, name), {&x});
   return out;
 }
 
@@ -148,7 +148,7 @@ Tensor<T> add_scalar(const Tensor<T>& x, T c, const char* name = "AddBackward0")
 template <class T>
 Tensor<T> sub_scalar(const Tensor<T>& x, T c) {
   Tensor<T> out = detail::map1(x, [c](T v) { return v - c; });
-  if (autograd::needs_grad(x)) autograd::connect(out, std::make_shared<ScaleBackward<T>>(T(1), false, "SubBackward0"), {&x});
+  if (autograd::needs_grad(x)) autograd::connect(out, detail::make_pooled<ScaleBackward<T>>(T(1), false, "SubBackward0"), {&x});
   return out;
 }
 
@@ -156,7 +156,7 @@ Tensor<T> sub_scalar(const Tensor<T>& x, T c) {
 template <class T>
 Tensor<T> rsub_scalar(const Tensor<T>& x, T c) {
   Tensor<T> out = detail::map1(x, [c](T v) { return c - v; });
-  if (autograd::needs_grad(x)) autograd::connect(out, std::make_shared<ScaleBackward<T>>(T(-1), false, "RsubBackward1"), {&x});
+  if (autograd::needs_grad(x)) autograd::connect(out, detail::make_pooled<ScaleBackward<T>>(T(-1), false, "RsubBackward1"), {&x});
   return out;
 }
 
@@ -164,7 +164,7 @@ Tensor<T> rsub_scalar(const Tensor<T>& x, T c) {
 template <class T>
 Tensor<T> mul_scalar(const Tensor<T>& x, T c) {
   Tensor<T> out = detail::map1(x, [c](T v) { return v * c; });
-  if (autograd::needs_grad(x)) autograd::connect(out, std::make_shared<ScaleBackward<T>>(c, false, "MulBackward0"), {&x});
+  if (autograd::needs_grad(x)) autograd::connect(out, detail::make_pooled<ScaleBackward<T>>(c, false, "MulBackward0"), {&x});
   return out;
 }
 
@@ -172,7 +172,7 @@ Tensor<T> mul_scalar(const Tensor<T>& x, T c) {
 template <class T>
 Tensor<T> div_scalar(const Tensor<T>& x, T c) {
   Tensor<T> out = detail::map1(x, [c](T v) { return v / c; });
-  if (autograd::needs_grad(x)) autograd::connect(out, std::make_shared<ScaleBackward<T>>(c, true, "DivBackward0"), {&x});
+  if (autograd::needs_grad(x)) autograd::connect(out, detail::make_pooled<ScaleBackward<T>>(c, true, "DivBackward0"), {&x});
   return out;
 }
 
@@ -181,7 +181,7 @@ template <class T>
 Tensor<T> scalar_div(T c, const Tensor<T>& x) {
   Tensor<T> out = detail::map1(x, [c](T v) { return c / v; });
   if (autograd::needs_grad(x)) {
-    auto node = std::make_shared<ScalarDivBackward<T>>();
+    auto node = detail::make_pooled<ScalarDivBackward<T>>();
     node->c = c;
     node->x.save(x);
     autograd::connect(out, node, {&x});
@@ -193,7 +193,7 @@ Tensor<T> scalar_div(T c, const Tensor<T>& x) {
 template <class T>
 Tensor<T> neg(const Tensor<T>& x) {
   Tensor<T> out = detail::map1(x, [](T v) { return -v; });
-  if (autograd::needs_grad(x)) autograd::connect(out, std::make_shared<ScaleBackward<T>>(T(-1), false, "NegBackward0"), {&x});
+  if (autograd::needs_grad(x)) autograd::connect(out, detail::make_pooled<ScaleBackward<T>>(T(-1), false, "NegBackward0"), {&x});
   return out;
 }
 

@@ -73,7 +73,7 @@ Tensor<T>& rebase(Tensor<T>& self, const Tensor<T>& result) {
 template <class T>
 void overwrite_history(Tensor<T>& self, const char* name) {
   if (is_grad_enabled() && self.requires_grad())
-    autograd::connect(self, std::make_shared<OverwriteBackward<T>>(name), {&self});
+    autograd::connect(self, detail::make_pooled<OverwriteBackward<T>>(name), {&self});
 }
 
 }  // namespace detail_inplace
@@ -97,7 +97,7 @@ Tensor<T>& Tensor<T>::copy_(const Tensor& src) {
   Tensor values = detail::map2(zero, src, [](T, T s) { return s; });
   ops::detail_inplace::write(*this, values);
   if (record) {
-    auto node = std::make_shared<ops::CopyBackward<T>>();
+    auto node = detail::make_pooled<ops::CopyBackward<T>>();
     node->src_shape = src.shape();
     autograd::connect(*this, node, {this, &src});
   }

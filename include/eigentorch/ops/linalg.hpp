@@ -63,7 +63,7 @@ Tensor<T> mm(const Tensor<T>& a, const Tensor<T>& b) {
   Tensor<T> out(Size{n, m});
   detail::gemm(n, m, k, a.data(), false, b.data(), false, out.data());
   if (autograd::needs_grad(a, b)) {
-    auto node = std::make_shared<MmBackward<T>>();
+    auto node = detail::make_pooled<MmBackward<T>>();
     if (b.requires_grad()) node->a.save(a);
     if (a.requires_grad()) node->b.save(b);
     autograd::connect(out, node, {&a, &b});
@@ -96,7 +96,7 @@ Tensor<T> dot(const Tensor<T>& a, const Tensor<T>& b) {
   Tensor<T> out(Size{});
   out.data()[0] = Eigen::Map<const Vec>(a.data(), a.numel()).dot(Eigen::Map<const Vec>(b.data(), b.numel()));
   if (autograd::needs_grad(a, b)) {
-    auto node = std::make_shared<DotBackward<T>>();
+    auto node = detail::make_pooled<DotBackward<T>>();
     if (b.requires_grad()) node->a.save(a);
     if (a.requires_grad()) node->b.save(b);
     autograd::connect(out, node, {&a, &b});
@@ -136,7 +136,7 @@ Tensor<T> mv(const Tensor<T>& a, const Tensor<T>& v) {
   Tensor<T> out(Size{n});
   detail::gemm(n, int64_t(1), k, a.data(), false, v.data(), false, out.data());
   if (autograd::needs_grad(a, v)) {
-    auto node = std::make_shared<MvBackward<T>>();
+    auto node = detail::make_pooled<MvBackward<T>>();
     if (v.requires_grad()) node->a.save(a);
     if (a.requires_grad()) node->v.save(v);
     autograd::connect(out, node, {&a, &v});
@@ -182,7 +182,7 @@ Tensor<T> bmm(const Tensor<T>& a, const Tensor<T>& b) {
   for (int64_t i = 0; i < batch; ++i)
     detail::gemm(n, m, k, a.data() + i * n * k, false, b.data() + i * k * m, false, out.data() + i * n * m);
   if (autograd::needs_grad(a, b)) {
-    auto node = std::make_shared<BmmBackward<T>>();
+    auto node = detail::make_pooled<BmmBackward<T>>();
     if (b.requires_grad()) node->a.save(a);
     if (a.requires_grad()) node->b.save(b);
     autograd::connect(out, node, {&a, &b});
@@ -208,7 +208,7 @@ Tensor<T> expand(const Tensor<T>& x, const Size& shape) {
   Tensor<T> zero(shape);
   Tensor<T> out = detail::map2(x, zero, [](T v, T) { return v; });
   if (autograd::needs_grad(x)) {
-    auto node = std::make_shared<ExpandBackward<T>>();
+    auto node = detail::make_pooled<ExpandBackward<T>>();
     node->input_shape = x.shape();
     autograd::connect(out, node, {&x});
   }
@@ -305,7 +305,7 @@ Tensor<T> linear2d(const Tensor<T>& x, const Tensor<T>& w, const Tensor<T>& b) {
   detail::gemm(n, o, in, x.data(), false, w.data(), true, out.data(), has_bias ? bias_row.data() : nullptr);
   const bool bias_grad = has_bias && b.requires_grad();
   if (is_grad_enabled() && (x.requires_grad() || w.requires_grad() || bias_grad)) {
-    auto node = std::make_shared<LinearBackward<T>>();
+    auto node = detail::make_pooled<LinearBackward<T>>();
     if (w.requires_grad()) node->x.save(x);
     if (x.requires_grad()) node->w.save(w);
     node->has_bias = has_bias;

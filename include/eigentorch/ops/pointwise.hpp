@@ -4,6 +4,9 @@
 #include "../autograd/node.hpp"
 #include "../detail/broadcast.hpp"
 
+#include <Eigen/Core>
+
+#include <algorithm>  // min
 #include <cmath>
 #include <type_traits>
 
@@ -27,7 +30,7 @@ template <class Rule, class T, class F>
 Tensor<T> pointwise(const Tensor<T>& x, F f, const char* name, bool save_output) {
   Tensor<T> y = detail::map1(x, f);
   if (autograd::needs_grad(x)) {
-    auto node = std::make_shared<PointwiseBackward<T, Rule>>(name);
+    auto node = detail::make_pooled<PointwiseBackward<T, Rule>>(name);
     if (save_output)
       node->saved.save(y, name);
     else
@@ -65,16 +68,40 @@ template <class T> Tensor<T> sqrt(const Tensor<T>& x) {
 template <class T> Tensor<T> abs(const Tensor<T>& x) {
   return pointwise<AbsRule>(x, [](T v) { return std::abs(v); }, "AbsBackward0", false);
 }
-/// tanh as PyTorch's AVX2 build computes it for float (SLEEF's vector tanhf); double as the C library.
+/// tanh of floats, rounded once from a double-precision value: exp(2|x|) in double through Eigen's
+/// vectorised exp, then (e - 1) / (e + 1) (error near 1e-15, far below a float step), or the Taylor
+/// series below |x| < 1e-3 where that quotient cancels. The result equals the correctly rounded
+/// tanh except, with probability near 1e-7, at a rounding tie.
+// NOTE: beyond |x| > 8.664339742 SLEEF's tanhf (PyTorch's AVX2 path) returns exactly +-1, where
+// tanh is within one float step of 1; we do the same.
+inline void tanh_float(const float* x, float* y, int64_t n) {
+  constexpr int64_t kChunk = 256;
+  using Chunk = Eigen::Array<double, Eigen::Dynamic, 1, 0, kChunk, 1>;
+  for (int64_t start = 0; start < n; start += kChunk) {
+    const int64_t len = std::min(kChunk, n - start);
+    const Chunk d = Eigen::Map<const Eigen::ArrayXf>(x + start, len).cast<double>();
+    const Chunk a = d.abs();
+    const Chunk e = (2.0 * a).exp();
+    const Chunk q = (e - 1.0) / (e + 1.0);
+    const Chunk a2 = a * a;
+    const Chunk series = a * (1.0 + a2 * (-1.0 / 3 + a2 * (2.0 / 15 + a2 * (-17.0 / 315))));
+    const Chunk t = (a < 1e-3).select(series, q);
+    for (int64_t i = 0; i < len; ++i) {
+      const float xi = x[start + i];
+      y[start + i] = std::abs(xi) > 8.664339742f ? std::copysign(1.0f, xi)
+                     : std::isnan(xi)             ? xi
+                                                  : std::copysign(static_cast<float>(t[i]), xi);
+    }
+  }
+}
+
+/// tanh as PyTorch computes it: float through SLEEF-like tanh_float, double through the C library.
 template <class T>
 void tanh_values(const T* x, T* y, int64_t n) {
-  for (int64_t i = 0; i < n; ++i) {
-    // NOTE: SLEEF's tanhf returns exactly +-1 beyond |x| > 8.664339742 (where tanh is within one
-    // float step of 1); below that it is within an ulp of exact, as double-then-round is.
-    if constexpr (std::is_same_v<T, float>)
-      y[i] = std::abs(x[i]) > 8.664339742f ? std::copysign(1.0f, x[i]) : static_cast<float>(std::tanh(static_cast<double>(x[i])));
-    else
-      y[i] = std::tanh(x[i]);
+  if constexpr (std::is_same_v<T, float>) {
+    tanh_float(x, y, n);
+  } else {
+    for (int64_t i = 0; i < n; ++i) y[i] = std::tanh(x[i]);
   }
 }
 
@@ -82,7 +109,7 @@ template <class T> Tensor<T> tanh(const Tensor<T>& x) {
   Tensor<T> y(x.shape());
   tanh_values(x.data(), y.data(), x.numel());
   if (autograd::needs_grad(x)) {
-    auto node = std::make_shared<PointwiseBackward<T, TanhRule>>("TanhBackward0");
+    auto node = detail::make_pooled<PointwiseBackward<T, TanhRule>>("TanhBackward0");
     node->saved.save(y, "TanhBackward0");
     autograd::connect(y, node, {&x});
   }
@@ -100,6 +127,7 @@ template <class T> Tensor<T> relu(const Tensor<T>& x) {
 /// so the rounding is PyTorch's.
 template <class T>
 T pow_scalar_value(T x, T p) {
+  if (p == T(1)) return x;
   if (p == T(2)) return x * x;
   if (p == T(3)) return x * x * x;
   if (p == T(0.5)) return std::sqrt(x);
@@ -129,7 +157,7 @@ template <class T>
 Tensor<T> pow(const Tensor<T>& x, T p) {
   Tensor<T> y = detail::map1(x, [p](T v) { return pow_scalar_value(v, p); });
   if (autograd::needs_grad(x)) {
-    auto node = std::make_shared<PowBackward0<T>>();
+    auto node = detail::make_pooled<PowBackward0<T>>();
     node->x.save(x);
     node->p = p;
     autograd::connect(y, node, {&x});
@@ -164,7 +192,7 @@ template <class T>
 Tensor<T> pow(const Tensor<T>& a, const Tensor<T>& b) {
   Tensor<T> y = detail::map2(a, b, [](T av, T bv) { return std::pow(av, bv); });
   if (autograd::needs_grad(a, b)) {
-    auto node = std::make_shared<PowBackward1<T>>();
+    auto node = detail::make_pooled<PowBackward1<T>>();
     node->a.save(a);
     node->b.save(b);
     node->y.save(y, "PowBackward1");

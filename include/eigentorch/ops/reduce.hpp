@@ -63,7 +63,7 @@ Tensor<T> reduce_all(const Tensor<T>& x, bool mean) {
   // NOTE: the mean of no elements is nan, as in PyTorch
   out.data()[0] = mean ? sum_all_value(x) / n : sum_all_value(x);
   if (autograd::needs_grad(x)) {
-    auto node = std::make_shared<ReduceBackward<T>>();
+    auto node = detail::make_pooled<ReduceBackward<T>>();
     node->input_shape = x.shape();
     node->kept_shape = Size(std::vector<int64_t>(x.shape().size(), 1));
     node->count = n;
@@ -94,7 +94,7 @@ Tensor<T> reduce_dim(const Tensor<T>& x, int64_t dim, bool keepdim, bool mean) {
   if (mean)
     for (int64_t i = 0, m = out.numel(); i < m; ++i) po[i] /= static_cast<T>(n);
   if (autograd::needs_grad(x)) {
-    auto node = std::make_shared<ReduceBackward<T>>();
+    auto node = detail::make_pooled<ReduceBackward<T>>();
     node->input_shape = x.shape();
     node->kept_shape = detail_reduce::reduced_shape(x.shape(), d, true);
     node->count = static_cast<T>(n);

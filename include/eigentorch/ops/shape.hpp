@@ -14,7 +14,7 @@ namespace ops {
 /// A tensor with x's storage and another shape (numel must agree); no autograd.
 template <class T>
 Tensor<T> alias_with_shape(const Tensor<T>& x, const Size& shape) {
-  auto impl = std::make_shared<detail::TensorImpl<T>>();
+  auto impl = detail::make_pooled<detail::TensorImpl<T>>();
   impl->storage = x.impl()->storage;
   impl->shape = shape;
   return Tensor<T>(std::move(impl));
@@ -34,7 +34,7 @@ struct ViewBackward final : autograd::Node<T> {
 template <class T>
 Tensor<T> view_as_shape(const Tensor<T>& x, const Size& shape, const char* name) {
   Tensor<T> out = alias_with_shape(x, shape);
-  if (autograd::needs_grad(x)) autograd::connect(out, std::make_shared<ViewBackward<T>>(x.shape(), name), {&x});
+  if (autograd::needs_grad(x)) autograd::connect(out, detail::make_pooled<ViewBackward<T>>(x.shape(), name), {&x});
   return out;
 }
 
@@ -89,7 +89,7 @@ template <class T>
 Tensor<T> transpose(const Tensor<T>& x, int64_t dim0, int64_t dim1, const char* name = "TransposeBackward0") {
   const int64_t a = detail::wrap_dim(dim0, x.dim()), b = detail::wrap_dim(dim1, x.dim());
   Tensor<T> out = x.dim() == 0 ? x.detach().clone() : transpose_copy(x, a, b);
-  if (autograd::needs_grad(x)) autograd::connect(out, std::make_shared<TransposeBackward<T>>(a, b, name), {&x});
+  if (autograd::needs_grad(x)) autograd::connect(out, detail::make_pooled<TransposeBackward<T>>(a, b, name), {&x});
   return out;
 }
 
@@ -106,7 +106,7 @@ template <class T>
 Tensor<T> Tensor<T>::clone() const {
   Tensor out(shape());
   std::copy(data(), data() + numel(), out.data());
-  if (autograd::needs_grad(*this)) autograd::connect(out, std::make_shared<ops::CloneBackward<T>>(), {this});
+  if (autograd::needs_grad(*this)) autograd::connect(out, detail::make_pooled<ops::CloneBackward<T>>(), {this});
   return out;
 }
 

@@ -1,0 +1,132 @@
+// A per-thread cache of freed memory blocks, by size class. Training repeats the same step, so the
+// step's tensors, graph nodes and buffers come back at the same sizes every time: after the first
+// step they are served from this cache instead of the system allocator.
+// NOTE: each thread keeps at most kMaxCached blocks per class, so the cache's size stays bounded;
+// a block freed on another thread than it came from simply joins that thread's cache.
+#pragma once
+
+#include <array>
+#include <cstddef>  // size_t, max_align_t
+#include <limits>
+#include <memory>   // allocate_shared
+#include <new>      // operator new with alignment, bad_alloc
+#include <utility>  // forward
+
+namespace eigentorch::detail::pool {
+
+inline constexpr std::size_t kAlign = 64;          // a cache line; enough for AVX-512 loads
+inline constexpr std::size_t kMaxPooled = 1 << 22;  // larger blocks go straight to the system
+inline constexpr int kMaxCached = 256;
+
+/// Size class of a request: multiples of 64 bytes up to 1 KiB, then powers of two.
+inline int size_class(std::size_t bytes) {
+  if (bytes <= 1024) return static_cast<int>((bytes + 63) / 64);  // 0..16
+  int c = 17;
+  for (std::size_t cap = 2048; cap < bytes; cap <<= 1) ++c;
+  return c;
+}
+inline std::size_t class_bytes(int c) {
+  if (c <= 16) return static_cast<std::size_t>(c) * 64;
+  return std::size_t(2048) << (c - 17);
+}
+inline constexpr int kClasses = 17 + 12;  // up to 4 MiB
+
+struct FreeBlock {
+  FreeBlock* next;
+};
+
+struct Cache {
+  std::array<FreeBlock*, kClasses> head{};
+  std::array<int, kClasses> count{};
+  ~Cache();
+};
+
+/// This thread's cache state: 0 not made yet, 1 alive, 2 destroyed (thread exit), after which
+/// blocks go straight to the system.
+inline int& state() {
+  thread_local int s = 0;  // trivially destructible: readable until the thread ends
+  return s;
+}
+
+inline Cache& cache() {
+  thread_local Cache c;
+  state() = 1;
+  return c;
+}
+
+inline void* system_allocate(std::size_t bytes) { return ::operator new(bytes, std::align_val_t{kAlign}); }
+inline void system_free(void* p) { ::operator delete(p, std::align_val_t{kAlign}); }
+
+inline Cache::~Cache() {
+  state() = 2;
+  for (int c = 0; c < kClasses; ++c)
+    while (head[c]) {
+      FreeBlock* b = head[c];
+      head[c] = b->next;
+      system_free(b);
+    }
+}
+
+/// A block of at least `bytes` bytes, aligned to kAlign.
+inline void* allocate(std::size_t bytes) {
+  if (bytes == 0) bytes = 1;
+  if (bytes > kMaxPooled || state() == 2) return system_allocate(bytes);
+  const int c = size_class(bytes);
+  Cache& cc = cache();
+  if (FreeBlock* b = cc.head[c]) {
+    cc.head[c] = b->next;
+    --cc.count[c];
+    return b;
+  }
+  return system_allocate(class_bytes(c));
+}
+
+/// Returns a block from allocate(bytes) with the same `bytes`.
+inline void deallocate(void* p, std::size_t bytes) noexcept {
+  if (!p) return;
+  if (bytes == 0) bytes = 1;
+  if (bytes > kMaxPooled || state() == 2) {
+    system_free(p);
+    return;
+  }
+  const int c = size_class(bytes);
+  Cache& cc = cache();
+  if (cc.count[c] >= kMaxCached) {
+    system_free(p);
+    return;
+  }
+  auto* b = static_cast<FreeBlock*>(p);
+  b->next = cc.head[c];
+  cc.head[c] = b;
+  ++cc.count[c];
+}
+
+}  // namespace eigentorch::detail::pool
+
+namespace eigentorch::detail {
+
+/// A standard allocator over the pool, for containers and std::allocate_shared.
+template <class T>
+struct PoolAllocator {
+  using value_type = T;
+  PoolAllocator() noexcept = default;
+  template <class U>
+  PoolAllocator(const PoolAllocator<U>&) noexcept {}
+  T* allocate(std::size_t n) {
+    if (n > std::numeric_limits<std::size_t>::max() / sizeof(T)) throw std::bad_alloc();
+    return static_cast<T*>(pool::allocate(n * sizeof(T)));
+  }
+  void deallocate(T* p, std::size_t n) noexcept { pool::deallocate(p, n * sizeof(T)); }
+  template <class U>
+  bool operator==(const PoolAllocator<U>&) const noexcept { return true; }
+  template <class U>
+  bool operator!=(const PoolAllocator<U>&) const noexcept { return false; }
+};
+
+/// std::make_shared, with the object and its control block from the pool.
+template <class T, class... Args>
+std::shared_ptr<T> make_pooled(Args&&... args) {
+  return std::allocate_shared<T>(PoolAllocator<T>(), std::forward<Args>(args)...);
+}
+
+}  // namespace eigentorch::detail
