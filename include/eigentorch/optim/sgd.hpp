@@ -3,31 +3,15 @@
 #pragma once
 
 #include "../autograd/grad_mode.hpp"
+#include "../detail/py_repr.hpp"
 #include "optimizer.hpp"
 
-#include <cmath>   // isnan
-#include <sstream>
+#include <cmath>  // fma
 #include <string>
 #include <vector>
 
 namespace eigentorch::optim {
 
-namespace detail {
-/// A double as Python's str() prints it ("0.1", "-1.0", "1e-05"): shortest round-trip digits.
-inline std::string py_float(double v) {
-  for (int precision = 1; precision <= 17; ++precision) {
-    std::ostringstream s;
-    s.precision(precision);
-    s << v;
-    if (std::stod(s.str()) == v || std::isnan(v)) {
-      std::string r = s.str();
-      if (r.find_first_of(".en") == std::string::npos) r += ".0";
-      return r;
-    }
-  }
-  return std::to_string(v);
-}
-}  // namespace detail
 
 /// SGD's settings, with chained setters: `SGDOptions(0.1).momentum(0.9).nesterov(true)`.
 struct SGDOptions {
@@ -57,10 +41,10 @@ class SGD : public Optimizer<T> {
  public:
   SGD(std::vector<Tensor<T>> params, double lr) : SGD(std::move(params), SGDOptions(lr)) {}
   SGD(std::vector<Tensor<T>> params, const SGDOptions& options) : Optimizer<T>(std::move(params)), options_(options) {
-    if (options.lr() < 0.0) throw ValueError("Invalid learning rate: " + detail::py_float(options.lr()));
-    if (options.momentum() < 0.0) throw ValueError("Invalid momentum value: " + detail::py_float(options.momentum()));
+    if (options.lr() < 0.0) throw ValueError("Invalid learning rate: " + eigentorch::detail::py_float(options.lr()));
+    if (options.momentum() < 0.0) throw ValueError("Invalid momentum value: " + eigentorch::detail::py_float(options.momentum()));
     if (options.weight_decay() < 0.0)
-      throw ValueError("Invalid weight_decay value: " + detail::py_float(options.weight_decay()));
+      throw ValueError("Invalid weight_decay value: " + eigentorch::detail::py_float(options.weight_decay()));
     if (options.nesterov() && (options.momentum() <= 0.0 || options.dampening() != 0.0))
       throw ValueError("Nesterov momentum requires a momentum and zero dampening");
     momentum_buffers_.resize(this->params_.size());
