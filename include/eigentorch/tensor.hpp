@@ -13,6 +13,9 @@
 #include <Eigen/Core>
 
 #include <cstdint>      // int64_t, uint32_t
+#include <limits>
+#include <new>          // bad_alloc
+#include <stdexcept>    // length_error
 #include <memory>       // shared_ptr, weak_ptr
 #include <string>
 #include <type_traits>  // is_arithmetic, enable_if
@@ -74,9 +77,24 @@ class Tensor {
 
   /// A new tensor of the given shape, its values uninitialised (zero-filled here).
   explicit Tensor(const Size& shape) : impl_(detail::make_pooled<Impl>()) {
-    for (int64_t d : shape)
+    int64_t numel = 1;
+    for (int64_t d : shape) {
       if (d < 0) throw Error("Trying to create tensor with negative dimension " + std::to_string(d) + ": " + shape.list_str());
-    impl_->storage = detail::make_pooled<detail::Storage<T>>(shape.numel());
+      if (d != 0 && numel > std::numeric_limits<int64_t>::max() / static_cast<int64_t>(sizeof(T)) / d)
+        throw Error("numel: integer multiplication overflow for a tensor of shape " + shape.list_str());
+      numel *= d;
+    }
+    try {
+      impl_->storage = detail::make_pooled<detail::Storage<T>>(numel);
+    } catch (const std::bad_alloc&) {
+      throw Error("DefaultCPUAllocator: can't allocate memory: you tried to allocate " +
+                  std::to_string(static_cast<unsigned long long>(numel) * sizeof(T)) + " bytes for a tensor of shape " +
+                  shape.list_str() + ".");
+    } catch (const std::length_error&) {
+      throw Error("DefaultCPUAllocator: can't allocate memory: you tried to allocate " +
+                  std::to_string(static_cast<unsigned long long>(numel) * sizeof(T)) + " bytes for a tensor of shape " +
+                  shape.list_str() + ".");
+    }
     impl_->shape = shape;
   }
 
