@@ -12,6 +12,7 @@
 
 #include <Eigen/Core>
 
+#include <algorithm>    // fill
 #include <cstdint>      // int64_t, uint32_t
 #include <limits>
 #include <new>          // bad_alloc
@@ -58,6 +59,10 @@ struct TensorImpl {
 template <class U>
 using if_arithmetic = std::enable_if_t<std::is_arithmetic_v<U>, int>;
 
+/// Tag for Tensor(shape, uninitialized): the caller writes every element before anyone reads one.
+struct Uninitialized {};
+inline constexpr Uninitialized uninitialized{};
+
 }  // namespace detail
 
 /// An n-dimensional array of T (float or double) that records the ops applied to it for backward().
@@ -75,8 +80,12 @@ class Tensor {
   Tensor() = default;
   explicit Tensor(std::shared_ptr<Impl> impl) : impl_(std::move(impl)) {}
 
-  /// A new tensor of the given shape, its values uninitialised (zero-filled here).
-  explicit Tensor(const Size& shape) : impl_(detail::make_pooled<Impl>()) {
+  /// A new tensor of the given shape, filled with zeros.
+  explicit Tensor(const Size& shape) : Tensor(shape, detail::uninitialized) {
+    std::fill(data(), data() + numel(), T(0));
+  }
+  /// A new tensor whose values are left unset, for ops that write every element.
+  Tensor(const Size& shape, detail::Uninitialized) : impl_(detail::make_pooled<Impl>()) {
     int64_t numel = 1;
     for (int64_t d : shape) {
       if (d < 0) throw Error("Trying to create tensor with negative dimension " + std::to_string(d) + ": " + shape.list_str());

@@ -21,7 +21,7 @@ inline uint64_t next_visit_mark() {
 /// shared with other parts of the graph).
 template <class T>
 Tensor<T> add_grads(const Tensor<T>& a, const Tensor<T>& b) {
-  Tensor<T> out(a.shape());
+  Tensor<T> out(a.shape(), eigentorch::detail::uninitialized);
   const int64_t n = a.numel();
   const T* pa = a.data();
   const T* pb = b.data();

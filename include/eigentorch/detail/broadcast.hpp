@@ -55,14 +55,14 @@ Tensor<T> map2(const Tensor<T>& a, const Tensor<T>& b, F f) {
   const T* pa = a.data();
   const T* pb = b.data();
   if (a.shape() == b.shape()) {
-    Tensor<T> out(a.shape());
+    Tensor<T> out(a.shape(), uninitialized);
     T* po = out.data();
     const int64_t n = a.numel();
     for (int64_t i = 0; i < n; ++i) po[i] = f(pa[i], pb[i]);
     return out;
   }
   const Size shape = broadcast_shapes(a.shape(), b.shape());
-  Tensor<T> out(shape);
+  Tensor<T> out(shape, uninitialized);
   T* po = out.data();
   if (b.numel() == 1 && shape == a.shape()) {
     const T vb = pb[0];
@@ -79,7 +79,7 @@ Tensor<T> map2(const Tensor<T>& a, const Tensor<T>& b, F f) {
 /// out[i] = f(a[i]); no autograd.
 template <class T, class F>
 Tensor<T> map1(const Tensor<T>& a, F f) {
-  Tensor<T> out(a.shape());
+  Tensor<T> out(a.shape(), uninitialized);
   const T* pa = a.data();
   T* po = out.data();
   for (int64_t i = 0, n = a.numel(); i < n; ++i) po[i] = f(pa[i]);

@@ -10,6 +10,7 @@
 #include <limits>
 #include <memory>   // allocate_shared
 #include <new>      // operator new with alignment, bad_alloc
+#include <type_traits>
 #include <utility>  // forward
 
 namespace eigentorch::detail::pool {
@@ -117,6 +118,15 @@ struct PoolAllocator {
     return static_cast<T*>(pool::allocate(n * sizeof(T)));
   }
   void deallocate(T* p, std::size_t n) noexcept { pool::deallocate(p, n * sizeof(T)); }
+  /// Default-initialises (a float is left unset): containers of numbers are filled by their owner.
+  template <class U>
+  void construct(U* p) noexcept(std::is_nothrow_default_constructible_v<U>) {
+    ::new (static_cast<void*>(p)) U;
+  }
+  template <class U, class... Args>
+  void construct(U* p, Args&&... args) {
+    ::new (static_cast<void*>(p)) U(std::forward<Args>(args)...);
+  }
   template <class U>
   bool operator==(const PoolAllocator<U>&) const noexcept { return true; }
   template <class U>

@@ -154,7 +154,7 @@ struct SoftmaxBackward final : autograd::Node<T> {
   const char* name() const override { return log ? "LogSoftmaxBackward0" : "SoftmaxBackward0"; }
   void apply(Tensor<T>& g, std::vector<Tensor<T>>& out) override {
     const Tensor<T>& vy = y.get();
-    out[0] = Tensor<T>(g.shape());
+    out[0] = Tensor<T>(g.shape(), detail::uninitialized);
     const T* pg = g.data();
     const T* py = vy.data();
     T* po = out[0].data();
@@ -180,7 +180,7 @@ Tensor<T> softmax_impl(const Tensor<T>& x, int64_t dim, bool log) {
   const int64_t n = x.dim() == 0 ? 1 : x.shape()[static_cast<std::size_t>(d)];
   for (int64_t i = 0; i < d; ++i) outer *= x.shape()[static_cast<std::size_t>(i)];
   for (int64_t i = d + 1; i < x.dim(); ++i) inner *= x.shape()[static_cast<std::size_t>(i)];
-  Tensor<T> y(x.shape());
+  Tensor<T> y(x.shape(), detail::uninitialized);
   const T* px = x.data();
   T* py = y.data();
   for (int64_t o = 0; o < outer; ++o)

@@ -43,13 +43,13 @@ struct MmBackward final : autograd::Node<T> {
     if (this->next[0]) {
       const Tensor<T>& vb = b.get();
       const int64_t k = vb.size(0);
-      out[0] = Tensor<T>(Size{n, k});
+      out[0] = Tensor<T>(Size{n, k}, detail::uninitialized);
       detail::gemm(n, k, m, g.data(), false, vb.data(), true, out[0].data());
     }
     if (this->next[1]) {
       const Tensor<T>& va = a.get();
       const int64_t k = va.size(1);
-      out[1] = Tensor<T>(Size{k, m});
+      out[1] = Tensor<T>(Size{k, m}, detail::uninitialized);
       detail::gemm(k, m, n, va.data(), true, g.data(), false, out[1].data());
     }
   }
@@ -60,7 +60,7 @@ template <class T>
 Tensor<T> mm(const Tensor<T>& a, const Tensor<T>& b) {
   check_mm(a.shape(), b.shape());
   const int64_t n = a.size(0), k = a.size(1), m = b.size(1);
-  Tensor<T> out(Size{n, m});
+  Tensor<T> out(Size{n, m}, detail::uninitialized);
   detail::gemm(n, m, k, a.data(), false, b.data(), false, out.data());
   if (autograd::needs_grad(a, b)) {
     auto node = detail::make_pooled<MmBackward<T>>();
@@ -114,7 +114,7 @@ struct MvBackward final : autograd::Node<T> {
     if (this->next[0]) {
       const Tensor<T>& vv = v.get();
       const int64_t k = vv.numel();
-      out[0] = Tensor<T>(Size{n, k});
+      out[0] = Tensor<T>(Size{n, k}, detail::uninitialized);
       detail::gemm(n, k, int64_t(1), g.data(), false, vv.data(), false, out[0].data());
     }
     if (this->next[1]) {
@@ -154,14 +154,14 @@ struct BmmBackward final : autograd::Node<T> {
     if (this->next[0]) {
       const Tensor<T>& vb = b.get();
       const int64_t k = vb.size(1);
-      out[0] = Tensor<T>(Size{batch, n, k});
+      out[0] = Tensor<T>(Size{batch, n, k}, detail::uninitialized);
       for (int64_t i = 0; i < batch; ++i)
         detail::gemm(n, k, m, g.data() + i * n * m, false, vb.data() + i * k * m, true, out[0].data() + i * n * k);
     }
     if (this->next[1]) {
       const Tensor<T>& va = a.get();
       const int64_t k = va.size(2);
-      out[1] = Tensor<T>(Size{batch, k, m});
+      out[1] = Tensor<T>(Size{batch, k, m}, detail::uninitialized);
       for (int64_t i = 0; i < batch; ++i)
         detail::gemm(k, m, n, va.data() + i * n * k, true, g.data() + i * n * m, false, out[1].data() + i * k * m);
     }
@@ -178,7 +178,7 @@ Tensor<T> bmm(const Tensor<T>& a, const Tensor<T>& b) {
     throw Error("Expected size for first two dimensions of batch2 tensor to be: [" + std::to_string(a.size(0)) + ", " +
                 std::to_string(a.size(2)) + "] but got: [" + std::to_string(b.size(0)) + ", " + std::to_string(b.size(1)) + "].");
   const int64_t batch = a.size(0), n = a.size(1), k = a.size(2), m = b.size(2);
-  Tensor<T> out(Size{batch, n, m});
+  Tensor<T> out(Size{batch, n, m}, detail::uninitialized);
   for (int64_t i = 0; i < batch; ++i)
     detail::gemm(n, m, k, a.data() + i * n * k, false, b.data() + i * k * m, false, out.data() + i * n * m);
   if (autograd::needs_grad(a, b)) {
@@ -271,17 +271,17 @@ struct LinearBackward final : autograd::Node<T> {
     if (this->next[0]) {
       const Tensor<T>& vw = w.get();
       const int64_t in = vw.size(1);
-      out[0] = Tensor<T>(Size{n, in});
+      out[0] = Tensor<T>(Size{n, in}, detail::uninitialized);
       detail::gemm(n, in, o, g.data(), false, vw.data(), false, out[0].data());
     }
     if (this->next[1]) {
       const Tensor<T>& vx = x.get();
       const int64_t in = vx.size(1);
-      out[1] = Tensor<T>(Size{o, in});
+      out[1] = Tensor<T>(Size{o, in}, detail::uninitialized);
       detail::gemm(o, in, n, g.data(), true, vx.data(), false, out[1].data());
     }
     if (has_bias && this->next[2]) {
-      out[2] = Tensor<T>(Size{o});
+      out[2] = Tensor<T>(Size{o}, detail::uninitialized);
       detail::sum_columns(g.data(), n, o, out[2].data());
     }
   }
@@ -300,7 +300,7 @@ Tensor<T> linear2d(const Tensor<T>& x, const Tensor<T>& w, const Tensor<T>& b) {
   if (has_bias && !(b.dim() == 1 && b.numel() == o) && !(b.dim() == 0))
     throw Error("The size of tensor a (" + std::to_string(b.size(-1)) + ") must match the size of tensor b (" +
                 std::to_string(o) + ") at non-singleton dimension 1");
-  Tensor<T> out(Size{n, o});
+  Tensor<T> out(Size{n, o}, detail::uninitialized);
   const Tensor<T> bias_row = has_bias && b.dim() == 0 ? full_row(b.data()[0], o) : b;
   detail::gemm(n, o, in, x.data(), false, w.data(), true, out.data(), has_bias ? bias_row.data() : nullptr);
   const bool bias_grad = has_bias && b.requires_grad();

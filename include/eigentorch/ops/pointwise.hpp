@@ -106,7 +106,7 @@ void tanh_values(const T* x, T* y, int64_t n) {
 }
 
 template <class T> Tensor<T> tanh(const Tensor<T>& x) {
-  Tensor<T> y(x.shape());
+  Tensor<T> y(x.shape(), detail::uninitialized);
   tanh_values(x.data(), y.data(), x.numel());
   if (autograd::needs_grad(x)) {
     auto node = detail::make_pooled<PointwiseBackward<T, TanhRule>>("TanhBackward0");

@@ -13,7 +13,7 @@ namespace detail_reduce {
 /// g (shape `kept`, with the reduced dims of size 1 or absent) spread over `shape`, times `scale`.
 template <class T>
 Tensor<T> expand_scaled(const Tensor<T>& g, const Size& kept, const Size& shape, T scale, bool divide) {
-  Tensor<T> out(shape);
+  Tensor<T> out(shape, detail::uninitialized);
   T* po = out.data();
   const T* pg = g.data();
   auto value = [&](T v) { return divide ? v / scale : v * scale; };
@@ -82,7 +82,7 @@ Tensor<T> reduce_dim(const Tensor<T>& x, int64_t dim, bool keepdim, bool mean) {
   const int64_t n = x.shape()[static_cast<std::size_t>(d)];
   for (int64_t i = 0; i < d; ++i) outer *= x.shape()[static_cast<std::size_t>(i)];
   for (int64_t i = d + 1; i < x.dim(); ++i) inner *= x.shape()[static_cast<std::size_t>(i)];
-  Tensor<T> out(detail_reduce::reduced_shape(x.shape(), d, keepdim));
+  Tensor<T> out(detail_reduce::reduced_shape(x.shape(), d, keepdim), detail::uninitialized);
   const T* px = x.data();
   T* po = out.data();
   for (int64_t o = 0; o < outer; ++o) {

@@ -43,7 +43,7 @@ template <class T>
 Tensor<T> transpose_copy(const Tensor<T>& x, int64_t dim0, int64_t dim1) {
   std::vector<int64_t> shape = x.shape().vec();
   std::swap(shape[static_cast<std::size_t>(dim0)], shape[static_cast<std::size_t>(dim1)]);
-  Tensor<T> out{Size(shape)};
+  Tensor<T> out(Size(shape), detail::uninitialized);
   if (dim0 == dim1 || x.numel() == 0) {
     std::copy(x.data(), x.data() + x.numel(), out.data());
     return out;
@@ -104,7 +104,7 @@ struct CloneBackward final : autograd::Node<T> {
 
 template <class T>
 Tensor<T> Tensor<T>::clone() const {
-  Tensor out(shape());
+  Tensor out(shape(), detail::uninitialized);
   std::copy(data(), data() + numel(), out.data());
   if (autograd::needs_grad(*this)) autograd::connect(out, detail::make_pooled<ops::CloneBackward<T>>(), {this});
   return out;

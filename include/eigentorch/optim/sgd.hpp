@@ -65,6 +65,11 @@ class SGD : public Optimizer<T> {
       const int64_t n = p.numel();
       T* pp = p.data();
       const T* pg = g.data();
+      if (wd == T(0) && mom == T(0) && !options_.maximize()) {  // plain SGD: the gradient is the direction
+        for (int64_t j = 0; j < n; ++j) pp[j] = std::fma(-lr, pg[j], pp[j]);  // param.add_(grad, alpha=-lr)
+        ++p.impl()->storage->version;
+        continue;
+      }
       direction_.resize(static_cast<std::size_t>(n));
       T* d = direction_.data();
       for (int64_t j = 0; j < n; ++j) d[j] = options_.maximize() ? -pg[j] : pg[j];
