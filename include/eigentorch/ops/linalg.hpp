@@ -11,6 +11,8 @@
 
 #include <Eigen/Core>
 
+#include <algorithm>  // max
+
 namespace eigentorch {
 namespace ops {
 namespace detail_linalg {
@@ -222,11 +224,11 @@ Tensor<T> matmul(const Tensor<T>& a, const Tensor<T>& b) {
   if (da == 0 || db == 0)
     throw Error("both arguments to matmul need to be at least 1D, but they are " + std::to_string(da) + "D and " +
                 std::to_string(db) + "D");
-  if (da == 1 && db == 1) return dot(a, b);
-  if (da == 2 && db == 1) return mv(a, b);
-  if (da == 2 && db == 2) return mm(a, b);
+  if (da == 1 && db == 1) return ops::dot(a, b);
+  if (da == 2 && db == 1) return ops::mv(a, b);
+  if (da == 2 && db == 2) return ops::mm(a, b);
   if (da == 1 && db == 2) {
-    Tensor<T> out = mm(a.unsqueeze(0), b).squeeze(0);
+    Tensor<T> out = ops::mm(a.unsqueeze(0), b).squeeze(0);
     if (out.grad_fn()) out.grad_fn()->set_display_name("SqueezeBackward3");
     return out;
   }
@@ -234,19 +236,17 @@ Tensor<T> matmul(const Tensor<T>& a, const Tensor<T>& b) {
   Tensor<T> a2 = da == 1 ? a.unsqueeze(0) : a;
   Tensor<T> b2 = db == 1 ? b.unsqueeze(-1) : b;
   const int64_t n = a2.size(-2), k = a2.size(-1), k2 = b2.size(-2), m = b2.size(-1);
-  if (k != k2) {
-    Size sa({a2.numel() / k, k}), sb({k2, m});
-    if (a2.dim() == 2) sa = a2.shape();
-    throw Error("mat1 and mat2 shapes cannot be multiplied (" + dims_str(sa) + " and " +
-                dims_str(Size({k2, m})) + ")");
-  }
+  if (k != k2)
+    throw Error("Expected size for first two dimensions of batch2 tensor to be: [" + std::to_string(a2.numel() / std::max<int64_t>(n * k, 1)) +
+                ", " + std::to_string(k) + "] but got: [" + std::to_string(b2.numel() / std::max<int64_t>(k2 * m, 1)) + ", " +
+                std::to_string(k2) + "].");
   std::vector<int64_t> ba(a2.shape().begin(), a2.shape().end() - 2), bb(b2.shape().begin(), b2.shape().end() - 2);
   const Size batch = detail::broadcast_shapes(Size(ba), Size(bb));
   std::vector<int64_t> ea = batch.vec(), eb = batch.vec(), eo = batch.vec();
   ea.insert(ea.end(), {n, k});
   eb.insert(eb.end(), {k, m});
   const int64_t nb = batch.numel();
-  Tensor<T> prod = bmm(expand(a2, Size(ea)).reshape({nb, n, k}), expand(b2, Size(eb)).reshape({nb, k, m}));
+  Tensor<T> prod = ops::bmm(ops::expand(a2, Size(ea)).reshape({nb, n, k}), ops::expand(b2, Size(eb)).reshape({nb, k, m}));
   if (da > 1) eo.push_back(n);
   if (db > 1) eo.push_back(m);
   return prod.view(Size(eo));
