@@ -204,21 +204,21 @@ class Tensor {
   uint32_t version() const { return ref().storage->version; }
 
   // ---- in place (ops/inplace.hpp) ----------------------------------------------------------------
-  Tensor& zero_() { return fill_(T(0)); }
+  Tensor& zero_();
   Tensor& fill_(T value);
   Tensor& copy_(const Tensor& src);
   Tensor& add_(const Tensor& other, T alpha = T(1));
-  Tensor& sub_(const Tensor& other, T alpha = T(1)) { return add_(other, -alpha); }
+  Tensor& sub_(const Tensor& other, T alpha = T(1));
   Tensor& mul_(const Tensor& other);
   Tensor& div_(const Tensor& other);
   template <class U, detail::if_arithmetic<U> = 0>
   Tensor& add_(U value) { return add_scalar_(static_cast<T>(value)); }
   template <class U, detail::if_arithmetic<U> = 0>
-  Tensor& sub_(U value) { return add_scalar_(-static_cast<T>(value)); }
+  Tensor& sub_(U value) { return sub_scalar_(static_cast<T>(value)); }
   template <class U, detail::if_arithmetic<U> = 0>
   Tensor& mul_(U value) { return mul_scalar_(static_cast<T>(value)); }
   template <class U, detail::if_arithmetic<U> = 0>
-  Tensor& div_(U value) { return mul_scalar_(T(1) / static_cast<T>(value)); }
+  Tensor& div_(U value) { return div_scalar_(static_cast<T>(value)); }
   Tensor& uniform_(double from = 0.0, double to = 1.0);
   Tensor& normal_(double mean = 0.0, double std = 1.0);
 
@@ -229,7 +229,10 @@ class Tensor {
     return *impl_;
   }
   Tensor& add_scalar_(T value);
+  Tensor& sub_scalar_(T value);
   Tensor& mul_scalar_(T value);
+  Tensor& div_scalar_(T value);
+  Tensor& fill_named_(T value, const char* name);
 
   std::shared_ptr<Impl> impl_;
 };

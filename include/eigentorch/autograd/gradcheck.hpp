@@ -31,6 +31,16 @@ bool gradcheck(Fn fn, std::vector<Tensor<double>> inputs, double eps = 1e-6, dou
     Tensor<double> out = fn(inputs);
     return out.to_vector();
   };
+  // The inputs' .grad is borrowed for the analytical Jacobian and given back at the end.
+  std::vector<Tensor<double>> saved_grads;
+  for (auto& in : inputs) saved_grads.push_back(in.grad());
+  struct Restore {
+    std::vector<Tensor<double>>& inputs;
+    std::vector<Tensor<double>>& grads;
+    ~Restore() {
+      for (std::size_t i = 0; i < inputs.size(); ++i) inputs[i].set_grad(grads[i]);
+    }
+  } restore{inputs, saved_grads};
   const std::size_t n_out = [&] {
     NoGradGuard no_grad;
     return static_cast<std::size_t>(fn(inputs).numel());

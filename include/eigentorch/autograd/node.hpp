@@ -72,9 +72,20 @@ class SavedTensor {
     data_ = t.detach();
     version_ = t.version();
     output_of_ = output_of;
+    if (!output_of) source_ = t.impl();  // an input: its history names it in the version message
     saved_ = true;
   }
-  void release() { data_ = Tensor<T>(); }
+  void release() {
+    data_ = Tensor<T>();
+    source_.reset();
+  }
+  /// Replaces the saved values (keeping the name), e.g. by a copy taken before an in-place write.
+  void replace_data(const Tensor<T>& values) {
+    data_ = values;
+    version_ = values.version();
+  }
+  /// True when the saved values share storage with t.
+  bool aliases(const Tensor<T>& t) const { return data_.defined() && data_.impl()->storage == t.impl()->storage; }
   const Tensor<T>& get() const {
     if (saved_ && !data_.defined())
       throw Error(
@@ -85,7 +96,11 @@ class SavedTensor {
     if (data_.version() != version_) {
       std::string type = std::is_same_v<T, float> ? "torch.FloatTensor" : "torch.DoubleTensor";
       std::string what = "[" + type + " " + data_.shape().list_str() + "]";
-      if (output_of_) what += ", which is output 0 of " + std::string(output_of_) + ",";
+      const char* maker = output_of_;
+      if (!maker)
+        if (auto src = source_.lock())
+          if (src->grad_fn) maker = src->grad_fn->display_name();
+      if (maker) what += ", which is output 0 of " + std::string(maker) + ",";
       throw Error("one of the variables needed for gradient computation has been modified by an inplace operation: " +
                   what + " is at version " + std::to_string(data_.version()) + "; expected version " +
                   std::to_string(version_) +
@@ -97,6 +112,7 @@ class SavedTensor {
 
  private:
   Tensor<T> data_;
+  std::weak_ptr<detail::TensorImpl<T>> source_;
   uint32_t version_ = 0;
   const char* output_of_ = nullptr;
   bool saved_ = false;

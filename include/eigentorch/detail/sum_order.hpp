@@ -84,6 +84,8 @@ Acc<T, Lanes> row_sum(int64_t size, Load load) {
 template <class T>
 T sum_contiguous(const T* x, int64_t n) {
   constexpr int64_t W = kVecLanes<T>;
+  if (n < W)  // too short for a vector: ATen's scalar_inner_sum, four interleaved accumulators
+    return row_sum<T, 1>(n, [x](int64_t i, int64_t) { return x[i]; })[0];
   const int64_t vec_size = n / W;
   const Acc<T, W> vec = row_sum<T, W>(vec_size, [x](int64_t i, int64_t k) { return x[i * W + k]; });
   T acc = T(0);
@@ -96,7 +98,8 @@ template <class T>
 T sum_contiguous(const T* x, int64_t n);
 
 /// Column sums of a row-major [rows, cols] block into out[cols], in PyTorch's order
-/// (vectorized_outer_sum: column groups of 32 floats, then of 8, then single columns).
+/// (vectorized_outer_sum: column groups of 32 floats, then of 8, then single columns; or, for fewer
+/// columns than a vector holds, scalar_outer_sum).
 template <class T>
 void sum_columns(const T* x, int64_t rows, int64_t cols, T* out) {
   if (cols == 1) {  // one column is contiguous: PyTorch sums it as a plain row
@@ -105,6 +108,14 @@ void sum_columns(const T* x, int64_t rows, int64_t cols, T* out) {
   }
   constexpr int64_t W = kVecLanes<T>;
   int64_t j = 0;
+  if (cols < W) {  // too narrow for vectors: ATen's scalar_outer_sum, columns four at a time
+    for (; j + 4 <= cols; j += 4) {
+      const auto s = multi_row_sum<T, 4>(rows, [&](int64_t i, int64_t k) { return x[i * cols + j + k]; });
+      for (int64_t k = 0; k < 4; ++k) out[j + k] = s[k];
+    }
+    for (; j < cols; ++j) out[j] = row_sum<T, 1>(rows, [&](int64_t i, int64_t) { return x[i * cols + j]; })[0];
+    return;
+  }
   for (; j + 4 * W <= cols; j += 4 * W) {
     const auto s = multi_row_sum<T, 4 * W>(rows, [&](int64_t i, int64_t k) { return x[i * cols + j + k]; });
     for (int64_t k = 0; k < 4 * W; ++k) out[j + k] = s[k];

@@ -94,14 +94,16 @@ Tensor<T> add(const Tensor<T>& a, const Tensor<T>& b, T alpha = T(1)) {
   return out;
 }
 
+/// a - alpha b (SubBackward0)
 template <class T>
-Tensor<T> sub(const Tensor<T>& a, const Tensor<T>& b) {
-  Tensor<T> out = detail::map2(a, b, [](T x, T y) { return x - y; });
+Tensor<T> sub(const Tensor<T>& a, const Tensor<T>& b, T alpha = T(1)) {
+  Tensor<T> out = alpha == T(1) ? detail::map2(a, b, [](T x, T y) { return x - y; })
+                                : detail::map2(a, b, [alpha](T x, T y) { return x - alpha * y; });
   if (autograd::needs_grad(a, b)) {
     auto node = detail::make_pooled<AddBackward<T>>();
     node->a_shape = a.shape();
     node->b_shape = b.shape();
-    node->alpha = T(-1);
+    node->alpha = -alpha;
     node->name_ = "SubBackward0";
     autograd::connect(out, node, {&a, &b});
   }

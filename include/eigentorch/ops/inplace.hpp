@@ -16,21 +16,24 @@
 namespace eigentorch {
 namespace ops {
 
-// An op that overwrites its input: no gradient flows to what was there before.
+// An op that overwrites its input: what was there before gets a zero gradient.
 template <class T>
 struct OverwriteBackward final : autograd::Node<T> {
   const char* name_;
   explicit OverwriteBackward(const char* n) : name_(n) {}
   const char* name() const override { return name_; }
-  void apply(Tensor<T>&, std::vector<Tensor<T>>&) override {}
+  void apply(Tensor<T>& g, std::vector<Tensor<T>>& out) override {
+    if (this->next[0]) out[0] = Tensor<T>(g.shape());
+  }
 };
 
-// copy_(src): the gradient goes to src (summed over broadcast dims), none to the overwritten values.
+// copy_(src): the gradient goes to src (summed over broadcast dims), zero to the overwritten values.
 template <class T>
 struct CopyBackward final : autograd::Node<T> {
   Size src_shape;
   const char* name() const override { return "CopyBackwards"; }
   void apply(Tensor<T>& g, std::vector<Tensor<T>>& out) override {
+    if (this->next[0]) out[0] = Tensor<T>(g.shape());
     if (this->next[1]) out[1] = detail::sum_to(g, src_shape);
   }
 };
@@ -69,6 +72,16 @@ Tensor<T>& rebase(Tensor<T>& self, const Tensor<T>& result) {
   return self;
 }
 
+/// Before an in-place mul_ / div_ overwrites self, the node that recorded it must not keep reading
+/// self's storage: saved values that alias it are replaced by `snapshot`, a copy taken beforehand.
+template <class T, class NodeT>
+void unalias_saved(const Tensor<T>& result, const Tensor<T>& self, const Tensor<T>& snapshot) {
+  if (auto* node = dynamic_cast<NodeT*>(result.grad_fn().get())) {
+    if (node->a.aliases(self)) node->a.replace_data(snapshot);
+    if (node->b.aliases(self)) node->b.replace_data(snapshot);
+  }
+}
+
 /// Self is overwritten with values unrelated to its past: cut its history (keeping requires_grad).
 template <class T>
 void overwrite_history(Tensor<T>& self, const char* name) {
@@ -80,13 +93,15 @@ void overwrite_history(Tensor<T>& self, const char* name) {
 }  // namespace ops
 
 template <class T>
-Tensor<T>& Tensor<T>::fill_(T value) {
+Tensor<T>& Tensor<T>::fill_named_(T value, const char* name) {
   ops::detail_inplace::check_not_leaf(*this);
   std::fill(data(), data() + numel(), value);
   ++impl()->storage->version;
-  ops::detail_inplace::overwrite_history(*this, value == T(0) ? "ZeroBackward0" : "FillBackward0");
+  ops::detail_inplace::overwrite_history(*this, name);
   return *this;
 }
+template <class T> Tensor<T>& Tensor<T>::fill_(T value) { return fill_named_(value, "FillBackward2"); }
+template <class T> Tensor<T>& Tensor<T>::zero_() { return fill_named_(T(0), "ZeroBackward0"); }
 
 template <class T>
 Tensor<T>& Tensor<T>::copy_(const Tensor& src) {
@@ -112,17 +127,28 @@ Tensor<T>& Tensor<T>::add_(const Tensor& other, T alpha) {
 }
 
 template <class T>
+Tensor<T>& Tensor<T>::sub_(const Tensor& other, T alpha) {
+  ops::detail_inplace::check_not_leaf(*this);
+  ops::detail_inplace::check_broadcast_into(*this, other);
+  return ops::detail_inplace::rebase(*this, ops::sub(*this, other, alpha));
+}
+
+template <class T>
 Tensor<T>& Tensor<T>::mul_(const Tensor& other) {
   ops::detail_inplace::check_not_leaf(*this);
   ops::detail_inplace::check_broadcast_into(*this, other);
-  return ops::detail_inplace::rebase(*this, ops::mul(*this, other));
+  Tensor result = ops::mul(*this, other);
+  if (result.grad_fn()) ops::detail_inplace::unalias_saved<T, ops::MulBackward<T>>(result, *this, detach().clone());
+  return ops::detail_inplace::rebase(*this, result);
 }
 
 template <class T>
 Tensor<T>& Tensor<T>::div_(const Tensor& other) {
   ops::detail_inplace::check_not_leaf(*this);
   ops::detail_inplace::check_broadcast_into(*this, other);
-  return ops::detail_inplace::rebase(*this, ops::div(*this, other));
+  Tensor result = ops::div(*this, other);
+  if (result.grad_fn()) ops::detail_inplace::unalias_saved<T, ops::DivBackward<T>>(result, *this, detach().clone());
+  return ops::detail_inplace::rebase(*this, result);
 }
 
 template <class T>
@@ -132,9 +158,21 @@ Tensor<T>& Tensor<T>::add_scalar_(T value) {
 }
 
 template <class T>
+Tensor<T>& Tensor<T>::sub_scalar_(T value) {
+  ops::detail_inplace::check_not_leaf(*this);
+  return ops::detail_inplace::rebase(*this, ops::sub_scalar(*this, value));
+}
+
+template <class T>
 Tensor<T>& Tensor<T>::mul_scalar_(T value) {
   ops::detail_inplace::check_not_leaf(*this);
   return ops::detail_inplace::rebase(*this, ops::mul_scalar(*this, value));
+}
+
+template <class T>
+Tensor<T>& Tensor<T>::div_scalar_(T value) {
+  ops::detail_inplace::check_not_leaf(*this);
+  return ops::detail_inplace::rebase(*this, ops::div_scalar(*this, value));
 }
 
 template <class T>

@@ -232,6 +232,14 @@ Tensor<T> matmul(const Tensor<T>& a, const Tensor<T>& b) {
     if (out.grad_fn()) out.grad_fn()->set_display_name("SqueezeBackward3");
     return out;
   }
+  if (db == 2 && b.size(0) != a.size(-1)) {  // PyTorch folds a into a matrix and calls mm
+    const int64_t rows = a.numel() / std::max<int64_t>(a.size(-1), 1);
+    check_mm(Size{rows, a.size(-1)}, b.shape());
+  }
+  if (db == 1 && b.numel() != a.size(-1))  // PyTorch folds a into a matrix and calls mv
+    throw Error("size mismatch, got " + std::to_string(a.numel() / std::max<int64_t>(a.size(-1), 1)) + ", " +
+                std::to_string(a.numel() / std::max<int64_t>(a.size(-1), 1)) + "x" + std::to_string(a.size(-1)) + "," +
+                std::to_string(b.numel()));
   // Batched: promote 1-D operands, broadcast the batch dims, multiply per batch, drop promoted dims.
   Tensor<T> a2 = da == 1 ? a.unsqueeze(0) : a;
   Tensor<T> b2 = db == 1 ? b.unsqueeze(-1) : b;
@@ -243,13 +251,18 @@ Tensor<T> matmul(const Tensor<T>& a, const Tensor<T>& b) {
   std::vector<int64_t> ba(a2.shape().begin(), a2.shape().end() - 2), bb(b2.shape().begin(), b2.shape().end() - 2);
   const Size batch = detail::broadcast_shapes(Size(ba), Size(bb));
   std::vector<int64_t> ea = batch.vec(), eb = batch.vec(), eo = batch.vec();
-  ea.insert(ea.end(), {n, k});
-  eb.insert(eb.end(), {k, m});
+  ea.push_back(n);
+  ea.push_back(k);
+  eb.push_back(k);
+  eb.push_back(m);
   const int64_t nb = batch.numel();
   Tensor<T> prod = ops::bmm(ops::expand(a2, Size(ea)).reshape({nb, n, k}), ops::expand(b2, Size(eb)).reshape({nb, k, m}));
   if (da > 1) eo.push_back(n);
   if (db > 1) eo.push_back(m);
-  return prod.view(Size(eo));
+  Tensor<T> out = prod.view(Size(eo));
+  // PyTorch's last node here is an unsafe view (or, for a matrix times a batch, a clone).
+  if (out.grad_fn()) out.grad_fn()->set_display_name(da == 2 && db >= 3 ? "CloneBackward0" : "UnsafeViewBackward0");
+  return out;
 }
 
 /// A 1-D tensor of n copies of v (a 0-d bias spread over the outputs).
@@ -298,8 +311,10 @@ Tensor<T> linear2d(const Tensor<T>& x, const Tensor<T>& w, const Tensor<T>& b) {
   const int64_t n = x.size(0), in = x.size(1), o = w.size(0);
   const bool has_bias = b.defined();
   if (has_bias && !(b.dim() == 1 && b.numel() == o) && !(b.dim() == 0))
-    throw Error("The size of tensor a (" + std::to_string(b.size(-1)) + ") must match the size of tensor b (" +
-                std::to_string(o) + ") at non-singleton dimension 1");
+    throw Error("The expanded size of the tensor (" + std::to_string(o) + ") must match the existing size (" +
+                std::to_string(b.size(-1)) + ") at non-singleton dimension " + std::to_string(b.dim()) +
+                ".  Target sizes: [" + std::to_string(n) + ", " + std::to_string(o) + "].  Tensor sizes: " +
+                b.shape().list_str());
   Tensor<T> out(Size{n, o}, detail::uninitialized);
   const Tensor<T> bias_row = has_bias && b.dim() == 0 ? full_row(b.data()[0], o) : b;
   detail::gemm(n, o, in, x.data(), false, w.data(), true, out.data(), has_bias ? bias_row.data() : nullptr);
@@ -323,14 +338,18 @@ Tensor<T> linear(const Tensor<T>& x, const Tensor<T>& w, const Tensor<T>& b = Te
   if (x.dim() == 2) return linear2d(x, w, b);
   if (x.dim() == 0) throw Error("both arguments to linear need to be at least 1D, but they are 0D and 2D");
   const int64_t in = x.size(-1);
+  // PyTorch names the last node of these folded forms: a 1-D input ends in the bias addition
+  // (AddBackward0, or the squeeze without bias); a batch input without bias in an unsafe view.
   if (x.dim() == 1) {
     Tensor<T> out = linear2d(x.unsqueeze(0), w, b).squeeze(0);
-    if (out.grad_fn()) out.grad_fn()->set_display_name("SqueezeBackward3");
+    if (out.grad_fn()) out.grad_fn()->set_display_name(b.defined() ? "AddBackward0" : "SqueezeBackward3");
     return out;
   }
   std::vector<int64_t> shape(x.shape().begin(), x.shape().end() - 1);
   shape.push_back(w.size(0));
-  return linear2d(x.reshape({-1, in}), w, b).view(Size(shape));
+  Tensor<T> out = linear2d(x.reshape({-1, in}), w, b).view(Size(shape));
+  if (out.grad_fn() && !b.defined()) out.grad_fn()->set_display_name("UnsafeViewBackward0");
+  return out;
 }
 
 }  // namespace ops

@@ -53,8 +53,8 @@ struct AbsRule { template <class T> T operator()(T g, T x) const { return g * T(
 struct TanhRule { template <class T> T operator()(T g, T y) const { return g * std::fma(-y, y, T(1)); } };
 // d sigmoid(x)/dx = sigmoid(x) (1 - sigmoid(x)) = y (1 - y)
 struct SigmoidRule { template <class T> T operator()(T g, T y) const { return g * ((T(1) - y) * y); } };
-// d relu(x)/dx = 1 where the output is positive, else 0
-struct ReluRule { template <class T> T operator()(T g, T y) const { return y > 0 ? g : T(0); } };
+// d relu(x)/dx = 0 where the output is <= 0, else 1 (so a nan passes its gradient, as in PyTorch)
+struct ReluRule { template <class T> T operator()(T g, T y) const { return y <= 0 ? T(0) : g; } };
 
 template <class T> Tensor<T> exp(const Tensor<T>& x) {
   return pointwise<ExpRule>(x, [](T v) { return std::exp(v); }, "ExpBackward0", true);
@@ -174,7 +174,8 @@ struct PowBackward1 final : autograd::Node<T> {
   void apply(Tensor<T>& g, std::vector<Tensor<T>>& out) override {
     const Tensor<T>& vb = b.get();
     if (this->next[0]) {
-      Tensor<T> d = detail::map2(a.get(), vb, [](T av, T bv) { return bv * std::pow(av, bv - T(1)); });
+      // NOTE: taken as 0 where the exponent is 0 (PyTorch's where(exponent == 0, 0, ...)), not 0 * 0^-1
+      Tensor<T> d = detail::map2(a.get(), vb, [](T av, T bv) { return bv == T(0) ? T(0) : bv * std::pow(av, bv - T(1)); });
       out[0] = detail::sum_to(detail::map2(g, d, [](T gv, T dv) { return gv * dv; }), a_shape);
     }
     if (this->next[1]) {

@@ -77,7 +77,11 @@ Tensor<T> reduce_all(const Tensor<T>& x, bool mean) {
 template <class T>
 Tensor<T> reduce_dim(const Tensor<T>& x, int64_t dim, bool keepdim, bool mean) {
   const int64_t d = detail::wrap_dim(dim, x.dim());
-  if (x.dim() == 0) return mean ? reduce_all(x, true) : reduce_all(x, false);  // a 0-d tensor has one element
+  if (x.dim() == 0) {  // a 0-d tensor has one element; the node keeps the per-dim name
+    Tensor<T> out = reduce_all(x, mean);
+    if (out.grad_fn()) out.grad_fn()->set_display_name(mean ? "MeanBackward1" : "SumBackward1");
+    return out;
+  }
   int64_t outer = 1, inner = 1;
   const int64_t n = x.shape()[static_cast<std::size_t>(d)];
   for (int64_t i = 0; i < d; ++i) outer *= x.shape()[static_cast<std::size_t>(i)];

@@ -1,0 +1,215 @@
+// Tests for ops/linalg.hpp and detail/gemm.hpp: matmul in all its 1-D / 2-D / batched forms, mm, mv,
+// dot, bmm and linear (F.linear, 1-D to 3-D input, with and without bias), against PyTorch 1.13
+// (tests/reference/ops_cases.hpp). The tour's small layers must equal PyTorch's float output exactly.
+#include <eigentorch/eigentorch.hpp>
+
+#include <doctest/doctest.h>
+
+#include <cstdint>      // int64_t
+#include <cstring>      // strcmp
+#include <exception>
+#include <string>
+#include <type_traits>  // is_same_v
+#include <vector>
+
+#include "reference/ops_cases.hpp"
+#include "test_util.hpp"
+
+namespace {
+
+namespace et = eigentorch;
+namespace ref = eigentorch::reference;
+namespace F = eigentorch::nn::functional;
+using et::Tensor;
+
+// ---- the reference harness (each tests/ops file carries this copy) ---------------------------------
+
+template <class T>
+using Op = Tensor<T> (*)(std::vector<Tensor<T>>&, const ref::OpCase&);
+
+int64_t ref_numel(const ref::TensorRef& r) {
+  int64_t n = 1;
+  for (int i = 0; i < r.ndim; ++i) n *= r.shape[i];
+  return n;
+}
+et::Size ref_shape(const ref::TensorRef& r) { return et::Size(std::vector<int64_t>(r.shape, r.shape + r.ndim)); }
+std::vector<double> ref_values(const ref::TensorRef& r) {
+  return std::vector<double>(ref::ops_values + r.offset, ref::ops_values + r.offset + ref_numel(r));
+}
+template <class T>
+Tensor<T> ref_tensor(const ref::TensorRef& r, bool requires_grad = false) {
+  std::vector<T> v;
+  for (double x : ref_values(r)) v.push_back(static_cast<T>(x));
+  Tensor<T> t = et::from_vector(v, ref_shape(r));
+  t.requires_grad_(requires_grad);
+  return t;
+}
+template <class T>
+std::vector<Tensor<T>> ref_inputs(const ref::OpCase& c) {
+  std::vector<Tensor<T>> in;
+  for (int i = 0; i < c.n_inputs; ++i) in.push_back(ref_tensor<T>(c.inputs[i], c.requires_grad[i]));
+  return in;
+}
+template <class T>
+bool in_group(const ref::OpCase& c, const char* group) {
+  return std::strcmp(c.group, group) == 0 && c.is_double == std::is_same_v<T, double>;
+}
+template <class T>
+void check_values(const Tensor<T>& actual, const ref::TensorRef& expected) {
+  CHECK(actual.shape() == ref_shape(expected));
+  if (std::is_same_v<T, float>)
+    et::testing::check_allclose(actual.to_vector(), ref_values(expected), 1e-5, 1e-6);
+  else
+    et::testing::check_allclose(actual.to_vector(), ref_values(expected), 1e-10, 1e-12);
+}
+
+/// Forward value, grad_fn name, and every input's gradient for the fixed upstream gradient.
+template <class T>
+void check_case(const ref::OpCase& c, Op<T> op) {
+  const std::string name = c.name;
+  CAPTURE(name);
+  try {
+    std::vector<Tensor<T>> in = ref_inputs<T>(c);
+    Tensor<T> out = op(in, c);
+    check_values(out, c.output);
+    CHECK(std::string(out.grad_fn() ? out.grad_fn()->display_name() : "") == std::string(c.grad_fn));
+    out.backward(ref_tensor<T>(c.grad_output));
+    for (int i = 0; i < c.n_inputs; ++i) {
+      if (c.grads[i].ndim == -1) continue;
+      CAPTURE(i);
+      const Tensor<T> grad = in[static_cast<std::size_t>(i)].grad();
+      if (c.grads[i].ndim == -2) {
+        CHECK_MESSAGE(!grad.defined(), "PyTorch leaves this input's grad None");
+        continue;
+      }
+      CHECK_MESSAGE(grad.defined(), "PyTorch gives this input a gradient; eigentorch leaves grad() undefined");
+      if (grad.defined()) check_values(grad, c.grads[i]);
+    }
+  } catch (const std::exception& e) {
+    FAIL_CHECK(name << " threw: " << std::string(e.what()));
+  }
+}
+
+template <class T>
+int check_group(const char* group, Op<T> op) {
+  int n = 0;
+  for (const ref::OpCase& c : ref::op_cases)
+    if (in_group<T>(c, group)) {
+      check_case<T>(c, op);
+      ++n;
+    }
+  return n;
+}
+
+/// Every double case of the group on which PyTorch's gradcheck passes must pass ours (PyTorch's
+/// defaults: eps 1e-6, atol 1e-5, rtol 1e-3).
+int gradcheck_group(const char* group, Op<double> op) {
+  int n = 0;
+  for (const ref::OpCase& c : ref::op_cases) {
+    if (!in_group<double>(c, group) || !c.gradcheck) continue;
+    const std::string name = c.name;
+    CAPTURE(name);
+    try {
+      CHECK(et::autograd::gradcheck([&](std::vector<Tensor<double>>& v) { return op(v, c); }, ref_inputs<double>(c)));
+    } catch (const std::exception& e) {
+      FAIL_CHECK(name << " failed gradcheck: " << std::string(e.what()));
+    }
+    ++n;
+  }
+  return n;
+}
+
+const char* torch_message(const char* key) {
+  for (const ref::OpError& e : ref::op_errors)
+    if (std::strcmp(e.key, key) == 0) return e.message;
+  FAIL("no reference message " << std::string(key));
+  return "";
+}
+
+// ---- the ops, by the names the reference script gives them -------------------------------------------
+
+
+template <class T>
+Tensor<T> run(std::vector<Tensor<T>>& in, const ref::OpCase& c) {
+  const std::string op = c.op;
+  if (op == "matmul") return et::matmul(in[0], in[1]);
+  if (op == "mm") return et::mm(in[0], in[1]);
+  if (op == "mv") return et::mv(in[0], in[1]);
+  if (op == "dot") return et::dot(in[0], in[1]);
+  if (op == "bmm") return et::bmm(in[0], in[1]);
+  if (op == "linear") return F::linear(in[0], in[1]);
+  if (op == "linear_bias") return F::linear(in[0], in[1], in[2]);
+  FAIL("unknown op " << op);
+  return {};
+}
+
+TEST_CASE_TEMPLATE("linalg: values, gradients and grad_fn names equal PyTorch's", T, float, double) {
+  CHECK(check_group<T>("linalg", run<T>) >= 24);
+}
+
+TEST_CASE("linalg: gradcheck on matmul variants, mm, mv, dot, bmm and linear with and without bias") {
+  CHECK(gradcheck_group("linalg", run<double>) >= 24);
+}
+
+TEST_CASE("linalg: the tour's layers ([11,1] x [13,1]^T and [11,13] x [1,13]^T) equal PyTorch's float bits") {
+  int checked = 0;
+  for (const ref::OpCase& c : ref::op_cases) {
+    if (!in_group<float>(c, "linalg") || !c.exact) continue;
+    const std::string name = c.name;
+    CAPTURE(name);
+    std::vector<Tensor<float>> in = ref_inputs<float>(c);
+    const std::vector<float> actual = run<float>(in, c).to_vector();
+    const std::vector<double> expected = ref_values(c.output);
+    REQUIRE(actual.size() == expected.size());
+    std::size_t differ = 0, first = 0;
+    for (std::size_t i = 0; i < actual.size(); ++i) {
+      if (actual[i] == static_cast<float>(expected[i])) continue;  // exact: no tolerance
+      if (differ++ == 0) first = i;
+    }
+    CAPTURE(first);
+    CAPTURE(actual[first]);
+    CAPTURE(static_cast<float>(expected[first]));
+    CHECK_MESSAGE(differ == 0, differ << " of " << actual.size() << " elements differ from PyTorch's bits");
+    ++checked;
+  }
+  CHECK(checked == 2);
+}
+
+TEST_CASE_TEMPLATE("linalg: methods and free functions agree", T, float, double) {
+  et::manual_seed(4);
+  Tensor<T> a = et::randn<T>({3, 4}), b = et::randn<T>({4, 2}), w = et::randn<T>({2, 4}), bias = et::randn<T>({2});
+  CHECK(a.mm(b).to_vector() == et::mm(a, b).to_vector());
+  CHECK(et::ops::linear(a, w, bias).to_vector() == F::linear(a, w, bias).to_vector());
+  // linear is x W^T + b
+  et::testing::check_allclose(F::linear(a, w, bias).to_vector(), (et::mm(a, w.t()) + bias).to_vector(), 1e-5, 1e-6);
+  CHECK(a.matmul(b).to_vector() == et::matmul(a, b).to_vector());
+  CHECK(a.matmul(b).to_vector() == et::mm(a, b).to_vector());
+}
+
+TEST_CASE("linalg: shape mismatches throw PyTorch's messages") {
+  et::manual_seed(0);
+  auto r = [](et::Size s) { return et::randn(s); };
+  CHECK_THROWS_WITH_AS(et::mm(r({2, 3}), r({4, 5})), torch_message("mm [2,3] [4,5]"), et::Error);
+  CHECK_THROWS_WITH_AS(et::mm(r({3}), r({3, 2})), torch_message("mm [3] [3,2]"), et::Error);
+  CHECK_THROWS_WITH_AS(et::mm(r({2, 3}), r({3})), torch_message("mm [2,3] [3]"), et::Error);
+  CHECK_THROWS_WITH_AS(et::matmul(r({3}), r({4})), torch_message("matmul [3] [4]"), et::Error);
+  CHECK_THROWS_WITH_AS(et::matmul(r({2, 3}), r({4})), torch_message("matmul [2,3] [4]"), et::Error);
+  CHECK_THROWS_WITH_AS(et::matmul(r({3}), r({4, 5})), torch_message("matmul [3] [4,5]"), et::Error);
+  CHECK_THROWS_WITH_AS(et::matmul(r({2, 3}), r({4, 5})), torch_message("matmul [2,3] [4,5]"), et::Error);
+  CHECK_THROWS_WITH_AS(et::matmul(r({2, 3, 4}), r({5, 6})), torch_message("matmul [2,3,4] [5,6]"), et::Error);
+  CHECK_THROWS_WITH_AS(et::matmul(r({2, 3, 4}), r({5})), torch_message("matmul [2,3,4] [5]"), et::Error);
+  CHECK_THROWS_WITH_AS(et::matmul(r({2, 3, 4}), r({2, 5, 6})), torch_message("matmul [2,3,4] [2,5,6]"), et::Error);
+  CHECK_THROWS_WITH_AS(et::matmul(r({2, 3, 4}), r({3, 4, 5})), torch_message("matmul [2,3,4] [3,4,5]"), et::Error);
+  CHECK_THROWS_WITH_AS(et::matmul(r({}), r({2, 3})), torch_message("matmul 0-d [2,3]"), et::Error);
+  CHECK_THROWS_WITH_AS(et::bmm(r({2, 3, 4}), r({2, 5, 6})), torch_message("bmm [2,3,4] [2,5,6]"), et::Error);
+  CHECK_THROWS_WITH_AS(et::bmm(r({3, 4}), r({2, 4, 5})), torch_message("bmm [3,4] [2,4,5]"), et::Error);
+  CHECK_THROWS_WITH_AS(F::linear(r({3, 2}), r({13, 1}), r({13})), torch_message("linear [3,2] [13,1]"), et::Error);
+  CHECK_THROWS_WITH_AS(F::linear(r({3, 2}), r({13, 1})), torch_message("linear [3,2] [13,1] no bias"), et::Error);
+  CHECK_THROWS_WITH_AS(F::linear(r({2}), r({13, 1}), r({13})), torch_message("linear [2] [13,1]"), et::Error);
+  CHECK_THROWS_WITH_AS(F::linear(r({4, 3, 2}), r({13, 1}), r({13})), torch_message("linear [4,3,2] [13,1]"),
+                       et::Error);
+  CHECK_THROWS_WITH_AS(F::linear(r({3, 2}), r({4, 2}), r({5})), torch_message("linear bias [3,2] [4,2] [5]"),
+                       et::Error);
+}
+
+}  // namespace
