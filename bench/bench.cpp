@@ -1,0 +1,383 @@
+// eigentorch's benchmark: training steps (forward, MSELoss, zero_grad, backward, SGD step) and a
+// 1024^3 sgemm, timed side by side with libtorch's C++ frontend in the same process when built with
+// EIGENTORCH_HAVE_LIBTORCH. Prints one table: medians, the libtorch/eigentorch ratio, eigentorch's
+// heap allocations per steady-state step, GFLOP/s and the fraction of the sgemm peak.
+//
+// Usage: bench [--reps N] [--target SECONDS] [--filter TEXT] [--threads N]
+#include "alloc_counter.hpp"  // first: replaces operator new/delete and malloc for the whole binary
+#include "harness.hpp"
+
+#include <eigentorch/eigentorch.hpp>
+
+#include <Eigen/Core>  // Eigen::nbThreads, the raw sgemm
+
+#ifdef EIGENTORCH_USE_BLAS
+#include <cblas.h>  // cblas_sgemm of the linked BLAS
+#endif
+#ifdef EIGENTORCH_HAVE_LIBTORCH
+#include <torch/torch.h>
+#include <torch/version.h>  // TORCH_VERSION
+#endif
+
+#include <dlfcn.h>   // dlsym: OpenBLAS's thread count, when some library loaded it
+#include <time.h>    // clock_gettime
+#include <unistd.h>  // sysconf
+
+#include <algorithm>  // std::max
+#include <cmath>      // std::isfinite
+#include <cstdint>    // int64_t
+#include <cstdio>     // std::printf
+#include <cstdlib>    // std::atoi, std::atof
+#include <cstring>    // std::strcmp
+#include <memory>     // std::shared_ptr
+#include <string>
+#include <utility>    // std::pair
+#include <vector>
+
+namespace et = eigentorch;
+namespace nn = eigentorch::nn;
+
+namespace {
+
+// ---- workload descriptions ---------------------------------------------------------------------------
+
+/// A training set-up both libraries build: layer widths, batch, learning rate, and where x and y come from.
+struct MlpSpec {
+  std::string name;
+  std::vector<int64_t> widths;  // in, hidden..., out: Linear layers between neighbours, Tanh between them
+  int64_t batch = 0;
+  double lr = 0;
+  std::vector<float> x, y;      // batch x widths.front(), batch x widths.back(), row-major
+  std::vector<float> y_other;   // when not empty, odd steps fit this target instead of y
+};
+
+/// Multiply-adds x 2 that one step really executes: per Linear(in, out) the forward product and the
+/// weight gradient (2 B in out each), plus the input gradient for every layer but the first (its input
+/// does not require grad, so neither library computes it).
+double step_flops(const MlpSpec& s) {
+  double flops = 0;
+  for (std::size_t l = 0; l + 1 < s.widths.size(); ++l) {
+    const double mnk = 2.0 * static_cast<double>(s.batch) * static_cast<double>(s.widths[l]) *
+                       static_cast<double>(s.widths[l + 1]);
+    flops += (l == 0 ? 2 : 3) * mnk;
+  }
+  return flops;
+}
+
+std::vector<float> random_normal(int64_t rows, int64_t cols) {
+  return et::randn({rows, cols}).to_vector();
+}
+
+// ---- eigentorch side ---------------------------------------------------------------------------------
+
+/// nn::Sequential(Linear, Tanh, Linear, Tanh, ..., Linear) with the widths of the spec.
+nn::Sequential<> et_model(const std::vector<int64_t>& widths) {
+  nn::Sequential<> model;
+  for (std::size_t l = 0; l + 1 < widths.size(); ++l) {
+    if (l > 0) model.push_back(nn::Tanh());
+    model.push_back(nn::Linear(widths[l], widths[l + 1]));
+  }
+  return model;
+}
+
+struct EtTrainer {
+  nn::Sequential<> model;
+  et::optim::SGD<> optimizer;
+  nn::MSELoss<> loss_fn;
+  et::Tensor<> x, y[2];
+  int which = 0;
+  float last_loss = 0;
+
+  EtTrainer(const MlpSpec& s)
+      : model(et_model(s.widths)),
+        optimizer(model.parameters(), s.lr),
+        x(et::from_vector(s.x, {s.batch, s.widths.front()})),
+        y{et::from_vector(s.y, {s.batch, s.widths.back()}),
+          et::from_vector(s.y_other.empty() ? s.y : s.y_other, {s.batch, s.widths.back()})} {}
+
+  void step() {
+    auto prediction = model(x);
+    auto loss = loss_fn(prediction, y[which]);
+    which ^= 1;
+    optimizer.zero_grad();
+    loss.backward();
+    optimizer.step();
+    last_loss = loss.item();
+  }
+};
+
+// ---- libtorch side -----------------------------------------------------------------------------------
+
+#ifdef EIGENTORCH_HAVE_LIBTORCH
+torch::nn::Sequential lt_model(const std::vector<int64_t>& widths) {
+  torch::nn::Sequential model;
+  for (std::size_t l = 0; l + 1 < widths.size(); ++l) {
+    if (l > 0) model->push_back(torch::nn::Tanh());
+    model->push_back(torch::nn::Linear(widths[l], widths[l + 1]));
+  }
+  return model;
+}
+
+torch::Tensor lt_tensor(const std::vector<float>& v, int64_t rows, int64_t cols) {
+  return torch::from_blob(const_cast<float*>(v.data()), {rows, cols}, torch::kFloat32).clone();
+}
+
+struct LtTrainer {
+  torch::nn::Sequential model;
+  torch::optim::SGD optimizer;
+  torch::Tensor x, y[2];
+  int which = 0;
+  float last_loss = 0;
+
+  LtTrainer(const MlpSpec& s)
+      : model(lt_model(s.widths)),
+        optimizer(model->parameters(), torch::optim::SGDOptions(s.lr)),
+        x(lt_tensor(s.x, s.batch, s.widths.front())),
+        y{lt_tensor(s.y, s.batch, s.widths.back()),
+          lt_tensor(s.y_other.empty() ? s.y : s.y_other, s.batch, s.widths.back())} {}
+
+  void step() {
+    auto prediction = model->forward(x);
+    auto loss = torch::mse_loss(prediction, y[which]);
+    which ^= 1;
+    optimizer.zero_grad();
+    loss.backward();
+    optimizer.step();
+    last_loss = loss.item<float>();
+  }
+};
+#endif
+
+// ---- the runs ----------------------------------------------------------------------------------------
+
+struct Context {
+  bench::Options opts;
+  double peak_gflops = 0;  // best sgemm GFLOP/s of this run, by any route
+  std::vector<std::string> notes;
+  bool wanted(const std::string& name) const {
+    return opts.filter.empty() || name.find(opts.filter) != std::string::npos;
+  }
+};
+
+/// A loss that is not finite, or so small that the gradients may be subnormal floats (which x86
+/// computes tens of times slower), would make the timing measure something else than a training step.
+void check_loss(Context& ctx, const std::string& who, float loss) {
+  char value[32];
+  std::snprintf(value, sizeof value, "%g", static_cast<double>(loss));
+  if (!std::isfinite(loss)) ctx.notes.push_back(who + "'s last loss is not finite: " + value);
+  else if (loss < 1e-20f) ctx.notes.push_back(who + "'s last loss is " + value + ": subnormal arithmetic likely");
+}
+
+void run_training(Context& ctx, const MlpSpec& spec, bool report_flops) {
+  if (!ctx.wanted(spec.name)) return;
+  // Both models start from PyTorch's seeded initialisation (eigentorch draws PyTorch's numbers).
+  et::manual_seed(1);
+  auto et_trainer = std::make_shared<EtTrainer>(spec);
+  bench::Step et_step = [et_trainer] { et_trainer->step(); };
+  bench::Step lt_step;
+#ifdef EIGENTORCH_HAVE_LIBTORCH
+  torch::manual_seed(1);
+  auto lt_trainer = std::make_shared<LtTrainer>(spec);
+  lt_step = [lt_trainer] { lt_trainer->step(); };
+#endif
+  const auto [e, t] = bench::measure_pair(et_step, lt_step, ctx.opts);
+  bench::Row row{spec.name, e, t};
+  if (report_flops) {
+    row.flops_per_step = step_flops(spec);
+    row.peak_gflops = ctx.peak_gflops;
+  }
+  bench::print_row(row);
+  check_loss(ctx, spec.name + ": eigentorch", et_trainer->last_loss);
+#ifdef EIGENTORCH_HAVE_LIBTORCH
+  check_loss(ctx, spec.name + ": libtorch", lt_trainer->last_loss);
+#endif
+}
+
+/// 4. sgemm peak: C = A B with 1024^3 float, through Eigen's product (what eigentorch's large GEMMs
+/// use), through cblas_sgemm when a BLAS is linked, and through eigentorch's own mm for comparison.
+void run_sgemm(Context& ctx) {
+  constexpr int64_t n = 1024;
+  const double flops = 2.0 * n * n * n;
+  et::manual_seed(2);
+  const std::vector<float> a = random_normal(n, n), b = random_normal(n, n);
+
+  using RowMat = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+  auto A = std::make_shared<RowMat>(Eigen::Map<const RowMat>(a.data(), n, n));
+  auto B = std::make_shared<RowMat>(Eigen::Map<const RowMat>(b.data(), n, n));
+  auto C = std::make_shared<RowMat>(n, n);
+  bench::Step lt_mm;
+#ifdef EIGENTORCH_HAVE_LIBTORCH
+  auto ta = lt_tensor(a, n, n), tb = lt_tensor(b, n, n), tc = torch::empty({n, n});
+  lt_mm = [ta, tb, tc]() mutable { torch::mm_out(tc, ta, tb); };
+#endif
+
+  auto record = [&](const std::string& name, const bench::Step& et_step, const bench::Step& lt_step) {
+    if (!ctx.wanted(name)) return;
+    const auto [e, t] = bench::measure_pair(et_step, lt_step, ctx.opts);
+    bench::Row row{name, e, t, flops};
+    bench::print_row(row);
+    ctx.peak_gflops = std::max(ctx.peak_gflops, flops / e.median_s * 1e-9);
+    if (t.valid) ctx.peak_gflops = std::max(ctx.peak_gflops, flops / t.median_s * 1e-9);
+  };
+
+#ifdef EIGENTORCH_USE_BLAS
+  record("4a sgemm 1024^3 Eigen(->BLAS)", [A, B, C] { C->noalias() = (*A) * (*B); }, lt_mm);
+  record("4b sgemm 1024^3 cblas_sgemm", [A, B, C] {
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, n, n, n, 1.0f, A->data(), n, B->data(), n, 0.0f,
+                C->data(), n);
+  }, lt_mm);
+#else
+  record("4a sgemm 1024^3 Eigen", [A, B, C] { C->noalias() = (*A) * (*B); }, lt_mm);
+#endif
+  auto ea = et::from_vector(a, {n, n}), eb = et::from_vector(b, {n, n});
+  record("4c et::mm 1024^3 (alloc'ing)", [ea, eb] { et::NoGradGuard no_grad; auto c = ea.mm(eb); },
+#ifdef EIGENTORCH_HAVE_LIBTORCH
+         [ta, tb] { torch::NoGradGuard no_grad; auto c = torch::mm(ta, tb); }
+#else
+         bench::Step()
+#endif
+  );
+}
+
+/// The tour's data: x = temperatures, y = readings (11 samples each).
+MlpSpec tutorial_spec() {
+  MlpSpec s{"1 tutorial 1-13-1 Tanh, B=11", {1, 13, 1}, 11, 1e-3};
+  s.x = {0.5f, 14.0f, 15.0f, 28.0f, 11.0f, 8.0f, 3.0f, -4.0f, 6.0f, 13.0f, 21.0f};
+  s.y = {35.7f, 55.9f, 58.2f, 81.9f, 56.3f, 48.9f, 33.9f, 21.8f, 48.4f, 60.4f, 68.4f};
+  return s;
+}
+
+/// The tour's first model: Linear(1, 1) fitted to t_u from t_c, both torch.rand(11) after seed 0.
+MlpSpec linear_spec() {
+  MlpSpec s{"2 Linear(1,1), B=11", {1, 1}, 11, 1e-1};
+  et::manual_seed(0);
+  s.x = et::rand({11}).to_vector();
+  s.y = et::rand({11}).to_vector();
+  return s;
+}
+
+MlpSpec mlp_spec(std::string name, std::vector<int64_t> widths, int64_t batch, double lr) {
+  MlpSpec s{std::move(name), std::move(widths), batch, lr};
+  et::manual_seed(3);
+  s.x = random_normal(batch, s.widths.front());
+  s.y = random_normal(batch, s.widths.back());
+  // NOTE: with one fixed target, a batch no larger than the input width is fitted to float rounding
+  // within a few thousand steps (loss ~1e-11 to 1e-19), after which every step pushes gradients of
+  // ~1e-10 through the graph: not what training looks like, and one step from subnormal floats, which
+  // x86 computes tens of times slower. Alternating between two targets keeps the residuals of order one.
+  s.y_other = random_normal(batch, s.widths.back());
+  return s;
+}
+
+/// OpenBLAS's thread count setter/getter, looked up at run time: libtorch links OpenBLAS even when
+/// eigentorch does not, and its GEMMs run on OpenBLAS's own threads, not on torch's.
+using SetThreads = void (*)(int);
+using GetThreads = int (*)();
+
+int set_openblas_threads(int n) {
+  auto set = reinterpret_cast<SetThreads>(dlsym(RTLD_DEFAULT, "openblas_set_num_threads"));
+  auto get = reinterpret_cast<GetThreads>(dlsym(RTLD_DEFAULT, "openblas_get_num_threads"));
+  if (set) set(n);
+  return get ? get() : 0;
+}
+
+bench::Options parse(int argc, char** argv) {
+  bench::Options o;
+  for (int i = 1; i < argc; ++i) {
+    const bool has_value = i + 1 < argc;
+    if (!std::strcmp(argv[i], "--reps") && has_value) o.reps = std::max(1, std::atoi(argv[++i]));
+    else if (!std::strcmp(argv[i], "--target") && has_value) o.target_s = std::atof(argv[++i]);
+    else if (!std::strcmp(argv[i], "--filter") && has_value) o.filter = argv[++i];
+    else if (!std::strcmp(argv[i], "--threads") && has_value) o.threads = std::max(1, std::atoi(argv[++i]));
+    else {
+      std::fprintf(stderr, "usage: %s [--reps N] [--target SECONDS] [--filter TEXT] [--threads N]\n", argv[0]);
+      std::exit(2);
+    }
+  }
+  return o;
+}
+
+/// The 1-minute load average: on a shared machine, the first thing to read beside a timing.
+std::string load_average() {
+  std::FILE* f = std::fopen("/proc/loadavg", "r");
+  if (!f) return "?";
+  char buf[64] = {};
+  const bool ok = std::fgets(buf, sizeof buf, f) != nullptr;
+  std::fclose(f);
+  std::string s = ok ? buf : "?";
+  return s.substr(0, s.find(' ', s.find(' ', s.find(' ') + 1) + 1));  // the three averages
+}
+
+/// CPU seconds used by the whole process (every thread) so far.
+double process_cpu_seconds() {
+  timespec ts{};
+  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+  return static_cast<double>(ts.tv_sec) + 1e-9 * static_cast<double>(ts.tv_nsec);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  const auto start = bench::Clock::now();
+  const double cpu_start = process_cpu_seconds();
+  const std::string load_start = load_average();
+  Context ctx{parse(argc, argv)};
+
+  if (ctx.opts.threads > 0) Eigen::setNbThreads(ctx.opts.threads);
+  const int threads = Eigen::nbThreads();
+#ifdef EIGENTORCH_HAVE_LIBTORCH
+  torch::set_num_threads(threads);
+  const std::string torch_info = std::string(TORCH_VERSION) + ", " + std::to_string(torch::get_num_threads()) +
+                                 " intra-op thread(s) (torch::set_num_threads)";
+#else
+  const std::string torch_info = "not built (configure with -DEIGENTORCH_BENCH_LIBTORCH=ON)";
+#endif
+  const int openblas_threads = set_openblas_threads(threads);
+
+  std::printf("eigentorch benchmark: median of %d repetitions, ~%.2f s each, eigentorch and libtorch alternating\n",
+              ctx.opts.reps, ctx.opts.target_s);
+  std::printf("  load average  : %s (1, 5, 15 min) at start, on %ld online CPU(s)\n", load_start.c_str(),
+              sysconf(_SC_NPROCESSORS_ONLN));
+  std::printf("  compiler      : GCC %d.%d, -O3 -march=native\n", __GNUC__, __GNUC_MINOR__);
+#ifdef EIGENTORCH_USE_BLAS
+  const char* gemm = "external BLAS (EIGENTORCH_USE_BLAS)";
+#else
+  const char* gemm = "Eigen's own kernels";
+#endif
+#ifdef _OPENMP
+  const char* openmp = "on";
+#else
+  const char* openmp = "off";
+#endif
+  std::printf("  eigentorch    : large GEMMs through %s; Eigen %d.%d.%d, %d thread(s), OpenMP %s, SIMD %s\n", gemm,
+              EIGEN_WORLD_VERSION, EIGEN_MAJOR_VERSION, EIGEN_MINOR_VERSION, threads, openmp,
+              Eigen::SimdInstructionSetsInUse());
+  std::printf("  libtorch      : %s\n", torch_info.c_str());
+  if (openblas_threads > 0) std::printf("  OpenBLAS      : loaded, %d thread(s) (openblas_set_num_threads)\n", openblas_threads);
+  std::printf("  columns       : time per step (median); lt/et > 1: eigentorch faster; spread%%: (max-min)/median of\n"
+              "                  the repetitions, et/lt; new/st, allc/st: eigentorch's operator new calls and all\n"
+              "                  heap allocations (new + malloc family) per step; lt a/st: libtorch's, all;\n"
+              "                  %%peak: GF/s over the best sgemm GF/s of this run, et/lt\n\n");
+  bench::print_header();
+
+  run_sgemm(ctx);
+  run_training(ctx, tutorial_spec(), false);
+  run_training(ctx, linear_spec(), false);
+  run_training(ctx, mlp_spec("3 MLP 784-512-512-10, B=128", {784, 512, 512, 10}, 128, 0.01), true);
+  for (int64_t h : {16, 64, 256, 1024, 2048})
+    for (int64_t batch : {1, 32, 1024}) {
+      const std::string name = "5 sweep 64-" + std::to_string(h) + "-" + std::to_string(h) + "-10, B=" +
+                               std::to_string(batch);
+      if (ctx.wanted(name)) run_training(ctx, mlp_spec(name, {64, h, h, 10}, batch, 0.01), true);
+    }
+
+  const double wall = bench::seconds_since(start);
+  std::printf("\nsgemm peak of this run: %.1f GFLOP/s. GFLOP/s count 2mnk for the 3 forward products, the 3\n"
+              "weight gradients and the 2 hidden input gradients (the first layer's input gradient is never\n"
+              "computed: x does not require grad).\n"
+              "Run time %.1f s; the process used %.1f CPU s (%.2f cores on average); load average now %s.\n",
+              ctx.peak_gflops, wall, process_cpu_seconds() - cpu_start, (process_cpu_seconds() - cpu_start) / wall,
+              load_average().c_str());
+  for (const auto& note : ctx.notes) std::printf("WARNING: %s\n", note.c_str());
+  return 0;
+}
