@@ -61,6 +61,30 @@ using List2 = std::initializer_list<List1<T>>;
 template <class T = float>
 using List3 = std::initializer_list<List2<T>>;
 
+// NOTE: each depth has two overloads. The one over a deduced element type U takes lists of one
+// number type ({1, 2}, {{1}, {2}}), and wins there since it needs no conversion; the one over Number
+// takes mixed lists ({1, 2.5}). Without the first, {{1}, {2}} would be ambiguous between a list of
+// numbers (each {1} read as one Number) and a list of rows.
+template <class T = float, class U, detail::if_arithmetic<U> = 0>
+Tensor<T> tensor(std::initializer_list<U> values) {
+  std::vector<detail::Number> row(values.begin(), values.end());
+  return detail::tensor_from_list<T>(row);
+}
+template <class T = float, class U, detail::if_arithmetic<U> = 0>
+Tensor<T> tensor(std::initializer_list<std::initializer_list<U>> rows) {
+  std::vector<std::vector<detail::Number>> m;
+  for (const auto& r : rows) m.emplace_back(r.begin(), r.end());
+  return detail::tensor_from_list<T>(m);
+}
+template <class T = float, class U, detail::if_arithmetic<U> = 0>
+Tensor<T> tensor(std::initializer_list<std::initializer_list<std::initializer_list<U>>> planes) {
+  std::vector<std::vector<std::vector<detail::Number>>> c;
+  for (const auto& p : planes) {
+    c.emplace_back();
+    for (const auto& r : p) c.back().emplace_back(r.begin(), r.end());
+  }
+  return detail::tensor_from_list<T>(c);
+}
 /// A 1-D tensor from a list of numbers: et::tensor({0.5, 14.0}), et::tensor<double>({1, 2}).
 template <class T = float>
 Tensor<T> tensor(List1<T> values) { return detail::tensor_from_list<T>(values); }
@@ -121,7 +145,21 @@ Tensor<T> arange(double start, double end, double step = 1.0) {
     throw Error("upper bound and larger bound inconsistent with step sign");
   const auto n = static_cast<int64_t>(std::ceil((end - start) / step));
   Tensor<T> out(Size{n});
-  for (int64_t i = 0; i < n; ++i) out.data()[i] = static_cast<T>(start + static_cast<double>(i) * step);
+  // NOTE: PyTorch's AVX2 kernel rounds this way: in blocks of two vectors (16 floats, 8 doubles),
+  // each vector starts from base = T(start + step * i) and adds k * step to it (fused, in double);
+  // the tail takes start + step * i directly.
+  constexpr int64_t W = 32 / static_cast<int64_t>(sizeof(T));
+  const int64_t vectorized = n / (2 * W) * (2 * W);
+  T* o = out.data();
+  for (int64_t i = 0; i < n; ++i) {
+    if (i < vectorized) {
+      const int64_t i0 = i - i % W;
+      const double base = static_cast<T>(std::fma(step, static_cast<double>(i0), start));
+      o[i] = static_cast<T>(std::fma(static_cast<double>(i - i0), step, base));
+    } else {
+      o[i] = static_cast<T>(std::fma(step, static_cast<double>(i), start));
+    }
+  }
   return out;
 }
 template <class T = float>
@@ -132,12 +170,30 @@ template <class T = float>
 Tensor<T> linspace(double start, double end, int64_t steps) {
   if (steps < 0) throw Error("number of steps must be non-negative");
   Tensor<T> out(Size{steps});
-  const double step = steps > 1 ? (end - start) / static_cast<double>(steps - 1) : 0.0;
-  // NOTE: PyTorch fills the second half backwards from `end`, so both ends are exact.
-  const int64_t half = steps / 2;
-  for (int64_t i = 0; i < steps; ++i)
-    out.data()[i] = static_cast<T>(i < half ? start + step * static_cast<double>(i)
-                                            : end - step * static_cast<double>(steps - i - 1));
+  if (steps == 0) return out;
+  T* o = out.data();
+  const T a = static_cast<T>(start), b = static_cast<T>(end);
+  if (steps == 1) {
+    o[0] = a;
+    return out;
+  }
+  // NOTE: as PyTorch's AVX2 kernel rounds, all in T: the first half counts up from start, the second
+  // down from end (so both ends are exact), vectors of W values from one base each, the tail alone.
+  const T step = (b - a) / static_cast<T>(steps - 1);
+  const int64_t halfway = steps / 2;
+  constexpr int64_t W = 32 / static_cast<int64_t>(sizeof(T));
+  const int64_t vectorized = steps / (2 * W) * (2 * W);
+  auto value_at = [&](int64_t i) {
+    return i < halfway ? std::fma(step, static_cast<T>(i), a) : std::fma(-step, static_cast<T>(steps - i - 1), b);
+  };
+  for (int64_t i = 0; i < steps; ++i) {
+    if (i < vectorized) {
+      const int64_t i0 = i - i % W;
+      o[i] = std::fma(static_cast<T>(i - i0), step, value_at(i0));
+    } else {
+      o[i] = value_at(i);
+    }
+  }
   return out;
 }
 

@@ -3,6 +3,9 @@
 
 #include <doctest/doctest.h>
 
+#include <cmath>
+#include <memory>
+
 namespace et = eigentorch;
 
 TEST_CASE("deep: backward through a chain of 100 000 ops") {
@@ -22,4 +25,19 @@ TEST_CASE("deep: an allocation that cannot be satisfied throws instead of aborti
   CHECK_THROWS_WITH_AS(et::zeros({int64_t(1) << 40, int64_t(1) << 40}),
                        "numel: integer multiplication overflow for a tensor of shape [1099511627776, 1099511627776]",
                        et::Error);
+}
+
+TEST_CASE("deep: a leaf whose in-place history leads back to its own accumulator is still freed") {
+  // Found by the fuzzer: x's AccumulateGrad used to hold x strongly, closing a cycle
+  // x -> AddBackward0 -> MulBackward0 -> AccumulateGrad -> x that LeakSanitizer reported.
+  std::weak_ptr<et::detail::TensorImpl<float>> watch;
+  {
+    auto x = et::tensor({1.0, 2.0}).requires_grad_();
+    auto b = x * 2;
+    x.requires_grad_(false);
+    x.add_(b);  // x is now a non-leaf whose graph reaches its old accumulator
+    CHECK(x.grad_fn() != nullptr);
+    watch = x.impl();
+  }
+  CHECK(watch.expired());
 }

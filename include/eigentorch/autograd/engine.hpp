@@ -40,7 +40,9 @@ bool exclusively_owned(const Tensor<T>& g) {
 
 template <class T>
 void AccumulateGrad<T>::apply(Tensor<T>& grad, std::vector<Tensor<T>>&) {
-  auto& slot = variable->grad;
+  const auto leaf = variable.lock();
+  if (!leaf) return;
+  auto& slot = leaf->grad;
   if (!slot) {
     // The first gradient becomes .grad; copy it unless nothing else holds it.
     slot = detail::exclusively_owned(grad) ? grad.impl() : grad.clone().impl();

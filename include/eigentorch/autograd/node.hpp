@@ -84,6 +84,8 @@ class SavedTensor {
     data_ = values;
     version_ = values.version();
   }
+  /// True once save() was called (a node may save conditionally).
+  bool was_saved() const { return saved_; }
   /// True when the saved values share storage with t.
   bool aliases(const Tensor<T>& t) const { return data_.defined() && data_.impl()->storage == t.impl()->storage; }
   const Tensor<T>& get() const {
@@ -119,10 +121,14 @@ class SavedTensor {
 };
 
 /// The sink at a leaf: adds the incoming gradient into the leaf's .grad.
+// NOTE: it holds the leaf weakly. A leaf can later join a graph that leads back to its own
+// accumulator (requires_grad_(false), then an in-place op with an operand computed from it), and a
+// strong reference would then be a cycle that is never freed. A gradient for a leaf nobody holds
+// any more is simply dropped.
 template <class T>
 struct AccumulateGrad final : Node<T> {
-  std::shared_ptr<detail::TensorImpl<T>> variable;
-  explicit AccumulateGrad(std::shared_ptr<detail::TensorImpl<T>> v) : variable(std::move(v)) {}
+  std::weak_ptr<detail::TensorImpl<T>> variable;
+  explicit AccumulateGrad(const std::shared_ptr<detail::TensorImpl<T>>& v) : variable(v) {}
   const char* name() const override { return "AccumulateGrad"; }
   void apply(Tensor<T>& grad, std::vector<Tensor<T>>&) override;  // in engine.hpp
 };

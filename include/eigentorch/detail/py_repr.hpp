@@ -25,6 +25,13 @@ inline std::string py_float(double v) {
   return std::to_string(v);
 }
 
+/// A double as PyTorch's C++ messages print it (an ostream's default: "1", "0.5", "1e-05").
+inline std::string c10_str(double v) {
+  std::ostringstream s;
+  s << v;
+  return s.str();
+}
+
 /// A number that Python code would have written as an int literal when it is integral ("20"), else
 /// as a float ("0.5"): how a module's default hyperparameters print.
 inline std::string py_number(double v) {

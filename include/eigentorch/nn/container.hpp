@@ -20,7 +20,9 @@ class Sequential : public Module<T> {
   explicit Sequential(M&& first, Ms&&... rest) {
     push_back(std::forward<M>(first));
     (push_back(std::forward<Ms>(rest)), ...);
-    this->replay_children_initialisation();  // draw in argument order, as Python does
+    // Temporaries built in this call draw in argument order, as Python's do; named modules built
+    // before it keep their values.
+    this->replay_children_initialisation({std::is_rvalue_reference_v<M&&>, std::is_rvalue_reference_v<Ms&&>...});
   }
 
   /// Redraws every child's initial values, in order.
@@ -29,16 +31,17 @@ class Sequential : public Module<T> {
   }
 
   /// Appends a module (shared with the handle passed in) as the next child.
-  template <class M>
+  template <class M, std::enable_if_t<std::is_base_of_v<Module<T>, std::decay_t<M>>, int> = 0>
   void push_back(M&& module) {
     using Mod = std::decay_t<M>;
     static_assert(std::is_base_of_v<Module<T>, Mod>, "Sequential<T>::push_back: expected an nn::Module<T> of the same T");
     this->register_module(std::to_string(size()), static_cast<const Mod&>(module));
   }
-  /// Appends a module held by shared_ptr (no copy).
-  void push_back(std::shared_ptr<Module<T>> module) {
+  /// Appends a module held by shared_ptr (no copy): `s.push_back(std::make_shared<nn::ReLU<>>())`.
+  template <class M, std::enable_if_t<std::is_base_of_v<Module<T>, M>, int> = 0>
+  void push_back(std::shared_ptr<M> module) {
     if (!module) throw Error("Sequential::push_back: null module");
-    children_add(std::move(module));
+    children_add(std::shared_ptr<Module<T>>(std::move(module)));
   }
 
   std::size_t size() const { return this->named_children().size(); }

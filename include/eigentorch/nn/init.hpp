@@ -23,7 +23,9 @@ std::pair<int64_t, int64_t> calculate_fan_in_and_fan_out(const Tensor<T>& w) {
 
 /// The recommended gain for a nonlinearity (torch.nn.init.calculate_gain).
 inline double calculate_gain(const std::string& nonlinearity, double param = 0.01) {
-  if (nonlinearity == "linear" || nonlinearity == "sigmoid" || nonlinearity.rfind("conv", 0) == 0) return 1.0;
+  for (const char* linear : {"linear", "conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d",
+                             "conv_transpose3d", "sigmoid"})
+    if (nonlinearity == linear) return 1.0;
   if (nonlinearity == "tanh") return 5.0 / 3.0;
   if (nonlinearity == "relu") return std::sqrt(2.0);
   if (nonlinearity == "leaky_relu") return std::sqrt(2.0 / (1.0 + param * param));

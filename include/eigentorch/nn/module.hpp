@@ -72,7 +72,8 @@ inline std::string add_indent(const std::string& s, int spaces) {
 
 inline void check_name(const std::string& name, const char* what) {
   if (name.empty()) throw KeyError(std::string(what) + " name can't be empty string \"\"");
-  if (name.find('.') != std::string::npos) throw KeyError(std::string(what) + " name can't contain \".\"");
+  if (name.find('.') != std::string::npos)  // PyTorch names the bad name for modules only
+    throw KeyError(std::string(what) + " name can't contain \".\"" + (std::string(what) == "module" ? ", got: " + name : ""));
 }
 
 }  // namespace detail
@@ -280,11 +281,14 @@ class Module {
   // to left), so in Sequential(Linear(1, 13), Tanh(), Linear(13, 1)) the last Linear may draw first.
   // When the children's draws form one unbroken run that nothing has followed, the generator is
   // rewound to the run's start and the children redraw in registration order; otherwise nothing changes.
-  void replay_children_initialisation() {
+  /// `eligible[i]` says child i was built as a temporary for this call (only those are redrawn).
+  void replay_children_initialisation(const std::vector<bool>& eligible) {
     std::vector<std::pair<const detail::InitRecord*, Module*>> drew;  // children that drew, registration order
-    for (auto& kv : state_->children) {
-      const auto& rec = kv.second->state_->init_record;
-      if (rec && rec->last_stamp != rec->first_stamp) drew.emplace_back(rec.get(), kv.second.get());
+    for (std::size_t i = 0; i < state_->children.size() && i < eligible.size(); ++i) {
+      if (!eligible[i]) continue;
+      const auto& child = state_->children[i].second;
+      const auto& rec = child->state_->init_record;
+      if (rec && rec->last_stamp != rec->first_stamp) drew.emplace_back(rec.get(), child.get());
     }
     if (drew.empty()) return;
     auto by_time = drew;

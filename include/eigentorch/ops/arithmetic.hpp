@@ -46,9 +46,10 @@ struct DivBackward final : autograd::Node<T> {
   void apply(Tensor<T>& g, std::vector<Tensor<T>>& out) override {
     const Tensor<T>& vb = b.get();
     if (this->next[0]) out[0] = detail::sum_to(detail::map2(g, vb, [](T x, T y) { return x / y; }), a_shape);
-    if (this->next[1]) {
-      Tensor<T> ga = detail::map2(g, a.get(), [](T x, T y) { return -x * y; });
-      out[1] = detail::sum_to(detail::map2(ga, vb, [](T x, T y) { return x / (y * y); }), b_shape);
+    if (this->next[1]) {  // as PyTorch rounds it: -g * ((a / b) / b)
+      Tensor<T> q = detail::map2(a.get(), vb, [](T x, T y) { return x / y; });
+      q = detail::map2(q, vb, [](T x, T y) { return x / y; });
+      out[1] = detail::sum_to(detail::map2(g, q, [](T x, T y) { return -x * y; }), b_shape);
     }
   }
   void release() override { a.release(); b.release(); }
@@ -60,9 +61,14 @@ struct ScaleBackward final : autograd::Node<T> {
   T factor;
   bool divide;  // x / c: divide by c rather than multiply by a rounded 1/c
   const char* name_;
+  // PyTorch saves the number of x * c and x / c as a tensor, so a second backward through them
+  // fails as through any node with saved values; this mirrors it.
+  autograd::SavedTensor<T> scalar;
   ScaleBackward(T f, bool div, const char* n) : factor(f), divide(div), name_(n) {}
   const char* name() const override { return name_; }
+  void release() override { scalar.release(); }
   void apply(Tensor<T>& g, std::vector<Tensor<T>>& out) override {
+    if (scalar.was_saved()) (void)scalar.get();  // throws the second-backward message once released
     out[0] = divide ? detail::map1(g, [f = factor](T v) { return v / f; })
                     : detail::map1(g, [f = factor](T v) { return v * f; });
   }
@@ -166,7 +172,11 @@ Tensor<T> rsub_scalar(const Tensor<T>& x, T c) {
 template <class T>
 Tensor<T> mul_scalar(const Tensor<T>& x, T c) {
   Tensor<T> out = detail::map1(x, [c](T v) { return v * c; });
-  if (autograd::needs_grad(x)) autograd::connect(out, detail::make_pooled<ScaleBackward<T>>(c, false, "MulBackward0"), {&x});
+  if (autograd::needs_grad(x)) {
+    auto node = detail::make_pooled<ScaleBackward<T>>(c, false, "MulBackward0");
+    node->scalar.save(Tensor<T>(Size{}));
+    autograd::connect(out, node, {&x});
+  }
   return out;
 }
 
@@ -174,7 +184,11 @@ Tensor<T> mul_scalar(const Tensor<T>& x, T c) {
 template <class T>
 Tensor<T> div_scalar(const Tensor<T>& x, T c) {
   Tensor<T> out = detail::map1(x, [c](T v) { return v / c; });
-  if (autograd::needs_grad(x)) autograd::connect(out, detail::make_pooled<ScaleBackward<T>>(c, true, "DivBackward0"), {&x});
+  if (autograd::needs_grad(x)) {
+    auto node = detail::make_pooled<ScaleBackward<T>>(c, true, "DivBackward0");
+    node->scalar.save(Tensor<T>(Size{}));
+    autograd::connect(out, node, {&x});
+  }
   return out;
 }
 

@@ -8,6 +8,7 @@
 
 #include "../autograd/node.hpp"
 #include "../detail/broadcast.hpp"
+#include "../detail/py_repr.hpp"
 #include "../random.hpp"
 #include "arithmetic.hpp"
 
@@ -179,8 +180,8 @@ template <class T>
 Tensor<T>& Tensor<T>::uniform_(double from, double to) {
   ops::detail_inplace::check_not_leaf(*this);
   if (!(from <= to))
-    throw Error("uniform_ expects to return a [from, to) range, but found from=" + std::to_string(from) +
-                " > to=" + std::to_string(to));
+    throw Error("uniform_ expects to return a [from, to) range, but found from=" + detail::c10_str(from) +
+                " > to=" + detail::c10_str(to));
   detail::fill_uniform<T>(data(), numel(), from, to);
   ++impl()->storage->version;
   ops::detail_inplace::overwrite_history(*this, "UniformBackward0");
@@ -190,7 +191,7 @@ Tensor<T>& Tensor<T>::uniform_(double from, double to) {
 template <class T>
 Tensor<T>& Tensor<T>::normal_(double mean, double std) {
   ops::detail_inplace::check_not_leaf(*this);
-  if (!(std >= 0.0)) throw Error("normal expects std >= 0.0, but found std " + std::to_string(std));
+  if (!(std >= 0.0)) throw Error("normal expects std >= 0.0, but found std " + detail::c10_str(std));
   detail::fill_normal<T>(data(), numel(), mean, std);
   ++impl()->storage->version;
   ops::detail_inplace::overwrite_history(*this, "NormalBackward0");

@@ -45,8 +45,11 @@ struct ReduceBackward final : autograd::Node<T> {
   T count = T(1);                // the mean divides by the number of reduced elements
   bool is_mean = false;
   const char* name_ = "SumBackward0";
+  autograd::SavedTensor<T> result;  // MeanBackward1 keeps its output (PyTorch reads result.numel())
   const char* name() const override { return name_; }
+  void release() override { result.release(); }
   void apply(Tensor<T>& g, std::vector<Tensor<T>>& out) override {
+    if (result.was_saved()) (void)result.get();  // a second backward fails, as in PyTorch
     out[0] = detail_reduce::expand_scaled(g, kept_shape, input_shape, is_mean ? count : T(1), is_mean);
   }
 };
@@ -104,6 +107,7 @@ Tensor<T> reduce_dim(const Tensor<T>& x, int64_t dim, bool keepdim, bool mean) {
     node->count = static_cast<T>(n);
     node->is_mean = mean;
     node->name_ = mean ? "MeanBackward1" : "SumBackward1";
+    if (mean) node->result.save(out, "MeanBackward1");
     autograd::connect(out, node, {&x});
   }
   return out;

@@ -42,12 +42,13 @@ Tensor<T> view_as_shape(const Tensor<T>& x, const Size& shape, const char* name)
 template <class T>
 Tensor<T> transpose_copy(const Tensor<T>& x, int64_t dim0, int64_t dim1) {
   std::vector<int64_t> shape = x.shape().vec();
-  std::swap(shape[static_cast<std::size_t>(dim0)], shape[static_cast<std::size_t>(dim1)]);
-  Tensor<T> out(Size(shape), detail::uninitialized);
-  if (dim0 == dim1 || x.numel() == 0) {
+  if (dim0 == dim1 || x.dim() < 2 || x.numel() == 0) {  // nothing moves (0-d and 1-d included)
+    Tensor<T> out(x.shape(), detail::uninitialized);
     std::copy(x.data(), x.data() + x.numel(), out.data());
     return out;
   }
+  std::swap(shape[static_cast<std::size_t>(dim0)], shape[static_cast<std::size_t>(dim1)]);
+  Tensor<T> out(Size(shape), detail::uninitialized);
   // Input strides, permuted into the output's dim order.
   const std::size_t nd = shape.size();
   std::vector<int64_t> in_strides(nd);

@@ -1,5 +1,7 @@
 // optim::SGD: stochastic gradient descent with PyTorch's exact update rule (weight decay, momentum
 // with dampening, Nesterov), step by step in the same order of float operations.
+// NOTE: every `a + alpha * b` of PyTorch's update is one fused multiply-add here, as its AVX2
+// kernels compute it, so float trajectories keep PyTorch's digits.
 #pragma once
 
 #include "../autograd/grad_mode.hpp"
@@ -74,7 +76,7 @@ class SGD : public Optimizer<T> {
       T* d = direction_.data();
       for (int64_t j = 0; j < n; ++j) d[j] = options_.maximize() ? -pg[j] : pg[j];
       if (wd != T(0))
-        for (int64_t j = 0; j < n; ++j) d[j] = d[j] + wd * pp[j];  // d_p.add(param, alpha=weight_decay)
+        for (int64_t j = 0; j < n; ++j) d[j] = std::fma(wd, pp[j], d[j]);  // d_p.add(param, alpha=weight_decay)
       if (mom != T(0)) {
         Tensor<T>& buf = momentum_buffers_[i];
         if (!buf.defined()) {
@@ -83,11 +85,11 @@ class SGD : public Optimizer<T> {
         } else {
           T* b = buf.data();
           for (int64_t j = 0; j < n; ++j) b[j] = b[j] * mom;  // buf.mul_(momentum)
-          for (int64_t j = 0; j < n; ++j) b[j] = b[j] + damp * d[j];  // .add_(d_p, alpha=1 - dampening)
+          for (int64_t j = 0; j < n; ++j) b[j] = std::fma(damp, d[j], b[j]);  // .add_(d_p, alpha=1 - dampening)
         }
         const T* b = buf.data();
         if (options_.nesterov())
-          for (int64_t j = 0; j < n; ++j) d[j] = d[j] + mom * b[j];  // d_p.add(buf, alpha=momentum)
+          for (int64_t j = 0; j < n; ++j) d[j] = std::fma(mom, b[j], d[j]);  // d_p.add(buf, alpha=momentum)
         else
           std::copy(b, b + n, d);
       }
