@@ -329,7 +329,7 @@ TEST_CASE("factories: uniform_ and normal_ refuse bad ranges with PyTorch's mess
   CHECK_THROWS_WITH_AS(t.normal_(0, -0.5), error_of(test, "normal_(0, -0.5)").text, et::Error);
 }
 
-TEST_CASE_TEMPLATE("factories: rand lies in [0, 1) and uniform_ in [from, to)", T, float, double) {
+TEST_CASE_TEMPLATE("factories: rand lies in 0 to 1 and uniform_ in from to to", T, float, double) {
   et::manual_seed(2024);
   for (T v : et::rand<T>({1000}).to_vector()) {
     CHECK(v >= T(0));

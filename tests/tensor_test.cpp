@@ -208,7 +208,7 @@ TEST_CASE_TEMPLATE("tensor: eigen() is a writable row-major view", T, float, dou
   CHECK(r.eigen()(2, 1) == T(60));
 }
 
-TEST_CASE("tensor: a view op shares storage; writes through one show through the other") {
+TEST_CASE("tensor: a view op shares storage, writes through one show through the other") {
   auto a = et::tensor({{1, 2, 3}, {4, 5, 6}});
   auto r = a.reshape({-1});
   auto v = a.view({3, 2});

@@ -219,7 +219,7 @@ TEST_CASE_TEMPLATE("engine: linear then mse_loss", T, float, double) {
   CHECK_FALSE(x.grad().defined());
 }
 
-TEST_CASE_TEMPLATE("engine: a non-leaf and its leaf both used twice; scalar arithmetic", T, float,
+TEST_CASE_TEMPLATE("engine: a non-leaf and its leaf both used twice, scalar arithmetic", T, float,
                    double) {
   {
     const char* test = "grad:nonleaf_twice";
@@ -236,7 +236,7 @@ TEST_CASE_TEMPLATE("engine: a non-leaf and its leaf both used twice; scalar arit
   }
 }
 
-TEST_CASE_TEMPLATE("engine: backward frees the graph; the second backward throws PyTorch's message", T,
+TEST_CASE_TEMPLATE("engine: backward frees the graph, the second backward throws PyTorch's message", T,
                    float, double) {
   auto x = et::tensor<T>({1.0, 2.0}).requires_grad_();
   auto y = (x * x).sum();

@@ -15,7 +15,7 @@
 
 namespace et = eigentorch;
 
-TEST_CASE("grad mode: enabled by default; NoGradGuard disables it for its scope") {
+TEST_CASE("grad mode: enabled by default, NoGradGuard disables it for its scope") {
   CHECK(et::is_grad_enabled());
   {
     et::NoGradGuard no_grad;
@@ -90,7 +90,7 @@ TEST_CASE("grad mode: in-place updates of a leaf are allowed under NoGradGuard, 
   CHECK(w.requires_grad());
 }
 
-TEST_CASE("grad mode: per thread; another thread records while this one holds a NoGradGuard") {
+TEST_CASE("grad mode: per thread, another thread records while this one holds a NoGradGuard") {
   std::mutex m;
   std::condition_variable cv;
   bool guard_held = false, other_done = false;

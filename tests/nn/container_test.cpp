@@ -211,7 +211,7 @@ TEST_CASE_TEMPLATE("Sequential's forward applies the children in order", T, floa
   check_allclose(empty(x).to_vector(), x.to_vector(), 0.0, 0.0);  // as PyTorch, the input itself
 }
 
-TEST_CASE("copying a Sequential shares its parameters; assignment replaces the model") {
+TEST_CASE("copying a Sequential shares its parameters, assignment replaces the model") {
   et::manual_seed(0);
   nn::Sequential model(nn::Linear(1, 13), nn::Tanh(), nn::Linear(13, 1));
   nn::Sequential alias = model;

@@ -133,7 +133,7 @@ TEST_CASE("a module registered twice lists its parameters once, and state_dict l
   CHECK(m.named_parameters(false).size() == 1);  // recurse = false: only w
 }
 
-TEST_CASE("copying a module shares parameters and mode; assignment replaces the model") {
+TEST_CASE("copying a module shares parameters and mode, assignment replaces the model") {
   et::manual_seed(1);
   nn::Linear a(2, 3);
   nn::Linear b = a;
@@ -160,7 +160,7 @@ TEST_CASE("copying a module shares parameters and mode; assignment replaces the 
   CHECK(alias.parameters()[2].is_same(net.fc1.bias));
 }
 
-TEST_CASE("train() and eval() reach every descendant; is_training reports it") {
+TEST_CASE("train() and eval() reach every descendant, is_training reports it") {
   nn::Sequential<> inner(nn::Linear(3, 4), nn::ReLU());
   nn::Sequential<> outer(nn::Linear(2, 3), inner, nn::Sigmoid());
   Net<float> net;

@@ -50,7 +50,7 @@ TEST_CASE("linalg: gradcheck on matmul variants, mm, mv, dot, bmm and linear wit
   CHECK(gradcheck_group("linalg", run<double>) >= 24);
 }
 
-TEST_CASE("linalg: the tour's layers ([11,1] x [13,1]^T and [11,13] x [1,13]^T) equal PyTorch's float bits") {
+TEST_CASE("linalg: the tour's layers (11x1 by 13x1 transposed, 11x13 by 1x13 transposed) equal PyTorch's float bits") {
   int checked = 0;
   for (const ref::OpCase& c : ref::op_cases) {
     if (!in_group<float>(c, "linalg") || !c.exact) continue;

@@ -52,7 +52,7 @@ TEST_CASE("shape: gradcheck on every shape op") {
   CHECK(gradcheck_group("shape", run<double>) >= 28);
 }
 
-TEST_CASE_TEMPLATE("shape: reshape, view, unsqueeze, squeeze and flatten share storage; clone does not", T, float,
+TEST_CASE_TEMPLATE("shape: reshape, view, unsqueeze, squeeze and flatten share storage, clone does not", T, float,
                    double) {
   Tensor<T> x = et::arange<T>(6).reshape({2, 3});
   const std::vector<Tensor<T>> views = {x.reshape({3, 2}), x.view({-1}), x.unsqueeze(0), x.unsqueeze(0).squeeze(),
