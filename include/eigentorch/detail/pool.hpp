@@ -7,6 +7,7 @@
 
 #include <array>
 #include <cstddef>  // size_t, max_align_t
+#include <cstdlib>  // aligned_alloc, free
 #include <limits>
 #include <memory>   // allocate_shared
 #include <new>      // operator new with alignment, bad_alloc
@@ -55,8 +56,16 @@ inline Cache& cache() {
   return c;
 }
 
-inline void* system_allocate(std::size_t bytes) { return ::operator new(bytes, std::align_val_t{kAlign}); }
-inline void system_free(void* p) { ::operator delete(p, std::align_val_t{kAlign}); }
+// NOTE: blocks come from C's aligned_alloc, which can fail by returning null (then we throw
+// std::bad_alloc, which Tensor turns into eigentorch::Error); a sanitizer's operator new would
+// abort the process on an impossible request instead.
+inline void* system_allocate(std::size_t bytes) {
+  if (bytes > std::numeric_limits<std::size_t>::max() - kAlign) throw std::bad_alloc();
+  void* p = std::aligned_alloc(kAlign, (bytes + kAlign - 1) / kAlign * kAlign);
+  if (!p) throw std::bad_alloc();
+  return p;
+}
+inline void system_free(void* p) { std::free(p); }
 
 inline Cache::~Cache() {
   state() = 2;
