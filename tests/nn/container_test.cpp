@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "reference/nn_cases.hpp"
+#include "nn/nn_test_util.hpp"
 #include "test_util.hpp"
 
 namespace {
@@ -21,18 +22,8 @@ namespace et = eigentorch;
 namespace nn = eigentorch::nn;
 namespace ref = eigentorch::testing::nn_reference;
 using eigentorch::testing::check_allclose;
-
-template <class T>
-et::Tensor<T> make(const std::vector<double>& values, std::vector<int64_t> shape) {
-  return et::from_vector(std::vector<T>(values.begin(), values.end()), et::Size(std::move(shape)));
-}
-
-template <class T>
-std::string str(const T& x) {
-  std::ostringstream os;
-  os << x;
-  return os.str();
-}
+using eigentorch::testing::make;
+using eigentorch::testing::str;
 
 const ref::ModelCase& model_case(const std::string& name) {
   for (const auto& c : ref::kModelCases)

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "reference/nn_cases.hpp"
+#include "nn/nn_test_util.hpp"
 #include "test_util.hpp"
 
 namespace {
@@ -19,18 +20,8 @@ namespace et = eigentorch;
 namespace F = eigentorch::nn::functional;
 namespace ref = eigentorch::testing::nn_reference;
 using eigentorch::testing::check_allclose;
-
-template <class T>
-et::Tensor<T> make(const std::vector<double>& values, std::vector<int64_t> shape) {
-  return et::from_vector(std::vector<T>(values.begin(), values.end()), et::Size(std::move(shape)));
-}
-
-template <class T>
-std::string str(const T& x) {
-  std::ostringstream os;
-  os << x;
-  return os.str();
-}
+using eigentorch::testing::make;
+using eigentorch::testing::str;
 
 /// Float F.linear, F.tanh and F.relu are bit-identical to PyTorch's; double agrees within 1e-12.
 template <class T>

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "reference/nn_cases.hpp"
+#include "nn/nn_test_util.hpp"
 #include "test_util.hpp"
 
 namespace {
@@ -19,11 +20,8 @@ namespace et = eigentorch;
 namespace nn = eigentorch::nn;
 namespace ref = eigentorch::testing::nn_reference;
 using eigentorch::testing::check_allclose;
-
-template <class T>
-et::Tensor<T> make(const std::vector<double>& values, std::vector<int64_t> shape) {
-  return et::from_vector(std::vector<T>(values.begin(), values.end()), et::Size(std::move(shape)));
-}
+using eigentorch::testing::make;
+using eigentorch::testing::str;
 
 template <class T>
 void check_exact(const et::Tensor<T>& actual, const std::vector<double>& expected) {
@@ -40,13 +38,6 @@ void check_forward(const et::Tensor<T>& actual, const std::vector<double>& expec
     check_allclose(actual.to_vector(), expected, 0.0, 0.0);
   else
     check_allclose(actual.to_vector(), expected, 1e-12, 1e-15);
-}
-
-template <class T>
-std::string str(const T& x) {
-  std::ostringstream os;
-  os << x;
-  return os.str();
 }
 
 template <class T>

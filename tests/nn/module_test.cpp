@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "reference/nn_cases.hpp"
+#include "nn/nn_test_util.hpp"
 #include "test_util.hpp"
 
 namespace {
@@ -20,18 +21,8 @@ namespace et = eigentorch;
 namespace nn = eigentorch::nn;
 namespace ref = eigentorch::testing::nn_reference;
 using eigentorch::testing::check_allclose;
-
-template <class T>
-et::Tensor<T> make(const std::vector<double>& values, std::vector<int64_t> shape) {
-  return et::from_vector(std::vector<T>(values.begin(), values.end()), et::Size(std::move(shape)));
-}
-
-template <class T>
-std::string str(const T& x) {
-  std::ostringstream os;
-  os << x;
-  return os.str();
-}
+using eigentorch::testing::make;
+using eigentorch::testing::str;
 
 /// The reference's Net: fc1 = Linear(4, 8), act = Tanh, fc2 = Linear(8, 3), scale = ones(3).
 template <class T>

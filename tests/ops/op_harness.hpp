@@ -125,4 +125,18 @@ inline const char* torch_message(const char* key) {
   return "";
 }
 
+/// Every element of actual equals PyTorch's float exactly; reports how many differ and the first.
+inline void check_same_bits(const std::vector<float>& actual, const std::vector<double>& expected) {
+  REQUIRE(actual.size() == expected.size());
+  std::size_t differ = 0, first = 0;
+  for (std::size_t i = 0; i < actual.size(); ++i) {
+    if (actual[i] == static_cast<float>(expected[i])) continue;  // exact: no tolerance
+    if (differ++ == 0) first = i;
+  }
+  CAPTURE(first);
+  CAPTURE(actual[first]);
+  CAPTURE(static_cast<float>(expected[first]));
+  CHECK_MESSAGE(differ == 0, differ << " of " << actual.size() << " elements differ from PyTorch's bits");
+}
+
 }  // namespace eigentorch::testing::ops_harness

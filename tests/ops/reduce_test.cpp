@@ -55,18 +55,7 @@ int check_bits(Pick pick) {
     const std::string name = c.name;
     CAPTURE(name);
     std::vector<Tensor<float>> in = ref_inputs<float>(c);
-    const std::vector<float> actual = run<float>(in, c).to_vector();
-    const std::vector<double> expected = ref_values(c.output);
-    REQUIRE(actual.size() == expected.size());
-    std::size_t differ = 0, first = 0;
-    for (std::size_t i = 0; i < actual.size(); ++i) {
-      if (actual[i] == static_cast<float>(expected[i])) continue;  // exact: no tolerance
-      if (differ++ == 0) first = i;
-    }
-    CAPTURE(first);
-    CAPTURE(actual[first]);
-    CAPTURE(static_cast<float>(expected[first]));
-    CHECK_MESSAGE(differ == 0, differ << " of " << actual.size() << " elements differ from PyTorch's bits");
+    check_same_bits(run<float>(in, c).to_vector(), ref_values(c.output));
     ++checked;
   }
   return checked;

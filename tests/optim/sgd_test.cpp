@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "reference/nn_cases.hpp"
+#include "nn/nn_test_util.hpp"
 #include "test_util.hpp"
 
 namespace {
@@ -24,6 +25,7 @@ namespace nn = eigentorch::nn;
 namespace optim = eigentorch::optim;
 namespace ref = eigentorch::testing::nn_reference;
 using eigentorch::testing::check_allclose;
+using eigentorch::testing::make;
 
 struct Iris {
   std::vector<double> features;  // [150, 4], row-major
@@ -55,11 +57,6 @@ const Iris& iris() {
     return d;
   }();
   return data;
-}
-
-template <class T>
-et::Tensor<T> make(const std::vector<double>& values, std::vector<int64_t> shape) {
-  return et::from_vector(std::vector<T>(values.begin(), values.end()), et::Size(std::move(shape)));
 }
 
 optim::SGDOptions options_of(const ref::SgdCase& c) {
