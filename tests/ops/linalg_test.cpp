@@ -74,6 +74,51 @@ TEST_CASE_TEMPLATE("linalg: methods and free functions agree", T, float, double)
   CHECK(a.matmul(b).to_vector() == et::mm(a, b).to_vector());
 }
 
+// Products above detail::kSmallGemm multiply-adds go through Eigen's blocked kernel (or BLAS); each
+// operand layout is a separate path there, so every (trans_a, trans_b) pair is checked, with and
+// without bias, against sums formed in long double.
+TEST_CASE_TEMPLATE("linalg: large products (blocked kernel) in every operand layout, with and without bias", T, float,
+                   double) {
+  const int64_t n = 67, m = 45, k = 53;  // 159 885 multiply-adds, odd sizes to exercise the edges
+  static_assert(n * m * k > et::detail::kSmallGemm);
+  et::manual_seed(11);
+  const std::vector<T> a = et::randn<T>({n * k}).to_vector(), b = et::randn<T>({k * m}).to_vector();
+  const std::vector<T> bias = et::randn<T>({m}).to_vector();
+  const double tol = std::is_same_v<T, float> ? 2e-5 : 1e-13;
+  for (const bool trans_a : {false, true}) {
+    for (const bool trans_b : {false, true}) {
+      for (const bool with_bias : {false, true}) {
+        CAPTURE(trans_a);
+        CAPTURE(trans_b);
+        CAPTURE(with_bias);
+        std::vector<T> c(static_cast<std::size_t>(n * m), T(-7));  // overwritten, never accumulated into
+        et::detail::gemm<T>(n, m, k, a.data(), trans_a, b.data(), trans_b, c.data(),
+                            with_bias ? bias.data() : nullptr);
+        std::vector<double> want(c.size());
+        for (int64_t i = 0; i < n; ++i)
+          for (int64_t j = 0; j < m; ++j) {
+            long double s = with_bias ? bias[static_cast<std::size_t>(j)] : 0;
+            for (int64_t p = 0; p < k; ++p)
+              s += static_cast<long double>(a[static_cast<std::size_t>(trans_a ? p * n + i : i * k + p)]) *
+                   b[static_cast<std::size_t>(trans_b ? j * k + p : p * m + j)];
+            want[static_cast<std::size_t>(i * m + j)] = static_cast<double>(s);
+          }
+        et::testing::check_allclose(c, want, tol, tol);
+      }
+    }
+  }
+}
+
+TEST_CASE("linalg: a large linear layer's gradients (transposed blocked products) pass gradcheck") {
+  et::manual_seed(12);
+  Tensor<double> x = et::randn<double>({40, 35}).requires_grad_();
+  Tensor<double> w = et::randn<double>({30, 35}).requires_grad_();
+  Tensor<double> bias = et::randn<double>({30}).requires_grad_();
+  static_assert(40 * 30 * 35 > et::detail::kSmallGemm);
+  CHECK(et::autograd::gradcheck([](const std::vector<Tensor<double>>& in) { return F::linear(in[0], in[1], in[2]); },
+                                {x, w, bias}));
+}
+
 TEST_CASE("linalg: shape mismatches throw PyTorch's messages") {
   et::manual_seed(0);
   auto r = [](et::Size s) { return et::randn(s); };

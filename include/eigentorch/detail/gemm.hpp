@@ -18,6 +18,48 @@ namespace eigentorch::detail {
 /// Products with at most this many multiply-adds take the exact-order loop.
 inline constexpr int64_t kSmallGemm = 1 << 15;
 
+/// C += L R for column-major C[rows, cols] (leading dimension rows), L[rows, depth] and
+/// R[depth, cols] stored in the given orders with the given leading dimensions: Eigen's blocked
+/// kernel called directly (with EIGEN_USE_BLAS Eigen routes it to ?gemm), split across OpenMP
+/// threads as Eigen's own products are.
+template <class T, int LhsOrder, int RhsOrder>
+void blocked_gemm(int64_t rows, int64_t cols, int64_t depth, const T* lhs, int64_t ld_lhs, const T* rhs,
+                  int64_t ld_rhs, T* res) {
+  using Index = Eigen::Index;
+  using Kernel = Eigen::internal::general_matrix_matrix_product<Index, T, LhsOrder, false, T, RhsOrder, false,
+                                                                Eigen::ColMajor, 1>;
+  using Blocking = Eigen::internal::gemm_blocking_space<Eigen::ColMajor, T, T, Eigen::Dynamic, Eigen::Dynamic,
+                                                        Eigen::Dynamic>;
+  // What Eigen's parallelizer calls: one block of columns [col, col + ncols) of the result.
+  struct Functor {
+    using Traits = typename Kernel::Traits;
+    const T* lhs;
+    int64_t ld_lhs;
+    const T* rhs;
+    int64_t ld_rhs;
+    T* res;
+    int64_t ld_res;  // = rows of the result
+    int64_t cols;
+    int64_t depth;
+    Blocking& blocking;
+    void initParallelSession(Index threads) const {
+      blocking.initParallel(ld_res, cols, depth, threads);
+      blocking.allocateA();
+    }
+    void operator()(Index row, Index nrows, Index col = 0, Index ncols = -1,
+                    Eigen::internal::GemmParallelInfo<Index>* info = nullptr) const {
+      if (ncols < 0) ncols = cols;
+      const T* l = lhs + (LhsOrder == Eigen::ColMajor ? row : row * ld_lhs);
+      const T* r = rhs + (RhsOrder == Eigen::ColMajor ? col * ld_rhs : col);
+      Kernel::run(nrows, ncols, depth, l, ld_lhs, r, ld_rhs, res + row + col * ld_res, 1, ld_res, T(1), blocking,
+                  info);
+    }
+  };
+  Blocking blocking(rows, cols, depth, 1, true);
+  Eigen::internal::parallelize_gemm<true>(Functor{lhs, ld_lhs, rhs, ld_rhs, res, rows, cols, depth, blocking}, rows, cols,
+                                          depth, false);
+}
+
 /// C[n, m] = op(A)[n, k] * op(B)[k, m], plus bias[m] on every row when bias is not null.
 /// A is stored [n, k] (or [k, n] when trans_a), B is stored [k, m] (or [m, k] when trans_b).
 template <class T>
@@ -57,19 +99,19 @@ void gemm(int64_t n, int64_t m, int64_t k, const T* a, bool trans_a, const T* b,
     }
     return;
   }
-  using RowMat = Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
-  using CMap = Eigen::Map<const RowMat>;
-  Eigen::Map<RowMat> C(c, n, m);
-  if (k == 0) {
-    C.setZero();
-  } else {
-    // NOTE: a transposed operand is an Eigen expression over the same memory, never a copy.
-    if (!trans_a && !trans_b) C.noalias() = CMap(a, n, k) * CMap(b, k, m);
-    if (!trans_a && trans_b) C.noalias() = CMap(a, n, k) * CMap(b, m, k).transpose();
-    if (trans_a && !trans_b) C.noalias() = CMap(a, k, n).transpose() * CMap(b, k, m);
-    if (trans_a && trans_b) C.noalias() = CMap(a, k, n).transpose() * CMap(b, m, k).transpose();
-  }
-  if (bias) C.rowwise() += Eigen::Map<const Eigen::Matrix<T, 1, Eigen::Dynamic>>(bias, m);
+  // The bias goes in first and the product is added to it (as addmm does with beta = 1).
+  for (int64_t i = 0; i < n; ++i)
+    for (int64_t j = 0; j < m; ++j) c[i * m + j] = bias ? bias[j] : T(0);
+  if (k == 0) return;
+  // Row-major C[n, m] is column-major C^T[m, n] = op(B)^T op(A)^T over the same memory: B is the
+  // left operand, column-major with stride m unless transposed (then row-major, stride k); A is the
+  // right operand, column-major with stride k unless transposed (then row-major, stride n).
+  // Nothing is copied, and only Eigen's kernel and packing routines are instantiated, which keeps
+  // compile times down (the expression-template product costs seconds per operand layout).
+  if (!trans_b && !trans_a) return blocked_gemm<T, Eigen::ColMajor, Eigen::ColMajor>(m, n, k, b, m, a, k, c);
+  if (!trans_b && trans_a) return blocked_gemm<T, Eigen::ColMajor, Eigen::RowMajor>(m, n, k, b, m, a, n, c);
+  if (trans_b && !trans_a) return blocked_gemm<T, Eigen::RowMajor, Eigen::ColMajor>(m, n, k, b, k, a, k, c);
+  blocked_gemm<T, Eigen::RowMajor, Eigen::RowMajor>(m, n, k, b, k, a, n, c);
 }
 
 }  // namespace eigentorch::detail
