@@ -9,6 +9,7 @@
 
 #include <Eigen/Core>
 
+#include <algorithm>  // min
 #include <cmath>    // fma
 #include <cstdint>  // int64_t
 #include <vector>
@@ -69,12 +70,18 @@ void gemm(int64_t n, int64_t m, int64_t k, const T* a, bool trans_a, const T* b,
   if (n * m * k <= kSmallGemm) {
     // Each C(i, j) is accumulated over p in order, one rounding per fused multiply-add; the loop runs
     // along rows of C so that the compiler can vectorise it across j without changing that order.
-    if (m == 1) {  // a matrix-vector product: one running sum per row
+    if (k == 0) {
+      for (int64_t i = 0; i < n * m; ++i) c[i] = bias ? T(0) + bias[i % m] : T(0);
+      return;
+    }
+    if (m == 1) {  // a matrix-vector product: one running sum per row, 8 rows interleaved
       const int64_t a_row = trans_a ? 1 : k, a_col = trans_a ? n : 1;
-      for (int64_t i = 0; i < n; ++i) {
-        T acc = T(0);
-        for (int64_t p = 0; p < k; ++p) acc = std::fma(a[i * a_row + p * a_col], b[p], acc);
-        c[i] = bias ? acc + bias[0] : acc;
+      for (int64_t i0 = 0; i0 < n; i0 += 8) {
+        const int64_t rows = std::min<int64_t>(8, n - i0);
+        T acc[8] = {};
+        for (int64_t p = 0; p < k; ++p)
+          for (int64_t r = 0; r < rows; ++r) acc[r] = std::fma(a[(i0 + r) * a_row + p * a_col], b[p], acc[r]);
+        for (int64_t r = 0; r < rows; ++r) c[i0 + r] = bias ? acc[r] + bias[0] : acc[r];
       }
       return;
     }
@@ -88,8 +95,14 @@ void gemm(int64_t n, int64_t m, int64_t k, const T* a, bool trans_a, const T* b,
     }
     for (int64_t i = 0; i < n; ++i) {
       T* ci = c + i * m;
-      for (int64_t j = 0; j < m; ++j) ci[j] = T(0);
-      for (int64_t p = 0; p < k; ++p) {
+      // fma(a, b, +0) is the first step of a sum started at +0 (so a -0 product gives +0, as there).
+      const T ai0 = trans_a ? a[i] : a[i * k];
+      if (k == 1 && bias) {
+        for (int64_t j = 0; j < m; ++j) ci[j] = std::fma(ai0, bt[j], T(0)) + bias[j];
+        continue;
+      }
+      for (int64_t j = 0; j < m; ++j) ci[j] = std::fma(ai0, bt[j], T(0));
+      for (int64_t p = 1; p < k; ++p) {
         const T aip = trans_a ? a[p * n + i] : a[i * k + p];
         const T* bp = bt + p * m;
         for (int64_t j = 0; j < m; ++j) ci[j] = std::fma(aip, bp[j], ci[j]);
