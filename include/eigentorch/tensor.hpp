@@ -88,21 +88,16 @@ class Tensor {
   Tensor(const Size& shape, detail::Uninitialized) : impl_(detail::make_pooled<Impl>()) {
     int64_t numel = 1;
     for (int64_t d : shape) {
-      if (d < 0) throw Error("Trying to create tensor with negative dimension " + std::to_string(d) + ": " + shape.list_str());
-      if (d != 0 && numel > std::numeric_limits<int64_t>::max() / static_cast<int64_t>(sizeof(T)) / d)
-        throw Error("numel: integer multiplication overflow for a tensor of shape " + shape.list_str());
+      if (d < 0 || (d != 0 && numel > std::numeric_limits<int64_t>::max() / static_cast<int64_t>(sizeof(T)) / d))
+        bad_shape(shape);
       numel *= d;
     }
     try {
       impl_->storage = detail::make_pooled<detail::Storage<T>>(numel);
     } catch (const std::bad_alloc&) {
-      throw Error("DefaultCPUAllocator: can't allocate memory: you tried to allocate " +
-                  std::to_string(static_cast<unsigned long long>(numel) * sizeof(T)) + " bytes for a tensor of shape " +
-                  shape.list_str() + ".");
+      out_of_memory(shape, numel);
     } catch (const std::length_error&) {
-      throw Error("DefaultCPUAllocator: can't allocate memory: you tried to allocate " +
-                  std::to_string(static_cast<unsigned long long>(numel) * sizeof(T)) + " bytes for a tensor of shape " +
-                  shape.list_str() + ".");
+      out_of_memory(shape, numel);
     }
     impl_->shape = shape;
   }
@@ -223,10 +218,28 @@ class Tensor {
   Tensor& normal_(double mean = 0.0, double std = 1.0);
 
  private:
+  // The constructor's errors, out of line so that the constructor itself stays small.
+  [[noreturn]] static void bad_shape(const Size& shape) {
+    int64_t numel = 1;
+    for (int64_t d : shape) {
+      if (d < 0) throw Error("Trying to create tensor with negative dimension " + std::to_string(d) + ": " + shape.list_str());
+      if (d != 0 && numel > std::numeric_limits<int64_t>::max() / static_cast<int64_t>(sizeof(T)) / d) break;
+      numel *= d;
+    }
+    throw Error("numel: integer multiplication overflow for a tensor of shape " + shape.list_str());
+  }
+  [[noreturn]] static void out_of_memory(const Size& shape, int64_t numel) {
+    throw Error("DefaultCPUAllocator: can't allocate memory: you tried to allocate " +
+                std::to_string(static_cast<unsigned long long>(numel) * sizeof(T)) + " bytes for a tensor of shape " +
+                shape.list_str() + ".");
+  }
   Impl& ref() const {
-    if (!impl_) throw Error("undefined tensor: this Tensor holds no data (was it default-constructed, or a grad() "
-                            "that no backward has reached?)");
+    if (!impl_) undefined();
     return *impl_;
+  }
+  [[noreturn]] static void undefined() {
+    throw Error("undefined tensor: this Tensor holds no data (was it default-constructed, or a grad() "
+                "that no backward has reached?)");
   }
   Tensor& add_scalar_(T value);
   Tensor& sub_scalar_(T value);

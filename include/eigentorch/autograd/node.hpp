@@ -43,9 +43,18 @@ struct Node {
   /// Frees what the node saved for backward (called after backward unless the graph is retained).
   virtual void release() {}
 
-  // NOTE: a chain of 100 000 ops would recurse 100 000 destructors deep through shared_ptr; instead
-  // each dying node adopts the edges of the nodes it is the last owner of, and frees them in a loop.
+  // NOTE: a chain of 100 000 ops would recurse 100 000 destructors deep through shared_ptr. Up to
+  // kMaxDestroyDepth nested destructors free their edges the plain way; below that, each dying node
+  // adopts the edges of the nodes it is the last owner of, and frees them in a loop.
+  static constexpr int kMaxDestroyDepth = 128;
   virtual ~Node() {
+    thread_local int depth = 0;
+    if (depth < kMaxDestroyDepth) {
+      ++depth;
+      next.clear();
+      --depth;
+      return;
+    }
     auto pending = std::move(next);
     while (!pending.empty()) {
       std::shared_ptr<Node> n = std::move(pending.back());
@@ -89,30 +98,33 @@ class SavedTensor {
   /// True when the saved values share storage with t.
   bool aliases(const Tensor<T>& t) const { return data_.defined() && data_.impl()->storage == t.impl()->storage; }
   const Tensor<T>& get() const {
-    if (saved_ && !data_.defined())
+    if ((saved_ && !data_.defined()) || data_.version() != version_) throw_unusable();
+    return data_;
+  }
+
+ private:
+  // get()'s errors, out of line so that get() itself stays small.
+  [[noreturn]] void throw_unusable() const {
+    if (!data_.defined())
       throw Error(
           "Trying to backward through the graph a second time (or directly access saved tensors after they have "
           "already been freed). Saved intermediate values of the graph are freed when you call .backward() or "
           "autograd.grad(). Specify retain_graph=True if you need to backward through the graph a second time or "
           "if you need to access saved tensors after calling backward.");
-    if (data_.version() != version_) {
-      std::string type = std::is_same_v<T, float> ? "torch.FloatTensor" : "torch.DoubleTensor";
-      std::string what = "[" + type + " " + data_.shape().list_str() + "]";
-      const char* maker = output_of_;
-      if (!maker)
-        if (auto src = source_.lock())
-          if (src->grad_fn) maker = src->grad_fn->display_name();
-      if (maker) what += ", which is output 0 of " + std::string(maker) + ",";
-      throw Error("one of the variables needed for gradient computation has been modified by an inplace operation: " +
-                  what + " is at version " + std::to_string(data_.version()) + "; expected version " +
-                  std::to_string(version_) +
-                  " instead. Hint: enable anomaly detection to find the operation that failed to compute its "
-                  "gradient, with torch.autograd.set_detect_anomaly(True).");
-    }
-    return data_;
+    std::string type = std::is_same_v<T, float> ? "torch.FloatTensor" : "torch.DoubleTensor";
+    std::string what = "[" + type + " " + data_.shape().list_str() + "]";
+    const char* maker = output_of_;
+    if (!maker)
+      if (auto src = source_.lock())
+        if (src->grad_fn) maker = src->grad_fn->display_name();
+    if (maker) what += ", which is output 0 of " + std::string(maker) + ",";
+    throw Error("one of the variables needed for gradient computation has been modified by an inplace operation: " +
+                what + " is at version " + std::to_string(data_.version()) + "; expected version " +
+                std::to_string(version_) +
+                " instead. Hint: enable anomaly detection to find the operation that failed to compute its "
+                "gradient, with torch.autograd.set_detect_anomaly(True).");
   }
 
- private:
   Tensor<T> data_;
   std::weak_ptr<detail::TensorImpl<T>> source_;
   uint32_t version_ = 0;

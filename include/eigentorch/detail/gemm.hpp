@@ -79,8 +79,13 @@ void gemm(int64_t n, int64_t m, int64_t k, const T* a, bool trans_a, const T* b,
       for (int64_t i0 = 0; i0 < n; i0 += 8) {
         const int64_t rows = std::min<int64_t>(8, n - i0);
         T acc[8] = {};
-        for (int64_t p = 0; p < k; ++p)
-          for (int64_t r = 0; r < rows; ++r) acc[r] = std::fma(a[(i0 + r) * a_row + p * a_col], b[p], acc[r]);
+        if (rows == 8) {  // a fixed count, so the compiler unrolls (and, for trans_a, vectorises) it
+          for (int64_t p = 0; p < k; ++p)
+            for (int64_t r = 0; r < 8; ++r) acc[r] = std::fma(a[(i0 + r) * a_row + p * a_col], b[p], acc[r]);
+        } else {
+          for (int64_t p = 0; p < k; ++p)
+            for (int64_t r = 0; r < rows; ++r) acc[r] = std::fma(a[(i0 + r) * a_row + p * a_col], b[p], acc[r]);
+        }
         for (int64_t r = 0; r < rows; ++r) c[i0 + r] = bias ? acc[r] + bias[0] : acc[r];
       }
       return;

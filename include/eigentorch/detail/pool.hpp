@@ -50,10 +50,19 @@ inline int& state() {
   return s;
 }
 
-inline Cache& cache() {
+/// This thread's cache once made and while alive, else null. A plain pointer, so the hot path
+/// reads it without the guard a thread_local object with a destructor needs.
+inline Cache*& live_cache() {
+  thread_local Cache* p = nullptr;
+  return p;
+}
+
+inline Cache* make_cache() {
+  if (state() == 2) return nullptr;
   thread_local Cache c;
   state() = 1;
-  return c;
+  live_cache() = &c;
+  return &c;
 }
 
 // NOTE: blocks come from C's aligned_alloc, which can fail by returning null (then we throw
@@ -69,6 +78,7 @@ inline void system_free(void* p) { std::free(p); }
 
 inline Cache::~Cache() {
   state() = 2;
+  live_cache() = nullptr;
   for (int c = 0; c < kClasses; ++c)
     while (head[c]) {
       FreeBlock* b = head[c];
@@ -80,12 +90,13 @@ inline Cache::~Cache() {
 /// A block of at least `bytes` bytes, aligned to kAlign.
 inline void* allocate(std::size_t bytes) {
   if (bytes == 0) bytes = 1;
-  if (bytes > kMaxPooled || state() == 2) return system_allocate(bytes);
+  if (bytes > kMaxPooled) return system_allocate(bytes);
+  Cache* cc = live_cache();
+  if (!cc && !(cc = make_cache())) return system_allocate(bytes);
   const int c = size_class(bytes);
-  Cache& cc = cache();
-  if (FreeBlock* b = cc.head[c]) {
-    cc.head[c] = b->next;
-    --cc.count[c];
+  if (FreeBlock* b = cc->head[c]) {
+    cc->head[c] = b->next;
+    --cc->count[c];
     return b;
   }
   return system_allocate(class_bytes(c));
@@ -95,20 +106,20 @@ inline void* allocate(std::size_t bytes) {
 inline void deallocate(void* p, std::size_t bytes) noexcept {
   if (!p) return;
   if (bytes == 0) bytes = 1;
-  if (bytes > kMaxPooled || state() == 2) {
+  Cache* cc = live_cache();
+  if (bytes > kMaxPooled || !cc) {  // large, or this thread's cache is gone or was never made
     system_free(p);
     return;
   }
   const int c = size_class(bytes);
-  Cache& cc = cache();
-  if (cc.count[c] >= kMaxCached) {
+  if (cc->count[c] >= kMaxCached) {
     system_free(p);
     return;
   }
   auto* b = static_cast<FreeBlock*>(p);
-  b->next = cc.head[c];
-  cc.head[c] = b;
-  ++cc.count[c];
+  b->next = cc->head[c];
+  cc->head[c] = b;
+  ++cc->count[c];
 }
 
 }  // namespace eigentorch::detail::pool

@@ -81,7 +81,7 @@ class Size {
   void assign(const int64_t* dims, std::size_t n) {
     if (n > kInline) {
       if (!heap_ || n > n_) heap_.reset(new int64_t[n]);
-    } else {
+    } else if (heap_) {
       heap_.reset();
     }
     n_ = n;
@@ -97,11 +97,13 @@ class Size {
 namespace detail {
 
 /// Wraps a possibly negative dim into [0, ndim), as PyTorch's maybe_wrap_dim (a 0-d tensor takes [-1, 0]).
+[[noreturn]] inline void throw_dim_out_of_range(int64_t dim, int64_t n) {
+  throw IndexError("Dimension out of range (expected to be in range of [" + std::to_string(-n) + ", " +
+                   std::to_string(n - 1) + "], but got " + std::to_string(dim) + ")");
+}
 inline int64_t wrap_dim(int64_t dim, int64_t ndim) {
   const int64_t n = ndim > 0 ? ndim : 1;
-  if (dim < -n || dim >= n)
-    throw IndexError("Dimension out of range (expected to be in range of [" + std::to_string(-n) + ", " +
-                     std::to_string(n - 1) + "], but got " + std::to_string(dim) + ")");
+  if (dim < -n || dim >= n) throw_dim_out_of_range(dim, n);  // out of line: wrap_dim stays inlinable
   return dim < 0 ? dim + n : dim;
 }
 

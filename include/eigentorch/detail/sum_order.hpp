@@ -68,6 +68,20 @@ template <class T, int64_t Lanes, class Load>
 Acc<T, Lanes> row_sum(int64_t size, Load load) {
   constexpr int64_t ilp = 4;
   const int64_t size_ilp = size / ilp;
+  if (size_ilp < 16) {  // multi_row_sum's cascade would not run: the same additions, indexed directly
+    Acc<T, ilp * Lanes> part;
+    part.fill(T(0));
+    for (int64_t i = 0; i < size_ilp; ++i)
+      for (int64_t r = 0; r < ilp; ++r)
+        for (int64_t k = 0; k < Lanes; ++k) part[r * Lanes + k] += load(i * ilp + r, k);
+    Acc<T, Lanes> out;
+    for (int64_t k = 0; k < Lanes; ++k) out[k] = part[k] + T(0);
+    for (int64_t i = size_ilp * ilp; i < size; ++i)
+      for (int64_t k = 0; k < Lanes; ++k) out[k] += load(i, k);
+    for (int64_t r = 1; r < ilp; ++r)
+      for (int64_t k = 0; k < Lanes; ++k) out[k] += part[r * Lanes + k] + T(0);
+    return out;
+  }
   auto partial = multi_row_sum<T, ilp * Lanes>(size_ilp, [&](int64_t i, int64_t k) {
     return load(i * ilp + k / Lanes, k % Lanes);
   });
