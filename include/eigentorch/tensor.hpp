@@ -35,13 +35,49 @@ struct Node;
 namespace detail {
 
 /// The bytes behind one or more tensors, with the version counter that in-place ops bump so that
-/// backward can tell a saved tensor was overwritten.
+/// backward can tell a saved tensor was overwritten. Made by make_storage, which puts the elements
+/// in the same pool block as the Storage and its shared_ptr control block (one allocation).
 template <class T>
 struct Storage {
-  std::vector<T, PoolAllocator<T>> data;  // 64-byte aligned, recycled per thread
   uint32_t version = 0;
-  explicit Storage(int64_t n) : data(static_cast<std::size_t>(n)) {}
+  Storage() = default;
+  Storage(const Storage&) = delete;
+  Storage& operator=(const Storage&) = delete;
+  /// The first element: the next 64-byte boundary after this object, inside the same block.
+  T* data() {
+    const auto after = reinterpret_cast<std::uintptr_t>(this) + sizeof(Storage);
+    return reinterpret_cast<T*>((after + pool::kAlign - 1) / pool::kAlign * pool::kAlign);
+  }
 };
+
+/// A standard allocator over the pool that asks for `extra` more bytes than the objects need: the
+/// room make_storage leaves for a tensor's elements behind its control block.
+template <class U>
+struct TrailingAllocator {
+  using value_type = U;
+  std::size_t extra;
+  explicit TrailingAllocator(std::size_t e) noexcept : extra(e) {}
+  template <class V>
+  TrailingAllocator(const TrailingAllocator<V>& other) noexcept : extra(other.extra) {}  // NOLINT: rebinding
+  U* allocate(std::size_t n) {
+    if (n > (std::numeric_limits<std::size_t>::max() - extra) / sizeof(U)) throw std::bad_alloc();
+    return static_cast<U*>(pool::allocate(n * sizeof(U) + extra));
+  }
+  void deallocate(U* p, std::size_t n) noexcept { pool::deallocate(p, n * sizeof(U) + extra); }
+  template <class V>
+  bool operator==(const TrailingAllocator<V>& o) const noexcept { return extra == o.extra; }
+  template <class V>
+  bool operator!=(const TrailingAllocator<V>& o) const noexcept { return extra != o.extra; }
+};
+
+/// Storage for n elements (left unset), in one block with its control block.
+template <class T>
+std::shared_ptr<Storage<T>> make_storage(int64_t n) {
+  const auto bytes = static_cast<std::size_t>(n) * sizeof(T);
+  if (bytes > std::numeric_limits<std::size_t>::max() - pool::kAlign) throw std::bad_alloc();
+  // kAlign more than the elements need: room to round their start up to a 64-byte boundary
+  return std::allocate_shared<Storage<T>>(TrailingAllocator<Storage<T>>(bytes + pool::kAlign));
+}
 
 /// What a Tensor handle points at: storage, shape and autograd state.
 template <class T>
@@ -93,7 +129,7 @@ class Tensor {
       numel *= d;
     }
     try {
-      impl_->storage = detail::make_pooled<detail::Storage<T>>(numel);
+      impl_->storage = detail::make_storage<T>(numel);
     } catch (const std::bad_alloc&) {
       out_of_memory(shape, numel);
     } catch (const std::length_error&) {
@@ -186,7 +222,7 @@ class Tensor {
     return data()[0];
   }
   std::vector<T> to_vector() const { return std::vector<T>(data(), data() + numel()); }
-  T* data() const { return ref().storage->data.data(); }
+  T* data() const { return ref().storage->data(); }
   /// A writable Eigen view: rows x cols for 2-D, n x 1 for 1-D, 1 x 1 for 0-d.
   EigenMap eigen() const {
     const int64_t d = dim();

@@ -47,7 +47,7 @@ void AccumulateGrad<T>::apply(Tensor<T>& grad, std::vector<Tensor<T>>&) {
     // The first gradient becomes .grad; copy it unless nothing else holds it.
     slot = detail::exclusively_owned(grad) ? grad.impl() : grad.clone().impl();
   } else {
-    T* dst = slot->storage->data.data();
+    T* dst = slot->storage->data();
     const T* src = grad.data();
     const int64_t n = grad.numel();
     for (int64_t i = 0; i < n; ++i) dst[i] += src[i];

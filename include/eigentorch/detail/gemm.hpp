@@ -67,6 +67,10 @@ template <class T>
 void gemm(int64_t n, int64_t m, int64_t k, const T* a, bool trans_a, const T* b, bool trans_b, T* c,
           const T* bias = nullptr) {
   if (n == 0 || m == 0) return;
+  // A transposition with a dimension of 1 leaves the memory as it is: drop it (no scratch copy,
+  // unit strides).
+  if (k == 1 || n == 1) trans_a = false;
+  if (k == 1 || m == 1) trans_b = false;
   if (n * m * k <= kSmallGemm) {
     // Each C(i, j) is accumulated over p in order, one rounding per fused multiply-add; the loop runs
     // along rows of C so that the compiler can vectorise it across j without changing that order.
