@@ -88,7 +88,9 @@ struct TensorImpl {
   bool is_parameter = false;  // prints "Parameter containing:"
   bool retains_grad = false;
   std::shared_ptr<autograd::Node<T>> grad_fn;             // non-leaf: the node that made it
-  std::weak_ptr<autograd::Node<T>> grad_accumulator;      // leaf: its AccumulateGrad, shared by all uses
+  // NOTE: held strongly (PyTorch: weakly), so a parameter keeps one AccumulateGrad for all its steps
+  // instead of a new one per graph; the accumulator holds the leaf weakly, so there is no cycle.
+  std::shared_ptr<autograd::Node<T>> grad_accumulator;    // leaf: its AccumulateGrad, shared by all uses
   std::shared_ptr<TensorImpl<T>> grad;                    // .grad, undefined until a backward reaches it
 };
 

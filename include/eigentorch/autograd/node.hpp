@@ -7,6 +7,7 @@
 
 #include <cstdint>  // uint64_t
 #include <initializer_list>
+#include <iterator>  // make_move_iterator
 #include <memory>
 #include <string>
 #include <utility>  // move
@@ -14,11 +15,42 @@
 
 namespace eigentorch::autograd {
 
+template <class T>
+struct Node;
+
+/// A node's edges, stored in the node (no allocation): every op has at most kMaxInputs inputs.
+template <class T>
+class Edges {
+ public:
+  static constexpr std::size_t kMaxInputs = 4;
+  using Edge = std::shared_ptr<Node<T>>;
+
+  std::size_t size() const { return n_; }
+  bool empty() const { return n_ == 0; }
+  Edge& operator[](std::size_t i) { return items_[i]; }
+  const Edge& operator[](std::size_t i) const { return items_[i]; }
+  Edge* begin() { return items_; }
+  Edge* end() { return items_ + n_; }
+  const Edge* begin() const { return items_; }
+  const Edge* end() const { return items_ + n_; }
+  void push_back(Edge e) {
+    if (n_ == kMaxInputs) throw Error("autograd: a node can have at most 4 inputs");
+    items_[n_++] = std::move(e);
+  }
+  void clear() {
+    while (n_ > 0) items_[--n_].reset();
+  }
+
+ private:
+  Edge items_[kMaxInputs];
+  std::size_t n_ = 0;
+};
+
 /// One recorded op: apply() maps the gradient of its output to the gradients of its inputs.
 template <class T>
 struct Node {
   /// One edge per input, in input order; null where that input needs no gradient.
-  std::vector<std::shared_ptr<Node>, eigentorch::detail::PoolAllocator<std::shared_ptr<Node>>> next;
+  Edges<T> next;
 
   // Scratch for the engine, valid during one backward call.
   Tensor<T> grad_buffer;
@@ -55,7 +87,8 @@ struct Node {
       --depth;
       return;
     }
-    auto pending = std::move(next);
+    std::vector<std::shared_ptr<Node>> pending(std::make_move_iterator(next.begin()), std::make_move_iterator(next.end()));
+    next.clear();
     while (!pending.empty()) {
       std::shared_ptr<Node> n = std::move(pending.back());
       pending.pop_back();
@@ -157,18 +190,13 @@ std::shared_ptr<Node<T>> edge_to(const Tensor<T>& input) {
   if (!input.requires_grad()) return nullptr;
   auto& impl = *input.impl();
   if (impl.grad_fn) return impl.grad_fn;
-  std::shared_ptr<Node<T>> acc = impl.grad_accumulator.lock();
-  if (!acc) {
-    acc = eigentorch::detail::make_pooled<AccumulateGrad<T>>(input.impl());
-    impl.grad_accumulator = acc;
-  }
-  return acc;
+  if (!impl.grad_accumulator) impl.grad_accumulator = eigentorch::detail::make_pooled<AccumulateGrad<T>>(input.impl());
+  return impl.grad_accumulator;
 }
 
 /// Makes `node` the grad_fn of `output`, with one edge per input (in the order apply() fills them).
 template <class T, class N>
 void connect(const Tensor<T>& output, std::shared_ptr<N> node, std::initializer_list<const Tensor<T>*> inputs) {
-  node->next.reserve(inputs.size());
   for (const Tensor<T>* in : inputs) node->next.push_back(edge_to(*in));
   output.impl()->grad_fn = std::move(node);
   output.impl()->requires_grad = true;

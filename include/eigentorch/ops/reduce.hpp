@@ -68,7 +68,8 @@ Tensor<T> reduce_all(const Tensor<T>& x, bool mean) {
   if (autograd::needs_grad(x)) {
     auto node = detail::make_pooled<ReduceBackward<T>>();
     node->input_shape = x.shape();
-    node->kept_shape = Size(std::vector<int64_t>(x.shape().size(), 1));
+    node->kept_shape = x.shape();  // every dim reduced: all ones (no allocation up to Size::kInline dims)
+    for (std::size_t i = 0; i < node->kept_shape.size(); ++i) node->kept_shape[i] = 1;
     node->count = n;
     node->is_mean = mean;
     node->name_ = mean ? "MeanBackward0" : "SumBackward0";
