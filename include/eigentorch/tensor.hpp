@@ -43,15 +43,22 @@ struct Storage {
   Storage() = default;
   Storage(const Storage&) = delete;
   Storage& operator=(const Storage&) = delete;
-  /// The first element: the next 64-byte boundary after this object, inside the same block.
-  T* data() {
-    const auto after = reinterpret_cast<std::uintptr_t>(this) + sizeof(Storage);
-    return reinterpret_cast<T*>((after + pool::kAlign - 1) / pool::kAlign * pool::kAlign);
-  }
+  T* data() const { return data_; }
+
+ private:
+  template <class U>
+  friend std::shared_ptr<Storage<U>> make_storage(int64_t n);
+  T* data_ = nullptr;
 };
 
-/// A standard allocator over the pool that asks for `extra` more bytes than the objects need: the
-/// room make_storage leaves for a tensor's elements behind its control block.
+/// Where the last TrailingAllocator block on this thread has its spare bytes.
+inline char*& last_trailing_space() {
+  thread_local char* p = nullptr;
+  return p;
+}
+
+/// A standard allocator over the pool that asks for `extra` more bytes than the objects need and
+/// notes where they start: the room make_storage leaves for a tensor's elements.
 template <class U>
 struct TrailingAllocator {
   using value_type = U;
@@ -61,7 +68,9 @@ struct TrailingAllocator {
   TrailingAllocator(const TrailingAllocator<V>& other) noexcept : extra(other.extra) {}  // NOLINT: rebinding
   U* allocate(std::size_t n) {
     if (n > (std::numeric_limits<std::size_t>::max() - extra) / sizeof(U)) throw std::bad_alloc();
-    return static_cast<U*>(pool::allocate(n * sizeof(U) + extra));
+    auto* block = static_cast<char*>(pool::allocate(n * sizeof(U) + extra));
+    last_trailing_space() = block + n * sizeof(U);
+    return reinterpret_cast<U*>(block);
   }
   void deallocate(U* p, std::size_t n) noexcept { pool::deallocate(p, n * sizeof(U) + extra); }
   template <class V>
@@ -70,13 +79,16 @@ struct TrailingAllocator {
   bool operator!=(const TrailingAllocator<V>& o) const noexcept { return extra != o.extra; }
 };
 
-/// Storage for n elements (left unset), in one block with its control block.
+/// Storage for n elements (left unset), in one block with its control block: the elements start at
+/// the first 64-byte boundary of the spare bytes behind the control block.
 template <class T>
 std::shared_ptr<Storage<T>> make_storage(int64_t n) {
   const auto bytes = static_cast<std::size_t>(n) * sizeof(T);
   if (bytes > std::numeric_limits<std::size_t>::max() - pool::kAlign) throw std::bad_alloc();
-  // kAlign more than the elements need: room to round their start up to a 64-byte boundary
-  return std::allocate_shared<Storage<T>>(TrailingAllocator<Storage<T>>(bytes + pool::kAlign));
+  auto storage = std::allocate_shared<Storage<T>>(TrailingAllocator<Storage<T>>(bytes + pool::kAlign));
+  const auto spare = reinterpret_cast<std::uintptr_t>(last_trailing_space());
+  storage->data_ = reinterpret_cast<T*>((spare + pool::kAlign - 1) / pool::kAlign * pool::kAlign);
+  return storage;
 }
 
 /// What a Tensor handle points at: storage, shape and autograd state.

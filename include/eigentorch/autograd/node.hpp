@@ -76,9 +76,10 @@ struct Node {
   virtual void release() {}
 
   // NOTE: a chain of 100 000 ops would recurse 100 000 destructors deep through shared_ptr. Up to
-  // kMaxDestroyDepth nested destructors free their edges the plain way; below that, each dying node
-  // adopts the edges of the nodes it is the last owner of, and frees them in a loop.
-  static constexpr int kMaxDestroyDepth = 128;
+  // kMaxDestroyDepth nested destructors (a training step's graph) free their edges the plain way,
+  // which costs no allocation; below that, each dying node adopts the edges of the nodes it is the
+  // last owner of, and frees them in a loop. The depth is small so that the stack stays small too.
+  static constexpr int kMaxDestroyDepth = 16;
   virtual ~Node() {
     thread_local int depth = 0;
     if (depth < kMaxDestroyDepth) {

@@ -24,8 +24,10 @@ inline constexpr int64_t kSmallGemm = 1 << 15;
 /// kernel called directly (with EIGEN_USE_BLAS Eigen routes it to ?gemm), split across OpenMP
 /// threads as Eigen's own products are.
 template <class T, int LhsOrder, int RhsOrder>
-void blocked_gemm(int64_t rows, int64_t cols, int64_t depth, const T* lhs, int64_t ld_lhs, const T* rhs,
-                  int64_t ld_rhs, T* res) {
+void blocked_gemm(Eigen::Index rows, Eigen::Index cols, Eigen::Index depth, const T* lhs, Eigen::Index ld_lhs,
+                  const T* rhs, Eigen::Index ld_rhs, T* res) {
+  // NOTE: Eigen::Index throughout, not int64_t: the parallelizer takes its index type from these
+  // arguments, and int64_t is another type than Eigen::Index on some platforms (long long vs long).
   using Index = Eigen::Index;
   using Kernel = Eigen::internal::general_matrix_matrix_product<Index, T, LhsOrder, false, T, RhsOrder, false,
                                                                 Eigen::ColMajor, 1>;
@@ -35,13 +37,13 @@ void blocked_gemm(int64_t rows, int64_t cols, int64_t depth, const T* lhs, int64
   struct Functor {
     using Traits = typename Kernel::Traits;
     const T* lhs;
-    int64_t ld_lhs;
+    Index ld_lhs;
     const T* rhs;
-    int64_t ld_rhs;
+    Index ld_rhs;
     T* res;
-    int64_t ld_res;  // = rows of the result
-    int64_t cols;
-    int64_t depth;
+    Index ld_res;  // = rows of the result
+    Index cols;
+    Index depth;
     Blocking& blocking;
     void initParallelSession(Index threads) const {
       blocking.initParallel(ld_res, cols, depth, threads);
@@ -130,10 +132,11 @@ void gemm(int64_t n, int64_t m, int64_t k, const T* a, bool trans_a, const T* b,
   // right operand, column-major with stride k unless transposed (then row-major, stride n).
   // Nothing is copied, and only Eigen's kernel and packing routines are instantiated, which keeps
   // compile times down (the expression-template product costs seconds per operand layout).
-  if (!trans_b && !trans_a) return blocked_gemm<T, Eigen::ColMajor, Eigen::ColMajor>(m, n, k, b, m, a, k, c);
-  if (!trans_b && trans_a) return blocked_gemm<T, Eigen::ColMajor, Eigen::RowMajor>(m, n, k, b, m, a, n, c);
-  if (trans_b && !trans_a) return blocked_gemm<T, Eigen::RowMajor, Eigen::ColMajor>(m, n, k, b, k, a, k, c);
-  blocked_gemm<T, Eigen::RowMajor, Eigen::RowMajor>(m, n, k, b, k, a, n, c);
+  const Eigen::Index in = n, im = m, ik = k;
+  if (!trans_b && !trans_a) return blocked_gemm<T, Eigen::ColMajor, Eigen::ColMajor>(im, in, ik, b, im, a, ik, c);
+  if (!trans_b && trans_a) return blocked_gemm<T, Eigen::ColMajor, Eigen::RowMajor>(im, in, ik, b, im, a, in, c);
+  if (trans_b && !trans_a) return blocked_gemm<T, Eigen::RowMajor, Eigen::ColMajor>(im, in, ik, b, ik, a, ik, c);
+  blocked_gemm<T, Eigen::RowMajor, Eigen::RowMajor>(im, in, ik, b, ik, a, in, c);
 }
 
 }  // namespace eigentorch::detail

@@ -2,7 +2,8 @@
 // step's tensors, graph nodes and buffers come back at the same sizes every time: after the first
 // step they are served from this cache instead of the system allocator.
 // NOTE: each thread keeps at most kMaxCached blocks per class, so the cache's size stays bounded;
-// a block freed on another thread than it came from simply joins that thread's cache.
+// a block freed on another thread than it came from joins that thread's cache, or goes back to the
+// system if that thread never allocated (has no cache) or is exiting.
 #pragma once
 
 #include <array>

@@ -113,7 +113,7 @@ inline void tanh_block(const float* xp, float* yp) {
     p = p * r + 0.5;
     p = p * r + 1.0;
     p = p * r + 1.0;
-    const double e = bits<double>(bits<int64_t>(p) + (bits<int64_t>(kd) << 52));  // p * 2^k
+    const double e = bits<double>(bits<uint64_t>(p) + (bits<uint64_t>(kd) << 52));  // p * 2^k (mod 2^64)
     const double q = (e - 1.0) / (e + 1.0);
     const double a2 = a * a;
     const double s = a * (1.0 + a2 * (-1.0 / 3 + a2 * (2.0 / 15 + a2 * (-17.0 / 315))));
