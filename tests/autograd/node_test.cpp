@@ -59,6 +59,39 @@ TEST_CASE("node: every use of a leaf shares its one AccumulateGrad while the gra
   CHECK(ag::edge_to(p) == p.grad_fn());
 }
 
+TEST_CASE("node: a leaf keeps its AccumulateGrad from one graph to the next (one per parameter)") {
+  auto a = et::tensor({1.0}).requires_grad_();
+  std::shared_ptr<ag::Node<float>> first;
+  {
+    auto p = a * 2;
+    first = p.grad_fn()->next[0];
+    p.backward();
+  }  // that graph is gone
+  auto q = a * 3;
+  CHECK(q.grad_fn()->next[0] == first);
+  // and it still holds its leaf weakly: a leaf nobody holds any more can go
+  auto acc = std::dynamic_pointer_cast<ag::AccumulateGrad<float>>(first);
+  REQUIRE(acc != nullptr);
+  std::weak_ptr<eigentorch::detail::TensorImpl<float>> leaf = a.impl();
+  q = et::Tensor<float>();
+  a = et::Tensor<float>();
+  CHECK(leaf.expired());
+  CHECK(acc->variable.expired());
+}
+
+TEST_CASE("node: a graph deeper than the nested-destructor limit is freed, every node once") {
+  auto a = et::tensor({0.5}).requires_grad_();
+  auto h = a;
+  std::vector<std::weak_ptr<ag::Node<float>>> nodes;
+  for (int i = 0; i < 5 * ag::Node<float>::kMaxDestroyDepth; ++i) {
+    h = h * 1.0;
+    nodes.push_back(h.grad_fn());
+  }
+  h = et::Tensor<float>();
+  for (const auto& n : nodes) CHECK(n.expired());
+  CHECK(a.impl().use_count() == 1);  // nothing left holding the leaf
+}
+
 TEST_CASE("node: needs_grad asks grad mode and every input") {
   auto a = et::tensor({1.0}).requires_grad_();
   auto c = et::tensor({1.0});

@@ -19,6 +19,35 @@ namespace eigentorch::detail {
 /// Products with at most this many multiply-adds take the exact-order loop.
 inline constexpr int64_t kSmallGemm = 1 << 15;
 
+/// What Eigen's parallelizer calls for blocked_gemm: one block of columns [col, col + ncols) of the
+/// result.
+template <class T, int LhsOrder, int RhsOrder, class Kernel, class Blocking>
+struct BlockedGemmFunctor {
+  using Index = Eigen::Index;
+  using Traits = typename Kernel::Traits;
+  const T* lhs;
+  Index ld_lhs;
+  const T* rhs;
+  Index ld_rhs;
+  T* res;
+  Index ld_res;  // = rows of the result
+  Index cols;
+  Index depth;
+  Blocking& blocking;
+  void initParallelSession(Index threads) const {
+    blocking.initParallel(ld_res, cols, depth, threads);
+    blocking.allocateA();
+  }
+  void operator()(Index row, Index nrows, Index col = 0, Index ncols = -1,
+                  Eigen::internal::GemmParallelInfo<Index>* info = nullptr) const {
+    if (ncols < 0) ncols = cols;
+    const T* l = lhs + (LhsOrder == Eigen::ColMajor ? row : row * ld_lhs);
+    const T* r = rhs + (RhsOrder == Eigen::ColMajor ? col * ld_rhs : col);
+    Kernel::run(nrows, ncols, depth, l, ld_lhs, r, ld_rhs, res + row + col * ld_res, 1, ld_res, T(1), blocking,
+                info);
+  }
+};
+
 /// C += L R for column-major C[rows, cols] (leading dimension rows), L[rows, depth] and
 /// R[depth, cols] stored in the given orders with the given leading dimensions: Eigen's blocked
 /// kernel called directly (with EIGEN_USE_BLAS Eigen routes it to ?gemm), split across OpenMP
@@ -33,32 +62,8 @@ void blocked_gemm(Eigen::Index rows, Eigen::Index cols, Eigen::Index depth, cons
                                                                 Eigen::ColMajor, 1>;
   using Blocking = Eigen::internal::gemm_blocking_space<Eigen::ColMajor, T, T, Eigen::Dynamic, Eigen::Dynamic,
                                                         Eigen::Dynamic>;
-  // What Eigen's parallelizer calls: one block of columns [col, col + ncols) of the result.
-  struct Functor {
-    using Traits = typename Kernel::Traits;
-    const T* lhs;
-    Index ld_lhs;
-    const T* rhs;
-    Index ld_rhs;
-    T* res;
-    Index ld_res;  // = rows of the result
-    Index cols;
-    Index depth;
-    Blocking& blocking;
-    void initParallelSession(Index threads) const {
-      blocking.initParallel(ld_res, cols, depth, threads);
-      blocking.allocateA();
-    }
-    void operator()(Index row, Index nrows, Index col = 0, Index ncols = -1,
-                    Eigen::internal::GemmParallelInfo<Index>* info = nullptr) const {
-      if (ncols < 0) ncols = cols;
-      const T* l = lhs + (LhsOrder == Eigen::ColMajor ? row : row * ld_lhs);
-      const T* r = rhs + (RhsOrder == Eigen::ColMajor ? col * ld_rhs : col);
-      Kernel::run(nrows, ncols, depth, l, ld_lhs, r, ld_rhs, res + row + col * ld_res, 1, ld_res, T(1), blocking,
-                  info);
-    }
-  };
   Blocking blocking(rows, cols, depth, 1, true);
+  using Functor = BlockedGemmFunctor<T, LhsOrder, RhsOrder, Kernel, Blocking>;
   Eigen::internal::parallelize_gemm<true>(Functor{lhs, ld_lhs, rhs, ld_rhs, res, rows, cols, depth, blocking}, rows, cols,
                                           depth, false);
 }
