@@ -9,7 +9,6 @@
 #include <algorithm>    // std::max
 #include <cmath>        // std::abs
 #include <cstdint>      // int64_t
-#include <cstdio>       // std::snprintf
 #include <limits>
 #include <string>
 #include <type_traits>  // std::is_same_v
@@ -23,17 +22,8 @@ namespace {
 namespace et = eigentorch;
 namespace ref = eigentorch::testing::core_reference;
 
-/// A number as an exact hex float, for failure messages.
-std::string hex(double v) {
-  char buf[40];
-  std::snprintf(buf, sizeof buf, "%a", v);
-  return buf;
-}
-
-template <class T>
-const char* dtype_name() {
-  return std::is_same_v<T, double> ? "float64" : "float32";
-}
+using eigentorch::testing::dtype_name;
+using eigentorch::testing::hex;
 
 std::string repr_of(const char* test, const char* key) {
   const ref::Text& t = ref::find_text(test, key);

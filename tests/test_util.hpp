@@ -1,13 +1,30 @@
-// Helpers shared by the test files: PyTorch's allclose rule in one place.
+// Helpers shared by the test files: PyTorch's allclose rule, and the names and hex floats that
+// failure messages show.
 #pragma once
 
 #include <doctest/doctest.h>
 
 #include <cmath>    // std::abs, std::isnan
 #include <cstddef>  // size_t
+#include <cstdio>   // snprintf
+#include <string>
+#include <type_traits>  // is_same_v
 #include <vector>
 
 namespace eigentorch::testing {
+
+/// A number as an exact hex float, for failure messages.
+inline std::string hex(double v) {
+  char buf[40];
+  std::snprintf(buf, sizeof buf, "%a", v);
+  return buf;
+}
+
+/// PyTorch's name of T's dtype, as the reference files key their arrays.
+template <class T>
+const char* dtype_name() {
+  return std::is_same_v<T, double> ? "float64" : "float32";
+}
 
 /// PyTorch's allclose rule for one element: |a - e| <= atol + rtol * |e| (nan equals nan).
 inline bool close(double actual, double expected, double rtol, double atol) {

@@ -138,8 +138,9 @@ class Tensor {
   Tensor(const Size& shape, detail::Uninitialized) : impl_(detail::make_pooled<Impl>()) {
     int64_t numel = 1;
     for (int64_t d : shape) {
-      if (d < 0 || (d != 0 && numel > std::numeric_limits<int64_t>::max() / static_cast<int64_t>(sizeof(T)) / d))
-        bad_shape(shape);
+      if (d < 0) negative_dimension(shape, d);
+      if (d != 0 && numel > std::numeric_limits<int64_t>::max() / static_cast<int64_t>(sizeof(T)) / d)
+        numel_overflow(shape);
       numel *= d;
     }
     try {
@@ -269,13 +270,10 @@ class Tensor {
 
  private:
   // The constructor's errors, out of line so that the constructor itself stays small.
-  [[noreturn]] static void bad_shape(const Size& shape) {
-    int64_t numel = 1;
-    for (int64_t d : shape) {
-      if (d < 0) throw Error("Trying to create tensor with negative dimension " + std::to_string(d) + ": " + shape.list_str());
-      if (d != 0 && numel > std::numeric_limits<int64_t>::max() / static_cast<int64_t>(sizeof(T)) / d) break;
-      numel *= d;
-    }
+  [[noreturn]] static void negative_dimension(const Size& shape, int64_t d) {
+    throw Error("Trying to create tensor with negative dimension " + std::to_string(d) + ": " + shape.list_str());
+  }
+  [[noreturn]] static void numel_overflow(const Size& shape) {
     throw Error("numel: integer multiplication overflow for a tensor of shape " + shape.list_str());
   }
   [[noreturn]] static void out_of_memory(const Size& shape, int64_t numel) {

@@ -8,7 +8,6 @@
 #include <doctest/doctest.h>
 
 #include <cstdint>      // int64_t
-#include <cstdio>       // std::snprintf
 #include <functional>   // std::function
 #include <string>
 #include <type_traits>  // std::is_same_v
@@ -31,17 +30,8 @@ et::Tensor<T> input(const char* test, const char* key, bool requires_grad = fals
   return t;
 }
 
-/// A number as an exact hex float, for failure messages.
-std::string hex(double v) {
-  char buf[40];
-  std::snprintf(buf, sizeof buf, "%a", v);
-  return buf;
-}
-
-template <class T>
-const char* dtype_name() {
-  return std::is_same_v<T, double> ? "float64" : "float32";
-}
+using eigentorch::testing::dtype_name;
+using eigentorch::testing::hex;
 
 /// actual equals PyTorch's result (test, key) in T, shape and every bit of every value.
 template <class T>
