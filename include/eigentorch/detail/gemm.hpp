@@ -6,6 +6,7 @@
 #pragma once
 
 #include "config.hpp"  // before Eigen
+#include "small_gemm.hpp"
 
 #include <Eigen/Core>
 
@@ -74,60 +75,49 @@ template <class T>
 void gemm(int64_t n, int64_t m, int64_t k, const T* a, bool trans_a, const T* b, bool trans_b, T* c,
           const T* bias = nullptr) {
   if (n == 0 || m == 0) return;
-  // A transposition with a dimension of 1 leaves the memory as it is: drop it (no scratch copy,
-  // unit strides).
-  if (k == 1 || n == 1) trans_a = false;
-  if (k == 1 || m == 1) trans_b = false;
   if (n * m * k <= kSmallGemm) {
-    // Each C(i, j) is accumulated over p in order, one rounding per fused multiply-add; the loop runs
-    // along rows of C so that the compiler can vectorise it across j without changing that order.
     if (k == 0) {
       for (int64_t i = 0; i < n * m; ++i) c[i] = bias ? T(0) + bias[i % m] : T(0);
       return;
     }
-    if (m == 1) {  // a matrix-vector product: one running sum per row, 8 rows interleaved
-      const int64_t a_row = trans_a ? 1 : k, a_col = trans_a ? n : 1;
+    const int64_t a_rs = trans_a ? 1 : k, a_cs = trans_a ? n : 1;  // A(i, p) = a[i * a_rs + p * a_cs]
+    if (m == 1 && n > 1) {
+      if (a_rs == 1) {
+        // The transposed product C^T[1, n] = op(B)^T op(A)^T, whose B operand, op(A)^T, has unit
+        // column stride: the n outputs fill the vector lanes. Same multiply-adds in the same order
+        // (fma(x, y, z) = fma(y, x, z)).
+        small_gemm(SmallGemmArgs<T>{1, n, k, b, 0, 1, a, a_cs, c, bias, 0});
+        return;
+      }
+      // A matrix-vector product with A's rows contiguous: one running sum per row, 8 rows interleaved.
       for (int64_t i0 = 0; i0 < n; i0 += 8) {
         const int64_t rows = std::min<int64_t>(8, n - i0);
         T acc[8] = {};
-        if (rows == 8) {  // a fixed count, so the compiler unrolls (and, for trans_a, vectorises) it
+        if (rows == 8) {  // a fixed count, so the compiler unrolls it
           for (int64_t p = 0; p < k; ++p)
-            for (int64_t r = 0; r < 8; ++r) acc[r] = std::fma(a[(i0 + r) * a_row + p * a_col], b[p], acc[r]);
+            for (int64_t r = 0; r < 8; ++r) acc[r] = std::fma(a[(i0 + r) * k + p], b[p], acc[r]);
         } else {
           for (int64_t p = 0; p < k; ++p)
-            for (int64_t r = 0; r < rows; ++r) acc[r] = std::fma(a[(i0 + r) * a_row + p * a_col], b[p], acc[r]);
+            for (int64_t r = 0; r < rows; ++r) acc[r] = std::fma(a[(i0 + r) * k + p], b[p], acc[r]);
         }
         for (int64_t r = 0; r < rows; ++r) c[i0 + r] = bias ? acc[r] + bias[0] : acc[r];
       }
       return;
     }
-    const T* bt = b;
-    if (trans_b) {  // lay op(B) out as [k, m] rows first (small, so cheap)
+    const T* bt = b;  // op(B) as [k, m] rows
+    if (trans_b && k > 1 && m > 1) {  // laid out rows first (small, so cheap)
       thread_local std::vector<T> scratch;
       scratch.resize(static_cast<std::size_t>(k * m));
       for (int64_t j = 0; j < m; ++j)
         for (int64_t p = 0; p < k; ++p) scratch[static_cast<std::size_t>(p * m + j)] = b[j * k + p];
       bt = scratch.data();
     }
-    for (int64_t i = 0; i < n; ++i) {
-      T* ci = c + i * m;
-      // fma(a, b, +0) is the first step of a sum started at +0 (so a -0 product gives +0, as there).
-      const T ai0 = trans_a ? a[i] : a[i * k];
-      if (k == 1 && bias) {
-        for (int64_t j = 0; j < m; ++j) ci[j] = std::fma(ai0, bt[j], T(0)) + bias[j];
-        continue;
-      }
-      for (int64_t j = 0; j < m; ++j) ci[j] = std::fma(ai0, bt[j], T(0));
-      for (int64_t p = 1; p < k; ++p) {
-        const T aip = trans_a ? a[p * n + i] : a[i * k + p];
-        const T* bp = bt + p * m;
-        for (int64_t j = 0; j < m; ++j) ci[j] = std::fma(aip, bp[j], ci[j]);
-      }
-      if (bias)
-        for (int64_t j = 0; j < m; ++j) ci[j] += bias[j];
-    }
+    small_gemm(SmallGemmArgs<T>{n, m, k, a, a_rs, a_cs, bt, m, c, bias, 1});
     return;
   }
+  // A transposition with a dimension of 1 leaves the memory as it is: drop it (unit strides).
+  if (k == 1 || n == 1) trans_a = false;
+  if (k == 1 || m == 1) trans_b = false;
   // The bias goes in first and the product is added to it (as addmm does with beta = 1).
   for (int64_t i = 0; i < n; ++i)
     for (int64_t j = 0; j < m; ++j) c[i * m + j] = bias ? bias[j] : T(0);

@@ -138,7 +138,12 @@ void sum_columns(const T* x, int64_t rows, int64_t cols, T* out) {
     const auto s = row_sum<T, W>(rows, [&](int64_t i, int64_t k) { return x[i * cols + j + k]; });
     for (int64_t k = 0; k < W; ++k) out[j + k] = s[k];
   }
-  for (; j < cols; ++j) out[j] = row_sum<T, 1>(rows, [&](int64_t i, int64_t) { return x[i * cols + j]; })[0];
+  if (j == cols) return;
+  // The last columns, which PyTorch sums one by one (row_sum of one lane each), summed together as
+  // the lanes of one group: lanes never mix, so each column gets the same additions in the same order.
+  const int64_t rest = cols - j;
+  const auto s = row_sum<T, W>(rows, [&](int64_t i, int64_t k) { return k < rest ? x[i * cols + j + k] : T(0); });
+  for (int64_t k = 0; k < rest; ++k) out[j + k] = s[k];
 }
 
 }  // namespace eigentorch::detail
