@@ -11,6 +11,7 @@
 #include "ops/reduce.hpp"         // sum mean
 #include "ops/shape.hpp"          // reshape view unsqueeze squeeze flatten t transpose clone
 #include "ops/linalg.hpp"         // mm matmul bmm linear
+#include "ops/loss.hpp"           // mse_loss
 #include "ops/activation.hpp"     // leaky_relu elu gelu silu softplus hardtanh mish softmax ...
 #include "ops/inplace.hpp"        // fill_ copy_ add_ mul_ uniform_ normal_
 #include "factories.hpp"          // tensor zeros ones full arange rand randn from_vector from_eigen

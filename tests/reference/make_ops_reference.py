@@ -99,6 +99,10 @@ OPS = {
     "zero_": lambda a, p: a.clone().zero_(),
     "copy_": lambda a, b, p: a.clone().copy_(b),
     "chain_": lambda a, b, p: a.mul(2).add_(b).mul_(b).tanh(),
+    # loss
+    "mse_mean": lambda a, b, p: F.mse_loss(a, b),
+    "mse_sum": lambda a, b, p: F.mse_loss(a, b, reduction="sum"),
+    "mse_none": lambda a, b, p: F.mse_loss(a, b, reduction="none"),
 }
 
 # ---- cases -------------------------------------------------------------------------------------------
@@ -317,6 +321,14 @@ case("inplace", "fill_", "fill_", [(2, 3)], s=2.5)
 case("inplace", "zero_", "zero_", [(2, 3)])
 case("inplace", "copy_ [2,3] from [3]", "copy_", [(2, 3), (3,)])
 case("inplace", "chain of in-place ops", "chain_", [(2, 3), (3,)])
+
+# loss: the upstream gradient is not 1, so the float cases check MseLossBackward0's own rounding
+for op in ("mse_mean", "mse_sum", "mse_none"):
+    case("loss", f"{op} [3,4]", op, [(3, 4), (3, 4)], exact=True)
+    case("loss", f"{op} 0-d", op, [(), ()])
+    case("loss", f"{op} [3,4], only input requires grad", op, [(3, 4), (3, 4)], rg=[True, False])
+    case("loss", f"{op} [3,4], only target requires grad", op, [(3, 4), (3, 4)], rg=[False, True])
+    case("loss", f"{op} [100,1]", op, [(100, 1), ("rand", (100, 1), 0.0, 1.0)], exact=True, gradcheck=False)
 
 
 # ---- error messages ----------------------------------------------------------------------------------

@@ -5,6 +5,7 @@
 #include "../ops/activation.hpp"
 #include "../ops/arithmetic.hpp"
 #include "../ops/linalg.hpp"
+#include "../ops/loss.hpp"
 #include "../ops/pointwise.hpp"
 #include "../ops/reduce.hpp"
 
@@ -44,18 +45,10 @@ template <class T> Tensor<T> log_softmax(const Tensor<T>& x, int64_t dim) { retu
 /// broadcasts, input and target of different shapes throw: it is almost always a bug.
 template <class T>
 Tensor<T> mse_loss(const Tensor<T>& input, const Tensor<T>& target, const std::string& reduction = "mean") {
-  if (reduction != "mean" && reduction != "sum" && reduction != "none")
-    throw ValueError(reduction + " is not a valid value for reduction");
-  if (input.shape() != target.shape())
-    throw Error("Using a target size (" + target.shape().str() + ") that is different to the input size (" +
-                input.shape().str() + "). This will likely lead to incorrect results due to broadcasting. "
-                "Please ensure they have the same size.");
-  Tensor<T> diff = ops::sub(input, target);
-  Tensor<T> loss = ops::pow(diff, T(2));
-  if (reduction == "mean") loss = loss.mean();
-  if (reduction == "sum") loss = loss.sum();
-  if (loss.grad_fn()) loss.grad_fn()->set_display_name("MseLossBackward0");
-  return loss;
+  if (reduction == "mean") return ops::mse_loss(input, target, ops::Reduction::Mean);
+  if (reduction == "sum") return ops::mse_loss(input, target, ops::Reduction::Sum);
+  if (reduction == "none") return ops::mse_loss(input, target, ops::Reduction::None);
+  throw ValueError(reduction + " is not a valid value for reduction");
 }
 
 }  // namespace eigentorch::nn::functional

@@ -1,0 +1,84 @@
+// Loss ops with their derivatives. mse_loss is one op in PyTorch (MseLossBackward0), not a
+// composition: one result tensor and one graph node per loss, and PyTorch's backward rounding,
+// norm * (input - target) * grad with norm = 2 / numel (mean) or 2.
+#pragma once
+
+#include "../autograd/node.hpp"
+#include "../detail/sum_order.hpp"
+#include "../tensor.hpp"
+
+namespace eigentorch {
+namespace ops {
+
+/// How a loss reduces its elementwise values: PyTorch's reduction="none" / "mean" / "sum".
+enum class Reduction { None, Mean, Sum };
+
+// d/d input = norm (input - target) grad,  d/d target = norm (target - input) grad
+template <class T>
+struct MseLossBackward final : autograd::Node<T> {
+  autograd::SavedTensor<T> input, target;
+  Reduction reduction = Reduction::Mean;
+  const char* name() const override { return "MseLossBackward0"; }
+  void apply(Tensor<T>& g, std::vector<Tensor<T>>& out) override {
+    const Tensor<T>& x = input.get();
+    const Tensor<T>& y = target.get();
+    const int64_t n = x.numel();
+    // NOTE: the factor is computed in double and rounded once to T, as PyTorch does.
+    const T norm = static_cast<T>(reduction == Reduction::Mean ? 2.0 / static_cast<double>(n) : 2.0);
+    const T* px = x.data();
+    const T* py = y.data();
+    const T* pg = g.data();
+    const bool scalar_grad = reduction != Reduction::None;  // then g is one value for every element
+    for (int side = 0; side < 2; ++side) {
+      if (!this->next[static_cast<std::size_t>(side)]) continue;
+      const T* a = side == 0 ? px : py;
+      const T* b = side == 0 ? py : px;
+      Tensor<T> grad(x.shape(), detail::uninitialized);
+      T* po = grad.data();
+      for (int64_t i = 0; i < n; ++i) po[i] = norm * (a[i] - b[i]) * pg[scalar_grad ? 0 : i];
+      out[static_cast<std::size_t>(side)] = std::move(grad);
+    }
+  }
+  void release() override {
+    input.release();
+    target.release();
+  }
+};
+
+/// The squared differences of input and target (same shape), reduced: PyTorch's mse_loss. The mean
+/// and the sum add the squares in PyTorch's order.
+template <class T>
+Tensor<T> mse_loss(const Tensor<T>& input, const Tensor<T>& target, Reduction reduction) {
+  if (input.shape() != target.shape())
+    throw Error("Using a target size (" + target.shape().str() + ") that is different to the input size (" +
+                input.shape().str() + "). This will likely lead to incorrect results due to broadcasting. "
+                "Please ensure they have the same size.");
+  const int64_t n = input.numel();
+  const T* px = input.data();
+  const T* py = target.data();
+  Tensor<T> out;
+  if (reduction == Reduction::None) {
+    out = Tensor<T>(input.shape(), detail::uninitialized);
+    T* po = out.data();
+    for (int64_t i = 0; i < n; ++i) po[i] = (px[i] - py[i]) * (px[i] - py[i]);
+  } else {
+    Tensor<T> squares(Size{n}, detail::uninitialized);
+    T* ps = squares.data();
+    for (int64_t i = 0; i < n; ++i) ps[i] = (px[i] - py[i]) * (px[i] - py[i]);
+    out = Tensor<T>(Size{}, detail::uninitialized);
+    const T sum = detail::sum_contiguous(ps, n);
+    // NOTE: the mean of no elements is nan, as in PyTorch
+    out.data()[0] = reduction == Reduction::Mean ? sum / static_cast<T>(n) : sum;
+  }
+  if (autograd::needs_grad(input, target)) {
+    auto node = detail::make_pooled<MseLossBackward<T>>();
+    node->input.save(input);
+    node->target.save(target);
+    node->reduction = reduction;
+    autograd::connect(out, node, {&input, &target});
+  }
+  return out;
+}
+
+}  // namespace ops
+}  // namespace eigentorch
