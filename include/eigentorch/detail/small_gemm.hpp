@@ -37,8 +37,13 @@ struct SmallPacket {
   static void store(T* p, const type& v) { Eigen::internal::pstoreu(p, v); }
   /// Lanes [0, count) from p, the others 0; nothing past p + count is read.
   static type load_first(const T* p, int64_t count);
-  /// Lanes [0, count) of v to p; nothing past p + count is written.
-  static void store_first(T* p, const type& v, int64_t count);
+  /// Lanes [0, count) of v to p; nothing past p + count is written. (AVX-512 has masked stores; the
+  /// AVX2 ones, vmaskmov, are microcoded and slow on AMD processors, so the lanes go through the stack.)
+  static void store_first(T* p, const type& v, int64_t count) {
+    T out[lanes];
+    Eigen::internal::pstoreu(out, v);
+    for (int64_t l = 0; l < count; ++l) p[l] = out[l];
+  }
 #else
   using type = T;
   static constexpr int64_t lanes = 1;
@@ -75,19 +80,8 @@ inline __m256i lanes_below64(int64_t count) {
 template <> inline __m256 SmallPacket<float>::load_first(const float* p, int64_t count) {
   return _mm256_maskload_ps(p, lanes_below32(count));
 }
-// NOTE: no vmaskmov stores: microcoded and slow on AMD processors; the lanes go through the stack.
-template <> inline void SmallPacket<float>::store_first(float* p, const __m256& v, int64_t count) {
-  alignas(32) float lanes[8];
-  _mm256_store_ps(lanes, v);
-  for (int64_t l = 0; l < count; ++l) p[l] = lanes[l];
-}
 template <> inline __m256d SmallPacket<double>::load_first(const double* p, int64_t count) {
   return _mm256_maskload_pd(p, lanes_below64(count));
-}
-template <> inline void SmallPacket<double>::store_first(double* p, const __m256d& v, int64_t count) {
-  alignas(32) double lanes[4];
-  _mm256_store_pd(lanes, v);
-  for (int64_t l = 0; l < count; ++l) p[l] = lanes[l];
 }
 #endif
 #endif
