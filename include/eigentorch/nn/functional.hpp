@@ -45,11 +45,12 @@ template <class T> Tensor<T> log_softmax(const Tensor<T>& x, int64_t dim) { retu
 template <class T>
 Tensor<T> mse_loss(const Tensor<T>& input, const Tensor<T>& target, const std::string& reduction = "mean") {
   if (reduction != "mean" && reduction != "sum" && reduction != "none")
-    throw ValueError(reduction + " is not a valid value for reduction");
+    eigentorch::detail::fail<ValueError>({reduction, " is not a valid value for reduction"});
   if (input.shape() != target.shape())
-    throw Error("Using a target size (" + target.shape().str() + ") that is different to the input size (" +
-                input.shape().str() + "). This will likely lead to incorrect results due to broadcasting. "
-                "Please ensure they have the same size.");
+    eigentorch::detail::fail({"Using a target size (", target.shape().str(), ") that is different to the input size (",
+                              input.shape().str(),
+                              "). This will likely lead to incorrect results due to broadcasting. "
+                              "Please ensure they have the same size."});
   Tensor<T> diff = ops::sub(input, target);
   Tensor<T> loss = ops::pow(diff, T(2));
   if (reduction == "mean") loss = loss.mean();
