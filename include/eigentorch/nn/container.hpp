@@ -44,7 +44,7 @@ class Sequential : public Module<T> {
     children_add(std::shared_ptr<Module<T>>(std::move(module)));
   }
 
-  std::size_t size() const { return this->named_children().size(); }
+  std::size_t size() const { return this->children_ref().size(); }
   /// The i-th child (negative counts from the end), as Python's seq[i].
   Module<T>& operator[](int64_t i) const { return *ptr(i); }
   /// The i-th child as its concrete type: `s.get<nn::Linear<>>(0).weight`.
@@ -57,7 +57,7 @@ class Sequential : public Module<T> {
   std::shared_ptr<Module<T>> ptr(int64_t i) const {
     const auto n = static_cast<int64_t>(size());
     if (i < -n || i >= n) eigentorch::detail::fail<IndexError>({"index ", i, " is out of range"});
-    return this->named_children()[static_cast<std::size_t>(i < 0 ? i + n : i)].second;
+    return this->children_ref()[static_cast<std::size_t>(i < 0 ? i + n : i)].second;
   }
 
   Tensor<T> forward(const Tensor<T>& x) override {

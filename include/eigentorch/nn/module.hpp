@@ -12,12 +12,11 @@
 #include "ordered_dict.hpp"
 
 #include <cstdlib>  // free
-#include <algorithm>  // sort
 #include <memory>
 #include <ostream>
 #include <string>
 #include <typeinfo>
-#include <utility>
+#include <utility>  // move, swap
 #include <vector>
 #if defined(__GNUG__)
 #include <cxxabi.h>  // __cxa_demangle, for the class name in repr
@@ -291,8 +290,10 @@ class Module {
       if (rec && rec->last_stamp != rec->first_stamp) drew.emplace_back(rec.get(), child.get());
     }
     if (drew.empty()) return;
-    auto by_time = drew;
-    std::sort(by_time.begin(), by_time.end(), [](auto& a, auto& b) { return a.first->first_stamp < b.first->first_stamp; });
+    auto by_time = drew;  // by first stamp (an insertion sort: a handful of children, and no std::sort to compile)
+    for (std::size_t i = 1; i < by_time.size(); ++i)
+      for (std::size_t j = i; j > 0 && by_time[j].first->first_stamp < by_time[j - 1].first->first_stamp; --j)
+        std::swap(by_time[j], by_time[j - 1]);
     Generator& g = default_generator();
     for (std::size_t i = 1; i < by_time.size(); ++i)
       if (by_time[i].first->first_stamp != by_time[i - 1].first->last_stamp) return;  // something else drew between
