@@ -34,8 +34,7 @@ void flatten_list(const L& list, std::size_t depth, std::vector<int64_t>& shape,
   const int64_t len = static_cast<int64_t>(list.size());
   if (shape.size() <= depth) shape.push_back(len);
   else if (shape[depth] != len)
-    throw ValueError("expected sequence of length " + std::to_string(shape[depth]) + " at dim " + std::to_string(depth) +
-                     " (got " + std::to_string(len) + ")");
+    fail<ValueError>({"expected sequence of length ", shape[depth], " at dim ", depth, " (got ", len, ")"});
   for (const auto& item : list) {
     if constexpr (std::is_same_v<std::decay_t<decltype(item)>, Number>)
       flat.push_back(item.value);
@@ -201,7 +200,7 @@ Tensor<T> linspace(double start, double end, int64_t steps) {
 template <class T>
 Tensor<T> from_vector(const std::vector<T>& values, const Size& shape) {
   if (shape.numel() != static_cast<int64_t>(values.size()))
-    throw Error("shape '" + shape.list_str() + "' is invalid for input of size " + std::to_string(values.size()));
+    detail::fail({"shape '", shape.list_str(), "' is invalid for input of size ", values.size()});
   Tensor<T> out(shape);
   std::copy(values.begin(), values.end(), out.data());
   return out;

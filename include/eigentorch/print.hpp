@@ -1,5 +1,6 @@
 // std::cout << tensor prints exactly what PyTorch's print(tensor) prints (the algorithm is in
-// detail/format.hpp); a std::vector of tensors prints as a Python list of them.
+// detail/format.hpp); a std::vector of tensors prints as a Python list of them. Cold code, as all
+// printing is (see detail/format.hpp).
 #pragma once
 
 #include "autograd/node.hpp"
@@ -14,7 +15,7 @@ namespace eigentorch {
 
 /// PyTorch's repr of the tensor, `torch.` prefixes dropped: "tensor([1., 2.], requires_grad=True)".
 template <class T>
-std::string repr(const Tensor<T>& t) {
+[[gnu::cold]] std::string repr(const Tensor<T>& t) {
   if (!t.defined()) return "None";  // what Python shows for a grad no backward has reached
   detail::TensorPrintInfo info;
   if (t.grad_fn()) info.grad_fn = t.grad_fn()->display_name();
@@ -25,13 +26,13 @@ std::string repr(const Tensor<T>& t) {
 }
 
 template <class T>
-std::ostream& operator<<(std::ostream& os, const Tensor<T>& t) {
+[[gnu::cold]] std::ostream& operator<<(std::ostream& os, const Tensor<T>& t) {
   return os << repr(t);
 }
 
 /// [t0, t1, ...], as print(list_of_tensors) shows it.
 template <class T>
-std::ostream& operator<<(std::ostream& os, const std::vector<Tensor<T>>& ts) {
+[[gnu::cold]] std::ostream& operator<<(std::ostream& os, const std::vector<Tensor<T>>& ts) {
   os << '[';
   for (std::size_t i = 0; i < ts.size(); ++i) os << (i ? ", " : "") << repr(ts[i]);
   return os << ']';

@@ -1,7 +1,9 @@
 // The random number generator: PyTorch's CPU generator (mt19937 plus the cached second normal
 // sample) and the fills behind torch.rand, torch.randn, Tensor.uniform_ and Tensor.normal_,
-// reproducing PyTorch 1.13's numbers. Depends on the standard library only.
+// reproducing PyTorch 1.13's numbers. Depends on the standard library (and detail/error.hpp) only.
 #pragma once
+
+#include "detail/error.hpp"
 
 #include <cmath>        // std::cos, std::fma, std::log, std::sin, std::sqrt
 #include <cstdint>      // int64_t, uint32_t, uint64_t
@@ -225,7 +227,7 @@ inline void normal_fill_16(float* data, float mean, float std) {
 }
 
 /// A double as PyTorch's error messages print it (an ostream's default, which is printf's %g).
-inline std::string format_number(double value) {
+[[gnu::cold]] inline std::string format_number(double value) {
   char buffer[32];
   std::snprintf(buffer, sizeof buffer, "%g", value);
   return buffer;
@@ -235,8 +237,8 @@ inline std::string format_number(double value) {
 template <class T>
 void fill_uniform(T* data, int64_t n, double from, double to, Generator& g = default_generator()) {
   if (!(from <= to)) {
-    throw std::invalid_argument("uniform_ expects to return a [from, to) range, but found from=" +
-                                format_number(from) + " > to=" + format_number(to));
+    fail<std::invalid_argument>(
+        {"uniform_ expects to return a [from, to) range, but found from=", format_number(from), " > to=", format_number(to)});
   }
   const T from_t = static_cast<T>(from);
   const T to_t = static_cast<T>(to);
@@ -252,7 +254,7 @@ template <class T>
 void fill_normal(T* data, int64_t n, double mean, double std, Generator& g = default_generator()) {
   static_assert(std::is_same_v<T, float> || std::is_same_v<T, double>, "float or double only");
   if (!(std >= 0.0)) {
-    throw std::invalid_argument("normal expects std >= 0.0, but found std " + format_number(std));
+    fail<std::invalid_argument>({"normal expects std >= 0.0, but found std ", format_number(std)});
   }
   GeneratorLock lock(g);
   if (n < 16) {

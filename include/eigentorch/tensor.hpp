@@ -233,7 +233,7 @@ class Tensor {
   /// The one element, as a number (Tensor.item()).
   T item() const {
     if (numel() != 1)
-      throw Error("a Tensor with " + std::to_string(numel()) + " elements cannot be converted to Scalar");
+      detail::fail({"a Tensor with ", numel(), " elements cannot be converted to Scalar"});
     return data()[0];
   }
   std::vector<T> to_vector() const { return std::vector<T>(data(), data() + numel()); }
@@ -241,7 +241,7 @@ class Tensor {
   /// A writable Eigen view: rows x cols for 2-D, n x 1 for 1-D, 1 x 1 for 0-d.
   EigenMap eigen() const {
     const int64_t d = dim();
-    if (d > 2) throw Error("eigen(): expected a tensor with at most 2 dimensions, but got " + std::to_string(d));
+    if (d > 2) detail::fail({"eigen(): expected a tensor with at most 2 dimensions, but got ", d});
     const Eigen::Index rows = d == 0 ? 1 : shape()[0];
     const Eigen::Index cols = d == 2 ? shape()[1] : 1;
     return EigenMap(data(), rows, cols);
@@ -271,15 +271,15 @@ class Tensor {
  private:
   // The constructor's errors, out of line so that the constructor itself stays small.
   [[noreturn]] static void negative_dimension(const Size& shape, int64_t d) {
-    throw Error("Trying to create tensor with negative dimension " + std::to_string(d) + ": " + shape.list_str());
+    detail::fail({"Trying to create tensor with negative dimension ", d, ": ", shape.list_str()});
   }
   [[noreturn]] static void numel_overflow(const Size& shape) {
-    throw Error("numel: integer multiplication overflow for a tensor of shape " + shape.list_str());
+    detail::fail({"numel: integer multiplication overflow for a tensor of shape ", shape.list_str()});
   }
   [[noreturn]] static void out_of_memory(const Size& shape, int64_t numel) {
-    throw Error("DefaultCPUAllocator: can't allocate memory: you tried to allocate " +
-                std::to_string(static_cast<unsigned long long>(numel) * sizeof(T)) + " bytes for a tensor of shape " +
-                shape.list_str() + ".");
+    detail::fail({"DefaultCPUAllocator: can't allocate memory: you tried to allocate ",
+                  static_cast<unsigned long long>(numel) * sizeof(T), " bytes for a tensor of shape ", shape.list_str(),
+                  "."});
   }
   Impl& ref() const {
     if (!impl_) undefined();

@@ -30,6 +30,24 @@ Tensor<T> add_grads(const Tensor<T>& a, const Tensor<T>& b) {
   return out;
 }
 
+/// Leaves no half-summed gradients behind in the nodes reachable from `start` (after a backward
+/// formula threw); out of line, as only errors reach it.
+template <class T>
+[[gnu::cold, gnu::noinline]] void clear_grad_buffers(Node<T>* start, std::vector<Node<T>*>& stack) {
+  stack.assign(1, start);
+  const uint64_t clear_mark = next_visit_mark();
+  while (!stack.empty()) {
+    Node<T>* n = stack.back();
+    stack.pop_back();
+    n->grad_buffer = Tensor<T>();
+    for (auto& e : n->next)
+      if (e && e->visit_mark != clear_mark) {
+        e->visit_mark = clear_mark;
+        stack.push_back(e.get());
+      }
+  }
+}
+
 /// True when nobody else can see g's data, so it may be adopted or written in place.
 template <class T>
 bool exclusively_owned(const Tensor<T>& g) {
@@ -114,20 +132,8 @@ void run_backward(const Tensor<T>& root, const Tensor<T>& grad, bool retain_grap
       }
     }
   } catch (...) {
-    // Leave no half-summed gradients behind in the graph's nodes.
     grads.clear();
-    stack.assign(1, start.get());
-    const uint64_t clear_mark = detail::next_visit_mark();
-    while (!stack.empty()) {
-      Node<T>* n = stack.back();
-      stack.pop_back();
-      n->grad_buffer = Tensor<T>();
-      for (auto& e : n->next)
-        if (e && e->visit_mark != clear_mark) {
-          e->visit_mark = clear_mark;
-          stack.push_back(e.get());
-        }
-    }
+    detail::clear_grad_buffers(start.get(), stack);
     throw;
   }
 }
@@ -144,8 +150,8 @@ void Tensor<T>::backward(const Tensor& gradient, bool retain_graph) const {
     seed = Tensor(shape());
     seed.data()[0] = T(1);
   } else if (seed.shape() != shape()) {
-    throw Error("Mismatch in shape: grad_output[0] has a shape of " + seed.shape().str() +
-                " and output[0] has a shape of " + shape().str() + ".");
+    detail::fail({"Mismatch in shape: grad_output[0] has a shape of ", seed.shape().str(),
+                  " and output[0] has a shape of ", shape().str(), "."});
   }
   autograd::run_backward(*this, seed, retain_graph);
 }

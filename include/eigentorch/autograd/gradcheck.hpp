@@ -66,7 +66,7 @@ bool gradcheck(Fn fn, std::vector<Tensor<double>> inputs, double eps = 1e-6, dou
       Tensor<double> out = fn(inputs);
       if (!out.requires_grad()) {
         if (!raise_exception) return false;
-        throw GradcheckError("gradcheck: the output does not require grad, so nothing links it to input " + std::to_string(k));
+        eigentorch::detail::fail<GradcheckError>({"gradcheck: the output does not require grad, so nothing links it to input ", k});
       }
       Tensor<double> seed(out.shape());
       seed.data()[j] = 1.0;

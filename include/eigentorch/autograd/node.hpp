@@ -88,8 +88,15 @@ struct Node {
       --depth;
       return;
     }
-    std::vector<std::shared_ptr<Node>> pending(std::make_move_iterator(next.begin()), std::make_move_iterator(next.end()));
-    next.clear();
+    release_deep(next);
+  }
+
+ private:
+  // The deep case, out of line: only graphs deeper than kMaxDestroyDepth reach it, and the
+  // destructor, inlined into every node type's destructor, stays small.
+  [[gnu::noinline]] static void release_deep(Edges<T>& edges) {
+    std::vector<std::shared_ptr<Node>> pending(std::make_move_iterator(edges.begin()), std::make_move_iterator(edges.end()));
+    edges.clear();
     while (!pending.empty()) {
       std::shared_ptr<Node> n = std::move(pending.back());
       pending.pop_back();
@@ -100,7 +107,6 @@ struct Node {
     }
   }
 
- private:
   const char* display_name_ = nullptr;
 };
 
@@ -145,18 +151,17 @@ class SavedTensor {
           "already been freed). Saved intermediate values of the graph are freed when you call .backward() or "
           "autograd.grad(). Specify retain_graph=True if you need to backward through the graph a second time or "
           "if you need to access saved tensors after calling backward.");
-    std::string type = std::is_same_v<T, float> ? "torch.FloatTensor" : "torch.DoubleTensor";
-    std::string what = "[" + type + " " + data_.shape().list_str() + "]";
     const char* maker = output_of_;
     if (!maker)
       if (auto src = source_.lock())
         if (src->grad_fn) maker = src->grad_fn->display_name();
-    if (maker) what += ", which is output 0 of " + std::string(maker) + ",";
-    throw Error("one of the variables needed for gradient computation has been modified by an inplace operation: " +
-                what + " is at version " + std::to_string(data_.version()) + "; expected version " +
-                std::to_string(version_) +
-                " instead. Hint: enable anomaly detection to find the operation that failed to compute its "
-                "gradient, with torch.autograd.set_detect_anomaly(True).");
+    eigentorch::detail::fail(
+        {"one of the variables needed for gradient computation has been modified by an inplace operation: [",
+         std::is_same_v<T, float> ? "torch.FloatTensor " : "torch.DoubleTensor ", data_.shape().list_str(), "]",
+         maker ? ", which is output 0 of " : "", maker ? maker : "", maker ? "," : "", " is at version ",
+         data_.version(), "; expected version ", version_,
+         " instead. Hint: enable anomaly detection to find the operation that failed to compute its "
+         "gradient, with torch.autograd.set_detect_anomaly(True)."});
   }
 
   Tensor<T> data_;

@@ -1,5 +1,8 @@
 // PyTorch 1.13's tensor printing (torch/_tensor_str.py, default print options) over a plain
 // row-major buffer, so that repr output can be reproduced byte for byte without Eigen or Tensor.
+// NOTE: printing and repr functions here and elsewhere are [[gnu::cold]]: the compiler builds them
+// for size rather than speed (a program prints far less than it computes), which shortens the
+// compile of every program that includes eigentorch.
 #pragma once
 
 #include <cmath>        // std::isfinite, std::isnan, std::ceil, std::fabs
@@ -31,7 +34,7 @@ inline constexpr int64_t linewidth = 80;
 
 namespace format_impl {
 
-inline std::string tuple_str(const std::vector<int64_t>& shape) {
+[[gnu::cold]] inline std::string tuple_str(const std::vector<int64_t>& shape) {
   // Python's tuple repr: a one-element tuple keeps its trailing comma.
   std::string s = "(";
   for (std::size_t i = 0; i < shape.size(); ++i) {
@@ -52,7 +55,7 @@ inline int64_t text_length(const std::string& s) {
 enum class Mode { integer, fixed, scientific };
 
 // One value as Python's format() spells it in the given mode, before padding.
-inline std::string raw_number(double v, Mode mode) {
+[[gnu::cold]] inline std::string raw_number(double v, Mode mode) {
   // NOTE: Python writes every NaN as "nan" whatever its sign bit, where printf may write "-nan".
   if (std::isnan(v)) return "nan";
   if (!std::isfinite(v)) return v < 0 ? "-inf" : "inf";
@@ -91,7 +94,7 @@ struct Formatter {
   }
 };
 
-inline Formatter make_formatter(const std::vector<double>& shown) {
+[[gnu::cold]] inline Formatter make_formatter(const std::vector<double>& shown) {
   Formatter f;
   // Zeros (of either sign), infinities and NaNs neither choose the mode nor widen the column.
   bool any = false;
@@ -138,7 +141,7 @@ inline ShownRanges shown_ranges(int64_t size, bool summarize) {
 
 // Gathers the values on show in printing order, which is the order get_summarized_data keeps.
 template <class T>
-void collect(const T* data, const std::vector<int64_t>& shape, const std::vector<int64_t>& strides,
+[[gnu::cold]] void collect(const T* data, const std::vector<int64_t>& shape, const std::vector<int64_t>& strides,
              std::size_t dim, int64_t offset, bool summarize, std::vector<double>& out) {
   if (dim == shape.size()) {
     out.push_back(static_cast<double>(data[offset]));
@@ -154,7 +157,7 @@ void collect(const T* data, const std::vector<int64_t>& shape, const std::vector
 }
 
 // Writes the nested brackets, taking the formatted cells in the order collect() produced them.
-inline void render(const std::vector<int64_t>& shape, std::size_t dim, int64_t indent,
+[[gnu::cold]] inline void render(const std::vector<int64_t>& shape, std::size_t dim, int64_t indent,
                    bool summarize, std::size_t width, const std::vector<std::string>& cells,
                    std::size_t& next, std::string& out) {
   if (dim == shape.size()) {  // a 0-d tensor: the bare number
@@ -219,7 +222,7 @@ inline Suffix suffix(std::string text, int64_t dropped_chars = 0) {
 
 // Joins the suffixes the way _add_suffixes does: on the same line while it stays within the line
 // width, otherwise on a new line indented under the first bracket.
-inline std::string add_suffixes(std::string text, const std::vector<Suffix>& suffixes,
+[[gnu::cold]] inline std::string add_suffixes(std::string text, const std::vector<Suffix>& suffixes,
                                 int64_t indent) {
   // NOTE: PyTorch measures the last line as its length plus 2 (len - rfind('\n') + 1), and this
   // off-by-two decides where suffixes wrap, so it is kept.
@@ -246,7 +249,7 @@ inline std::string add_suffixes(std::string text, const std::vector<Suffix>& suf
 /// `data` is row-major and holds the product of `shape` elements; an empty shape is a 0-d tensor.
 ///   format_tensor(v.data(), {2}, {}) == "tensor([1., 2.])"
 template <class T>
-std::string format_tensor(const T* data, const std::vector<int64_t>& shape,
+[[gnu::cold]] std::string format_tensor(const T* data, const std::vector<int64_t>& shape,
                           const TensorPrintInfo& info) {
   using namespace format_impl;
   static_assert(std::is_floating_point<T>::value, "format_tensor prints float or double data");
@@ -267,23 +270,24 @@ std::string format_tensor(const T* data, const std::vector<int64_t>& shape,
     if (!unreadable) numel *= d;
   }
 
-  // "dtype=torch.float64" in PyTorch: 6 characters longer than what we print.
-  const Suffix dtype = suffix("dtype=float64", 6);
+  // "dtype=torch.float64" in PyTorch: 6 characters longer than what we print. (Made where it is
+  // pushed, so that every push_back moves: one vector growth routine to compile, not two.)
+  auto dtype = [] { return suffix("dtype=float64", 6); };
   std::vector<Suffix> suffixes;
   std::string body;
   if (numel == 0) {
     // As NumPy does, an empty tensor shows its shape unless it is (0,), and its dtype even when
     // it is the default, since there are no elements to infer it from.
     if (shape.size() != 1) suffixes.push_back(suffix("size=" + tuple_str(shape)));
-    if (info.is_double) suffixes.push_back(dtype);
+    if (info.is_double) suffixes.push_back(dtype());
     body = "[]";
   } else if (data == nullptr || unreadable) {
     // No elements to read: printed the way PyTorch prints a tensor on the meta device.
     suffixes.push_back(suffix("size=" + tuple_str(shape)));
-    if (info.is_double) suffixes.push_back(dtype);
+    if (info.is_double) suffixes.push_back(dtype());
     body = "...";
   } else {
-    if (info.is_double) suffixes.push_back(dtype);
+    if (info.is_double) suffixes.push_back(dtype());
     std::vector<int64_t> strides(shape.size(), 1);
     for (std::size_t i = shape.size(); i-- > 1;) strides[i - 1] = strides[i] * shape[i];
 
@@ -310,7 +314,7 @@ std::string format_tensor(const T* data, const std::vector<int64_t>& shape,
 }
 
 /// The repr of torch.Size without its "torch." prefix: "Size([11, 1])", "Size([])" for 0-d.
-inline std::string format_size(const std::vector<int64_t>& shape) {
+[[gnu::cold]] inline std::string format_size(const std::vector<int64_t>& shape) {
   std::string s = "Size([";
   for (std::size_t i = 0; i < shape.size(); ++i) {
     if (i > 0) s += ", ";

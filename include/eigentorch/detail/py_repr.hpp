@@ -9,7 +9,7 @@ namespace eigentorch::detail {
 
 /// A double as Python's str() prints it: the shortest digits that read back the same, with ".0" on
 /// integral values.
-inline std::string py_float(double v) {
+[[gnu::cold]] inline std::string py_float(double v) {
   if (std::isnan(v)) return "nan";
   if (std::isinf(v)) return v > 0 ? "inf" : "-inf";
   for (int precision = 1; precision <= 17; ++precision) {
@@ -26,7 +26,7 @@ inline std::string py_float(double v) {
 }
 
 /// A double as PyTorch's C++ messages print it (an ostream's default: "1", "0.5", "1e-05").
-inline std::string c10_str(double v) {
+[[gnu::cold]] inline std::string c10_str(double v) {
   std::ostringstream s;
   s << v;
   return s.str();
@@ -34,7 +34,7 @@ inline std::string c10_str(double v) {
 
 /// A number that Python code would have written as an int literal when it is integral ("20"), else
 /// as a float ("0.5"): how a module's default hyperparameters print.
-inline std::string py_number(double v) {
+[[gnu::cold]] inline std::string py_number(double v) {
   if (std::floor(v) == v && std::abs(v) < 1e15) return std::to_string(static_cast<long long>(v));
   return py_float(v);
 }

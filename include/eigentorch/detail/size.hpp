@@ -62,7 +62,7 @@ class Size {
   friend bool operator!=(const Size& a, const Size& b) { return !(a == b); }
 
   /// "[2, 3]", the list form PyTorch uses inside its messages.
-  std::string list_str() const {
+  [[gnu::cold]] std::string list_str() const {
     std::string s = "[";
     for (std::size_t i = 0; i < n_; ++i) {
       if (i) s += ", ";
@@ -71,7 +71,7 @@ class Size {
     return s + "]";
   }
   /// "Size([2, 3])", as print(t.shape) shows it with `torch.` dropped.
-  std::string str() const { return "Size(" + list_str() + ")"; }
+  [[gnu::cold]] std::string str() const { return "Size(" + list_str() + ")"; }
 
   friend std::ostream& operator<<(std::ostream& os, const Size& s) { return os << s.str(); }
 
@@ -98,8 +98,7 @@ namespace detail {
 
 /// Wraps a possibly negative dim into [0, ndim), as PyTorch's maybe_wrap_dim (a 0-d tensor takes [-1, 0]).
 [[noreturn]] inline void throw_dim_out_of_range(int64_t dim, int64_t n) {
-  throw IndexError("Dimension out of range (expected to be in range of [" + std::to_string(-n) + ", " +
-                   std::to_string(n - 1) + "], but got " + std::to_string(dim) + ")");
+  fail<IndexError>({"Dimension out of range (expected to be in range of [", -n, ", ", n - 1, "], but got ", dim, ")"});
 }
 inline int64_t wrap_dim(int64_t dim, int64_t ndim) {
   const int64_t n = ndim > 0 ? ndim : 1;
@@ -115,8 +114,8 @@ inline Size broadcast_shapes(const Size& a, const Size& b) {
     const int64_t da = i < a.size() ? a[a.size() - 1 - i] : 1;
     const int64_t db = i < b.size() ? b[b.size() - 1 - i] : 1;
     if (da != db && da != 1 && db != 1)
-      throw Error("The size of tensor a (" + std::to_string(da) + ") must match the size of tensor b (" +
-                  std::to_string(db) + ") at non-singleton dimension " + std::to_string(n - 1 - i));
+      fail({"The size of tensor a (", da, ") must match the size of tensor b (", db, ") at non-singleton dimension ",
+            n - 1 - i});
     out[n - 1 - i] = da == 1 ? db : da;
   }
   return Size(std::move(out));
@@ -132,13 +131,13 @@ inline Size infer_shape(const std::vector<int64_t>& requested, int64_t numel) {
       if (infer_at >= 0) throw Error("only one dimension can be inferred");
       infer_at = static_cast<int64_t>(i);
     } else if (shape[i] < 0) {
-      throw Error("invalid shape dimension " + std::to_string(shape[i]));
+      fail({"invalid shape dimension ", shape[i]});
     } else {
       known *= shape[i];
     }
   }
   const bool ok = infer_at >= 0 ? (known > 0 && numel % known == 0) : known == numel;
-  if (!ok) throw Error("shape '" + Size(requested).list_str() + "' is invalid for input of size " + std::to_string(numel));
+  if (!ok) fail({"shape '", Size(requested).list_str(), "' is invalid for input of size ", numel});
   if (infer_at >= 0) shape[static_cast<std::size_t>(infer_at)] = numel / known;
   return Size(std::move(shape));
 }

@@ -18,6 +18,23 @@ inline constexpr int64_t kVecLanes = 32 / static_cast<int64_t>(sizeof(T));
 template <class T, int64_t L>
 using Acc = std::array<T, static_cast<std::size_t>(L)>;
 
+/// Item i, lane k at x[i * stride + k]: how every sum below reads its input. One type for all the
+/// callers, so that each cascade is compiled once per width rather than once per caller.
+template <class T>
+struct StridedLoad {
+  const T* x;
+  int64_t stride;
+  T operator()(int64_t i, int64_t k) const { return x[i * stride + k]; }
+};
+
+/// The same, for a group wider than what is left: lanes from `lanes` on read as 0.
+template <class T>
+struct FirstLanesLoad {
+  const T* x;
+  int64_t stride, lanes;
+  T operator()(int64_t i, int64_t k) const { return k < lanes ? x[i * stride + k] : T(0); }
+};
+
 inline int64_t ceil_log2(int64_t x) {
   if (x <= 2) return 1;
   int64_t bits = 0;
@@ -99,9 +116,9 @@ template <class T>
 T sum_contiguous(const T* x, int64_t n) {
   constexpr int64_t W = kVecLanes<T>;
   if (n < W)  // too short for a vector: ATen's scalar_inner_sum, four interleaved accumulators
-    return row_sum<T, 1>(n, [x](int64_t i, int64_t) { return x[i]; })[0];
+    return row_sum<T, 1>(n, StridedLoad<T>{x, 1})[0];
   const int64_t vec_size = n / W;
-  const Acc<T, W> vec = row_sum<T, W>(vec_size, [x](int64_t i, int64_t k) { return x[i * W + k]; });
+  const Acc<T, W> vec = row_sum<T, W>(vec_size, StridedLoad<T>{x, W});
   T acc = T(0);
   for (int64_t k = vec_size * W; k < n; ++k) acc += x[k];
   for (int64_t k = 0; k < W; ++k) acc += vec[k];
@@ -124,26 +141,25 @@ void sum_columns(const T* x, int64_t rows, int64_t cols, T* out) {
   int64_t j = 0;
   if (cols < W) {  // too narrow for vectors: ATen's scalar_outer_sum, columns four at a time
     for (; j + 4 <= cols; j += 4) {
-      const auto s = multi_row_sum<T, 4>(rows, [&](int64_t i, int64_t k) { return x[i * cols + j + k]; });
+      const auto s = multi_row_sum<T, 4>(rows, StridedLoad<T>{x + j, cols});
       for (int64_t k = 0; k < 4; ++k) out[j + k] = s[k];
     }
-    for (; j < cols; ++j) out[j] = row_sum<T, 1>(rows, [&](int64_t i, int64_t) { return x[i * cols + j]; })[0];
+    for (; j < cols; ++j) out[j] = row_sum<T, 1>(rows, StridedLoad<T>{x + j, cols})[0];
     return;
   }
   for (; j + 4 * W <= cols; j += 4 * W) {
-    const auto s = multi_row_sum<T, 4 * W>(rows, [&](int64_t i, int64_t k) { return x[i * cols + j + k]; });
+    const auto s = multi_row_sum<T, 4 * W>(rows, StridedLoad<T>{x + j, cols});
     for (int64_t k = 0; k < 4 * W; ++k) out[j + k] = s[k];
   }
   for (; j + W <= cols; j += W) {
-    const auto s = row_sum<T, W>(rows, [&](int64_t i, int64_t k) { return x[i * cols + j + k]; });
+    const auto s = row_sum<T, W>(rows, StridedLoad<T>{x + j, cols});
     for (int64_t k = 0; k < W; ++k) out[j + k] = s[k];
   }
   if (j == cols) return;
   // The last columns, which PyTorch sums one by one (row_sum of one lane each), summed together as
   // the lanes of one group: lanes never mix, so each column gets the same additions in the same order.
-  const int64_t rest = cols - j;
-  const auto s = row_sum<T, W>(rows, [&](int64_t i, int64_t k) { return k < rest ? x[i * cols + j + k] : T(0); });
-  for (int64_t k = 0; k < rest; ++k) out[j + k] = s[k];
+  const auto s = row_sum<T, W>(rows, FirstLanesLoad<T>{x + j, cols, cols - j});
+  for (int64_t k = 0; k < cols - j; ++k) out[j + k] = s[k];
 }
 
 }  // namespace eigentorch::detail

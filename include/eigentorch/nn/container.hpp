@@ -44,20 +44,20 @@ class Sequential : public Module<T> {
     children_add(std::shared_ptr<Module<T>>(std::move(module)));
   }
 
-  std::size_t size() const { return this->named_children().size(); }
+  std::size_t size() const { return this->children_ref().size(); }
   /// The i-th child (negative counts from the end), as Python's seq[i].
   Module<T>& operator[](int64_t i) const { return *ptr(i); }
   /// The i-th child as its concrete type: `s.get<nn::Linear<>>(0).weight`.
   template <class M>
   M& get(int64_t i) const {
     auto* m = dynamic_cast<M*>(ptr(i).get());
-    if (!m) throw Error("Sequential::get: child " + std::to_string(i) + " is a " + ptr(i)->name() + ", not the type asked for");
+    if (!m) eigentorch::detail::fail({"Sequential::get: child ", i, " is a ", ptr(i)->name(), ", not the type asked for"});
     return *m;
   }
   std::shared_ptr<Module<T>> ptr(int64_t i) const {
     const auto n = static_cast<int64_t>(size());
-    if (i < -n || i >= n) throw IndexError("index " + std::to_string(i) + " is out of range");
-    return this->named_children()[static_cast<std::size_t>(i < 0 ? i + n : i)].second;
+    if (i < -n || i >= n) eigentorch::detail::fail<IndexError>({"index ", i, " is out of range"});
+    return this->children_ref()[static_cast<std::size_t>(i < 0 ? i + n : i)].second;
   }
 
   Tensor<T> forward(const Tensor<T>& x) override {

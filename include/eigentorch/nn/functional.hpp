@@ -48,7 +48,7 @@ Tensor<T> mse_loss(const Tensor<T>& input, const Tensor<T>& target, const std::s
   if (reduction == "mean") return ops::mse_loss(input, target, ops::Reduction::Mean);
   if (reduction == "sum") return ops::mse_loss(input, target, ops::Reduction::Sum);
   if (reduction == "none") return ops::mse_loss(input, target, ops::Reduction::None);
-  throw ValueError(reduction + " is not a valid value for reduction");
+  eigentorch::detail::fail<ValueError>({reduction, " is not a valid value for reduction"});
 }
 
 }  // namespace eigentorch::nn::functional

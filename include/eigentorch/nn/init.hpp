@@ -30,7 +30,7 @@ inline double calculate_gain(const std::string& nonlinearity, double param = 0.0
   if (nonlinearity == "relu") return std::sqrt(2.0);
   if (nonlinearity == "leaky_relu") return std::sqrt(2.0 / (1.0 + param * param));
   if (nonlinearity == "selu") return 3.0 / 4.0;
-  throw ValueError("Unsupported nonlinearity " + nonlinearity);
+  eigentorch::detail::fail<ValueError>({"Unsupported nonlinearity ", nonlinearity});
 }
 
 template <class T>

@@ -21,8 +21,8 @@ class Linear : public Module<T> {
   Linear(int64_t in_features, int64_t out_features, bool with_bias = true)
       : in_features_(in_features), out_features_(out_features) {
     if (in_features < 0 || out_features < 0)
-      throw Error("Trying to create tensor with negative dimension: Linear(in_features=" + std::to_string(in_features) +
-                  ", out_features=" + std::to_string(out_features) + ")");
+      eigentorch::detail::fail({"Trying to create tensor with negative dimension: Linear(in_features=", in_features,
+                                ", out_features=", out_features, ")"});
     weight = this->register_parameter("weight", Tensor<T>(Size{out_features, in_features}));
     if (with_bias) bias = this->register_parameter("bias", Tensor<T>(Size{out_features}));
     this->initialize();
@@ -41,7 +41,7 @@ class Linear : public Module<T> {
   Tensor<T> forward(const Tensor<T>& x) override { return functional::linear(x, weight, bias); }
 
   std::string name() const override { return "Linear"; }
-  std::string extra_repr() const override {
+  [[gnu::cold]] std::string extra_repr() const override {
     return "in_features=" + std::to_string(in_features_) + ", out_features=" + std::to_string(out_features_) +
            ", bias=" + (bias.defined() ? "True" : "False");
   }

@@ -14,7 +14,7 @@ class MSELoss : public Module<T> {
  public:
   explicit MSELoss(std::string reduction = "mean") : reduction_(std::move(reduction)) {
     if (reduction_ != "mean" && reduction_ != "sum" && reduction_ != "none")
-      throw ValueError(reduction_ + " is not a valid value for reduction");
+      eigentorch::detail::fail<ValueError>({reduction_, " is not a valid value for reduction"});
   }
   /// The loss of any scalar type: an MSELoss has no parameters, so one object serves float and double.
   template <class U>

@@ -12,12 +12,11 @@
 #include "ordered_dict.hpp"
 
 #include <cstdlib>  // free
-#include <algorithm>  // sort
 #include <memory>
 #include <ostream>
 #include <string>
 #include <typeinfo>
-#include <utility>
+#include <utility>  // move, swap
 #include <vector>
 #if defined(__GNUG__)
 #include <cxxabi.h>  // __cxa_demangle, for the class name in repr
@@ -46,7 +45,7 @@ struct ModuleState {
 };
 
 /// "Net" from a C++ type name such as "app::Net<float>" (what Python's type(self).__name__ gives).
-inline std::string short_type_name(const std::type_info& info) {
+[[gnu::cold]] inline std::string short_type_name(const std::type_info& info) {
   std::string name = info.name();
 #if defined(__GNUG__)
   int status = 0;
@@ -61,7 +60,7 @@ inline std::string short_type_name(const std::type_info& info) {
 }
 
 /// Indents every line after the first by `spaces` (PyTorch's _addindent).
-inline std::string add_indent(const std::string& s, int spaces) {
+[[gnu::cold]] inline std::string add_indent(const std::string& s, int spaces) {
   std::string out;
   for (char c : s) {
     out += c;
@@ -71,9 +70,11 @@ inline std::string add_indent(const std::string& s, int spaces) {
 }
 
 inline void check_name(const std::string& name, const char* what) {
-  if (name.empty()) throw KeyError(std::string(what) + " name can't be empty string \"\"");
-  if (name.find('.') != std::string::npos)  // PyTorch names the bad name for modules only
-    throw KeyError(std::string(what) + " name can't contain \".\"" + (std::string(what) == "module" ? ", got: " + name : ""));
+  if (name.empty()) eigentorch::detail::fail<KeyError>({what, " name can't be empty string \"\""});
+  if (name.find('.') != std::string::npos) {
+    const bool is_module = std::string(what) == "module";  // PyTorch names the bad name for modules only
+    eigentorch::detail::fail<KeyError>({what, " name can't contain \".\"", is_module ? ", got: " : "", is_module ? name : std::string()});
+  }
 }
 
 }  // namespace detail
@@ -92,7 +93,7 @@ class Module {
   /// The computation; a module with other inputs declares its own forward and is called through it.
   virtual Tensor<T> forward(const Tensor<T>& input) {
     (void)input;
-    throw Error("Module [" + name() + "] is missing the required \"forward\" function");
+    eigentorch::detail::fail({"Module [", name(), "] is missing the required \"forward\" function"});
   }
   Tensor<T> operator()(const Tensor<T>& input) { return forward(input); }
 
@@ -101,8 +102,7 @@ class Module {
   /// The text inside the parentheses of repr ("in_features=1, out_features=13, bias=True").
   virtual std::string extra_repr() const { return ""; }
   /// PyTorch's repr of the module and its children.
-  std::string repr() const {
-    std::vector<std::string> lines;
+  [[gnu::cold]] std::string repr() const {
     const std::string extra = extra_repr();
     std::vector<std::string> extra_lines;
     if (!extra.empty()) {
@@ -120,10 +120,9 @@ class Module {
     if (extra_lines.size() == 1 && child_lines.empty()) {
       s += extra_lines[0];
     } else if (!extra_lines.empty() || !child_lines.empty()) {
-      lines = extra_lines;
-      lines.insert(lines.end(), child_lines.begin(), child_lines.end());
       s += "\n";
-      for (const auto& l : lines) s += "  " + l + "\n";
+      for (const auto& l : extra_lines) s += "  " + l + "\n";
+      for (const auto& l : child_lines) s += "  " + l + "\n";
     }
     return s + ")";
   }
@@ -136,7 +135,7 @@ class Module {
   Tensor<T> register_parameter(const std::string& name, Tensor<T> param, bool requires_grad = true) {
     detail::check_name(name, "parameter");
     if (param.defined()) {
-      if (!param.is_leaf()) throw Error("Cannot assign non-leaf Tensor to parameter '" + name + "'.");
+      if (!param.is_leaf()) eigentorch::detail::fail({"Cannot assign non-leaf Tensor to parameter '", name, "'."});
       param.impl()->is_parameter = true;
       param.requires_grad_(requires_grad);
     }
@@ -291,8 +290,10 @@ class Module {
       if (rec && rec->last_stamp != rec->first_stamp) drew.emplace_back(rec.get(), child.get());
     }
     if (drew.empty()) return;
-    auto by_time = drew;
-    std::sort(by_time.begin(), by_time.end(), [](auto& a, auto& b) { return a.first->first_stamp < b.first->first_stamp; });
+    auto by_time = drew;  // by first stamp (an insertion sort: a handful of children, and no std::sort to compile)
+    for (std::size_t i = 1; i < by_time.size(); ++i)
+      for (std::size_t j = i; j > 0 && by_time[j].first->first_stamp < by_time[j - 1].first->first_stamp; --j)
+        std::swap(by_time[j], by_time[j - 1]);
     Generator& g = default_generator();
     for (std::size_t i = 1; i < by_time.size(); ++i)
       if (by_time[i].first->first_stamp != by_time[i - 1].first->last_stamp) return;  // something else drew between

@@ -88,8 +88,9 @@ struct ScalarDivBackward final : autograd::Node<T> {
 
 template <class T>
 Tensor<T> add(const Tensor<T>& a, const Tensor<T>& b, T alpha = T(1)) {
-  Tensor<T> out = alpha == T(1) ? detail::map2(a, b, [](T x, T y) { return x + y; })
-                                : detail::map2(a, b, [alpha](T x, T y) { return x + alpha * y; });
+  // One loop for every alpha (1 * y is exact, so alpha = 1 gives x + y to the bit): each lambda is
+  // another copy of map2's loops for the compiler to build.
+  Tensor<T> out = detail::map2(a, b, [alpha](T x, T y) { return x + alpha * y; });
   if (autograd::needs_grad(a, b)) {
     auto node = detail::make_pooled<AddBackward<T>>();
     node->a_shape = a.shape();
@@ -103,8 +104,7 @@ Tensor<T> add(const Tensor<T>& a, const Tensor<T>& b, T alpha = T(1)) {
 /// a - alpha b (SubBackward0)
 template <class T>
 Tensor<T> sub(const Tensor<T>& a, const Tensor<T>& b, T alpha = T(1)) {
-  Tensor<T> out = alpha == T(1) ? detail::map2(a, b, [](T x, T y) { return x - y; })
-                                : detail::map2(a, b, [alpha](T x, T y) { return x - alpha * y; });
+  Tensor<T> out = detail::map2(a, b, [alpha](T x, T y) { return x - alpha * y; });  // as in add
   if (autograd::needs_grad(a, b)) {
     auto node = detail::make_pooled<AddBackward<T>>();
     node->a_shape = a.shape();

@@ -58,8 +58,8 @@ void write(const Tensor<T>& self, const Tensor<T>& values) {
 template <class T>
 void check_broadcast_into(const Tensor<T>& self, const Tensor<T>& other) {
   if (detail::broadcast_shapes(self.shape(), other.shape()) != self.shape())
-    throw Error("output with shape " + self.shape().list_str() + " doesn't match the broadcast shape " +
-                detail::broadcast_shapes(self.shape(), other.shape()).list_str());
+    detail::fail({"output with shape ", self.shape().list_str(), " doesn't match the broadcast shape ",
+                  detail::broadcast_shapes(self.shape(), other.shape()).list_str()});
 }
 
 /// Replaces self's values by result's and, when result was recorded, self's history by result's node.
@@ -180,8 +180,8 @@ template <class T>
 Tensor<T>& Tensor<T>::uniform_(double from, double to) {
   ops::detail_inplace::check_not_leaf(*this);
   if (!(from <= to))
-    throw Error("uniform_ expects to return a [from, to) range, but found from=" + detail::c10_str(from) +
-                " > to=" + detail::c10_str(to));
+    detail::fail({"uniform_ expects to return a [from, to) range, but found from=", detail::c10_str(from), " > to=",
+                  detail::c10_str(to)});
   detail::fill_uniform<T>(data(), numel(), from, to);
   ++impl()->storage->version;
   ops::detail_inplace::overwrite_history(*this, "UniformBackward0");
@@ -191,7 +191,7 @@ Tensor<T>& Tensor<T>::uniform_(double from, double to) {
 template <class T>
 Tensor<T>& Tensor<T>::normal_(double mean, double std) {
   ops::detail_inplace::check_not_leaf(*this);
-  if (!(std >= 0.0)) throw Error("normal expects std >= 0.0, but found std " + detail::c10_str(std));
+  if (!(std >= 0.0)) detail::fail({"normal expects std >= 0.0, but found std ", detail::c10_str(std)});
   detail::fill_normal<T>(data(), numel(), mean, std);
   ++impl()->storage->version;
   ops::detail_inplace::overwrite_history(*this, "NormalBackward0");

@@ -18,7 +18,7 @@ namespace ops {
 namespace detail_linalg {
 
 
-inline std::string dims_str(const Size& s) {
+[[gnu::cold]] inline std::string dims_str(const Size& s) {
   std::string r;
   for (std::size_t i = 0; i < s.size(); ++i) r += (i ? "x" : "") + std::to_string(s[i]);
   return r;
@@ -28,7 +28,7 @@ inline void check_mm(const Size& a, const Size& b) {
   if (a.size() != 2) throw Error("self must be a matrix");
   if (b.size() != 2) throw Error("mat2 must be a matrix");
   if (a[1] != b[0])
-    throw Error("mat1 and mat2 shapes cannot be multiplied (" + dims_str(a) + " and " + dims_str(b) + ")");
+    detail::fail({"mat1 and mat2 shapes cannot be multiplied (", dims_str(a), " and ", dims_str(b), ")"});
 }
 
 }  // namespace detail_linalg
@@ -89,11 +89,11 @@ struct DotBackward final : autograd::Node<T> {
 template <class T>
 Tensor<T> dot(const Tensor<T>& a, const Tensor<T>& b) {
   if (a.dim() != 1 || b.dim() != 1)
-    throw Error("1D tensors expected, but got " + std::to_string(a.dim()) + "D and " + std::to_string(b.dim()) + "D tensors");
+    detail::fail({"1D tensors expected, but got ", a.dim(), "D and ", b.dim(), "D tensors"});
   if (a.numel() != b.numel())
-    throw Error("inconsistent tensor size, expected tensor [" + std::to_string(a.numel()) + "] and src [" +
-                std::to_string(b.numel()) + "] to have the same number of elements, but got " +
-                std::to_string(a.numel()) + " and " + std::to_string(b.numel()) + " elements respectively");
+    detail::fail({"inconsistent tensor size, expected tensor [", a.numel(), "] and src [", b.numel(),
+                  "] to have the same number of elements, but got ", a.numel(), " and ", b.numel(),
+                  " elements respectively"});
   using Vec = Eigen::Matrix<T, Eigen::Dynamic, 1>;
   Tensor<T> out(Size{});
   out.data()[0] = Eigen::Map<const Vec>(a.data(), a.numel()).dot(Eigen::Map<const Vec>(b.data(), b.numel()));
@@ -131,10 +131,10 @@ struct MvBackward final : autograd::Node<T> {
 
 template <class T>
 Tensor<T> mv(const Tensor<T>& a, const Tensor<T>& v) {
-  if (a.dim() != 2 || v.dim() != 1) throw Error("vector + matrix @ vector expected, got " + std::to_string(a.dim()) + ", " + std::to_string(v.dim()));
+  if (a.dim() != 2 || v.dim() != 1) detail::fail({"vector + matrix @ vector expected, got ", a.dim(), ", ", v.dim()});
   const int64_t n = a.size(0), k = a.size(1);
   if (k != v.numel())
-    throw Error("size mismatch, got " + std::to_string(n) + ", " + dims_str(a.shape()) + "," + std::to_string(v.numel()));
+    detail::fail({"size mismatch, got ", n, ", ", dims_str(a.shape()), ",", v.numel()});
   Tensor<T> out(Size{n});
   detail::gemm(n, int64_t(1), k, a.data(), false, v.data(), false, out.data());
   if (autograd::needs_grad(a, v)) {
@@ -177,8 +177,8 @@ Tensor<T> bmm(const Tensor<T>& a, const Tensor<T>& b) {
   if (a.dim() != 3) throw Error("batch1 must be a 3D tensor");
   if (b.dim() != 3) throw Error("batch2 must be a 3D tensor");
   if (a.size(0) != b.size(0) || a.size(2) != b.size(1))
-    throw Error("Expected size for first two dimensions of batch2 tensor to be: [" + std::to_string(a.size(0)) + ", " +
-                std::to_string(a.size(2)) + "] but got: [" + std::to_string(b.size(0)) + ", " + std::to_string(b.size(1)) + "].");
+    detail::fail({"Expected size for first two dimensions of batch2 tensor to be: [", a.size(0), ", ", a.size(2),
+                  "] but got: [", b.size(0), ", ", b.size(1), "]."});
   const int64_t batch = a.size(0), n = a.size(1), k = a.size(2), m = b.size(2);
   Tensor<T> out(Size{batch, n, m}, detail::uninitialized);
   for (int64_t i = 0; i < batch; ++i)
@@ -205,8 +205,8 @@ template <class T>
 Tensor<T> expand(const Tensor<T>& x, const Size& shape) {
   if (x.shape() == shape) return x;
   if (detail::broadcast_shapes(x.shape(), shape) != shape || shape.size() < x.shape().size())
-    throw Error("The expanded size of the tensor must match the existing size " + x.shape().list_str() +
-                " at non-singleton dimensions. Target sizes: " + shape.list_str());
+    detail::fail({"The expanded size of the tensor must match the existing size ", x.shape().list_str(),
+                  " at non-singleton dimensions. Target sizes: ", shape.list_str()});
   Tensor<T> zero(shape);
   Tensor<T> out = detail::map2(x, zero, [](T v, T) { return v; });
   if (autograd::needs_grad(x)) {
@@ -222,8 +222,7 @@ template <class T>
 Tensor<T> matmul(const Tensor<T>& a, const Tensor<T>& b) {
   const int64_t da = a.dim(), db = b.dim();
   if (da == 0 || db == 0)
-    throw Error("both arguments to matmul need to be at least 1D, but they are " + std::to_string(da) + "D and " +
-                std::to_string(db) + "D");
+    detail::fail({"both arguments to matmul need to be at least 1D, but they are ", da, "D and ", db, "D"});
   if (da == 1 && db == 1) return ops::dot(a, b);
   if (da == 2 && db == 1) return ops::mv(a, b);
   if (da == 2 && db == 2) return ops::mm(a, b);
@@ -237,17 +236,16 @@ Tensor<T> matmul(const Tensor<T>& a, const Tensor<T>& b) {
     check_mm(Size{rows, a.size(-1)}, b.shape());
   }
   if (db == 1 && b.numel() != a.size(-1))  // PyTorch folds a into a matrix and calls mv
-    throw Error("size mismatch, got " + std::to_string(a.numel() / std::max<int64_t>(a.size(-1), 1)) + ", " +
-                std::to_string(a.numel() / std::max<int64_t>(a.size(-1), 1)) + "x" + std::to_string(a.size(-1)) + "," +
-                std::to_string(b.numel()));
+    detail::fail({"size mismatch, got ", a.numel() / std::max<int64_t>(a.size(-1), 1), ", ",
+                  a.numel() / std::max<int64_t>(a.size(-1), 1), "x", a.size(-1), ",", b.numel()});
   // Batched: promote 1-D operands, broadcast the batch dims, multiply per batch, drop promoted dims.
   Tensor<T> a2 = da == 1 ? a.unsqueeze(0) : a;
   Tensor<T> b2 = db == 1 ? b.unsqueeze(-1) : b;
   const int64_t n = a2.size(-2), k = a2.size(-1), k2 = b2.size(-2), m = b2.size(-1);
   if (k != k2)
-    throw Error("Expected size for first two dimensions of batch2 tensor to be: [" + std::to_string(a2.numel() / std::max<int64_t>(n * k, 1)) +
-                ", " + std::to_string(k) + "] but got: [" + std::to_string(b2.numel() / std::max<int64_t>(k2 * m, 1)) + ", " +
-                std::to_string(k2) + "].");
+    detail::fail({"Expected size for first two dimensions of batch2 tensor to be: [",
+                  a2.numel() / std::max<int64_t>(n * k, 1), ", ", k, "] but got: [",
+                  b2.numel() / std::max<int64_t>(k2 * m, 1), ", ", k2, "]."});
   std::vector<int64_t> ba(a2.shape().begin(), a2.shape().end() - 2), bb(b2.shape().begin(), b2.shape().end() - 2);
   const Size batch = detail::broadcast_shapes(Size(ba), Size(bb));
   std::vector<int64_t> ea = batch.vec(), eb = batch.vec(), eo = batch.vec();
@@ -304,17 +302,16 @@ struct LinearBackward final : autograd::Node<T> {
 /// x W^T + b for 2-D x [n, in], W [out, in], b [out] (or undefined), in one pass (PyTorch's addmm).
 template <class T>
 Tensor<T> linear2d(const Tensor<T>& x, const Tensor<T>& w, const Tensor<T>& b) {
-  if (w.dim() != 2) throw Error("linear(): weight must be 2-D, but got " + std::to_string(w.dim()) + "-D");
+  if (w.dim() != 2) detail::fail({"linear(): weight must be 2-D, but got ", w.dim(), "-D"});
   const Size wt({w.dim() == 2 ? w.size(1) : 0, w.size(0)});
   if (x.size(1) != w.size(1))
-    throw Error("mat1 and mat2 shapes cannot be multiplied (" + dims_str(x.shape()) + " and " + dims_str(wt) + ")");
+    detail::fail({"mat1 and mat2 shapes cannot be multiplied (", dims_str(x.shape()), " and ", dims_str(wt), ")"});
   const int64_t n = x.size(0), in = x.size(1), o = w.size(0);
   const bool has_bias = b.defined();
   if (has_bias && !(b.dim() == 1 && b.numel() == o) && !(b.dim() == 0))
-    throw Error("The expanded size of the tensor (" + std::to_string(o) + ") must match the existing size (" +
-                std::to_string(b.size(-1)) + ") at non-singleton dimension " + std::to_string(b.dim()) +
-                ".  Target sizes: [" + std::to_string(n) + ", " + std::to_string(o) + "].  Tensor sizes: " +
-                b.shape().list_str());
+    detail::fail({"The expanded size of the tensor (", o, ") must match the existing size (", b.size(-1),
+                  ") at non-singleton dimension ", b.dim(), ".  Target sizes: [", n, ", ", o, "].  Tensor sizes: ",
+                  b.shape().list_str()});
   Tensor<T> out(Size{n, o}, detail::uninitialized);
   const Tensor<T> bias_row = has_bias && b.dim() == 0 ? full_row(b.data()[0], o) : b;
   detail::gemm(n, o, in, x.data(), false, w.data(), true, out.data(), has_bias ? bias_row.data() : nullptr);

@@ -4,6 +4,7 @@
 #pragma once
 
 #include "../autograd/node.hpp"
+#include "../detail/error.hpp"
 #include "../detail/sum_order.hpp"
 #include "../tensor.hpp"
 
@@ -50,9 +51,10 @@ struct MseLossBackward final : autograd::Node<T> {
 template <class T>
 Tensor<T> mse_loss(const Tensor<T>& input, const Tensor<T>& target, Reduction reduction) {
   if (input.shape() != target.shape())
-    throw Error("Using a target size (" + target.shape().str() + ") that is different to the input size (" +
-                input.shape().str() + "). This will likely lead to incorrect results due to broadcasting. "
-                "Please ensure they have the same size.");
+    eigentorch::detail::fail({"Using a target size (", target.shape().str(), ") that is different to the input size (",
+                              input.shape().str(),
+                              "). This will likely lead to incorrect results due to broadcasting. "
+                              "Please ensure they have the same size."});
   const int64_t n = input.numel();
   const T* px = input.data();
   const T* py = target.data();

@@ -161,7 +161,7 @@ Tensor<T> Tensor<T>::flatten(int64_t start_dim, int64_t end_dim) const {
 
 template <class T>
 Tensor<T> Tensor<T>::t() const {
-  if (dim() > 2) throw Error("t() expects a tensor with <= 2 dimensions, but self is " + std::to_string(dim()) + "D");
+  if (dim() > 2) detail::fail({"t() expects a tensor with <= 2 dimensions, but self is ", dim(), "D"});
   if (dim() < 2) return ops::view_as_shape(*this, shape(), "TBackward0");
   return ops::transpose(*this, 0, 1, "TBackward0");
 }
