@@ -5,8 +5,10 @@
 // With FMA instructions (AVX2 or AVX-512) the kernel works on Eigen's packets: one vector of columns
 // per accumulator, tiles of 4 rows, and partial vectors (13 columns, say) read and written with
 // masked loads and stores, never through a scalar-filled buffer (a vector load of data just written
-// by scalar stores stalls until they drain: it cost 3x on the tour's products). Without FMA every
-// std::fma is a library call, and the kernel runs lane by lane.
+// by scalar stores stalls until they drain: it cost 3x on the tour's products). Elsewhere (no FMA,
+// or FMA without AVX2, or other architectures) it runs lane by lane with std::fma: the same
+// roundings, slower. NOTE: like Eigen's own code, the choice is made per translation unit; link
+// files built with different -m flags into one program only if they agree on AVX2 and FMA.
 #pragma once
 
 #include "config.hpp"  // before Eigen
