@@ -93,6 +93,14 @@ TEST_CASE_TEMPLATE("small_gemm: every layout and width gives the exact k-order F
   CHECK(cases > 5000);
 }
 
+#if defined(EIGENTORCH_TEST_NATIVE) && defined(__GNUC__) && (defined(__x86_64__) || defined(__i386__))
+TEST_CASE("small_gemm: built for this host, the vector kernel is the one tested when the CPU has AVX2 and FMA") {
+  const bool host_has_simd = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+  CAPTURE(host_has_simd);
+  CHECK(EIGENTORCH_SMALL_GEMM_SIMD == (host_has_simd ? 1 : 0));
+}
+#endif
+
 TEST_CASE_TEMPLATE("small_gemm: a -0 product starts the sum at +0, and an empty sum is the bias", T, float, double) {
   const T a[2] = {T(-1), T(1)};
   const T b[2] = {T(0), T(0)};
