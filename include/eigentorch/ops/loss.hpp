@@ -58,15 +58,11 @@ Tensor<T> mse_loss(const Tensor<T>& input, const Tensor<T>& target, Reduction re
   const int64_t n = input.numel();
   const T* px = input.data();
   const T* py = target.data();
-  Tensor<T> out;
-  if (reduction == Reduction::None) {
-    out = Tensor<T>(input.shape(), detail::uninitialized);
-    T* po = out.data();
-    for (int64_t i = 0; i < n; ++i) po[i] = (px[i] - py[i]) * (px[i] - py[i]);
-  } else {
-    Tensor<T> squares(Size{n}, detail::uninitialized);
-    T* ps = squares.data();
-    for (int64_t i = 0; i < n; ++i) ps[i] = (px[i] - py[i]) * (px[i] - py[i]);
+  Tensor<T> squares(input.shape(), detail::uninitialized);  // the result itself for "none"
+  T* ps = squares.data();
+  for (int64_t i = 0; i < n; ++i) ps[i] = (px[i] - py[i]) * (px[i] - py[i]);
+  Tensor<T> out = squares;
+  if (reduction != Reduction::None) {
     out = Tensor<T>(Size{}, detail::uninitialized);
     const T sum = detail::sum_contiguous(ps, n);
     // NOTE: the mean of no elements is nan, as in PyTorch
