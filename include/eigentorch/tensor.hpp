@@ -136,12 +136,12 @@ class Tensor {
   }
   /// A new tensor whose values are left unset, for ops that write every element.
   Tensor(const Size& shape, detail::Uninitialized) : impl_(detail::make_pooled<Impl>()) {
+    // NOTE: no division per dimension here (it was ~4% of a tiny model's training step).
+    constexpr int64_t kMaxNumel = std::numeric_limits<int64_t>::max() / static_cast<int64_t>(sizeof(T));
     int64_t numel = 1;
     for (int64_t d : shape) {
       if (d < 0) negative_dimension(shape, d);
-      if (d != 0 && numel > std::numeric_limits<int64_t>::max() / static_cast<int64_t>(sizeof(T)) / d)
-        numel_overflow(shape);
-      numel *= d;
+      if (detail::mul_overflows(numel, d, numel) || numel > kMaxNumel) numel_overflow(shape);
     }
     try {
       impl_->storage = detail::make_storage<T>(numel);

@@ -1,11 +1,12 @@
 // The one matrix product every op uses: C = op(A) op(B) (+ a bias row), row-major.
 // Small products accumulate each output element over k in order with fused multiply-adds, which is
 // how PyTorch's BLAS kernels round, so small models (the tour) reproduce PyTorch's float digits.
-// Large products go to Eigen's blocked kernels (or an external BLAS with EIGENTORCH_USE_BLAS), which
-// agree with PyTorch to float rounding.
+// Large products go to Eigen's blocked kernels (or an external BLAS with EIGENTORCH_USE_BLAS), those
+// with a dimension of 1 to the streaming loops of gemv.hpp; both agree with PyTorch to float rounding.
 #pragma once
 
 #include "config.hpp"  // before Eigen
+#include "gemv.hpp"
 #include "small_gemm.hpp"
 
 #include <Eigen/Core>
@@ -118,6 +119,18 @@ void gemm(int64_t n, int64_t m, int64_t k, const T* a, bool trans_a, const T* b,
   // A transposition with a dimension of 1 leaves the memory as it is: drop it (unit strides).
   if (k == 1 || n == 1) trans_a = false;
   if (k == 1 || m == 1) trans_b = false;
+  if (n == 1 || m == 1 || k == 1) {  // memory-bound: stream the matrix once, no packing (gemv.hpp)
+    if (k == 1)
+      outer(n, m, a, b, c);
+    else if (m == 1)
+      trans_a ? gevm_rows(k, n, b, a, n, c) : gemv_rows(n, k, a, k, b, c);
+    else
+      trans_b ? gemv_rows(m, k, b, k, a, c) : gevm_rows(k, m, a, b, m, c);
+    if (bias)
+      for (int64_t i = 0; i < n; ++i)
+        for (int64_t j = 0; j < m; ++j) c[i * m + j] += bias[j];
+    return;
+  }
   // The bias goes in first and the product is added to it (as addmm does with beta = 1).
   for (int64_t i = 0; i < n; ++i)
     for (int64_t j = 0; j < m; ++j) c[i * m + j] = bias ? bias[j] : T(0);

@@ -6,6 +6,7 @@
 
 #include <cstdint>           // int64_t
 #include <initializer_list>
+#include <limits>
 #include <memory>  // unique_ptr
 #include <ostream>
 #include <string>
@@ -95,6 +96,17 @@ class Size {
 };
 
 namespace detail {
+
+/// out = a * b for a, b >= 0; true when the product overflows int64_t (then out is unspecified).
+inline bool mul_overflows(int64_t a, int64_t b, int64_t& out) {
+#if defined(__GNUC__) || defined(__clang__)
+  return __builtin_mul_overflow(a, b, &out);
+#else
+  if (b != 0 && a > std::numeric_limits<int64_t>::max() / b) return true;
+  out = a * b;
+  return false;
+#endif
+}
 
 /// Wraps a possibly negative dim into [0, ndim), as PyTorch's maybe_wrap_dim (a 0-d tensor takes [-1, 0]).
 [[noreturn]] inline void throw_dim_out_of_range(int64_t dim, int64_t n) {
