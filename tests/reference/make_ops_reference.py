@@ -329,6 +329,9 @@ for op in ("mse_mean", "mse_sum", "mse_none"):
     case("loss", f"{op} [3,4], only input requires grad", op, [(3, 4), (3, 4)], rg=[True, False])
     case("loss", f"{op} [3,4], only target requires grad", op, [(3, 4), (3, 4)], rg=[False, True])
     case("loss", f"{op} [100,1]", op, [(100, 1), ("rand", (100, 1), 0.0, 1.0)], exact=True, gradcheck=False)
+# more squared differences than eigentorch sums from the stack (256): summed from a tensor
+for op in ("mse_mean", "mse_sum", "mse_none"):
+    case("loss", f"{op} [20,30]", op, [(20, 30), ("rand", (20, 30), 0.0, 1.0)], exact=True, gradcheck=False)
 
 
 # ---- error messages ----------------------------------------------------------------------------------

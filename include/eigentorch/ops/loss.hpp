@@ -58,13 +58,17 @@ Tensor<T> mse_loss(const Tensor<T>& input, const Tensor<T>& target, Reduction re
   const int64_t n = input.numel();
   const T* px = input.data();
   const T* py = target.data();
-  Tensor<T> squares(input.shape(), detail::uninitialized);  // the result itself for "none"
-  T* ps = squares.data();
+  // The squares: the result itself for "none"; else summed from the stack (short inputs, as in a
+  // small model's step: no tensor made for them) or from a temporary tensor.
+  constexpr int64_t kOnStack = 256;
+  T on_stack[kOnStack];
+  Tensor<T> out;
+  if (reduction == Reduction::None || n > kOnStack) out = Tensor<T>(input.shape(), detail::uninitialized);
+  T* ps = out.defined() ? out.data() : on_stack;
   for (int64_t i = 0; i < n; ++i) ps[i] = (px[i] - py[i]) * (px[i] - py[i]);
-  Tensor<T> out = squares;
   if (reduction != Reduction::None) {
-    out = Tensor<T>(Size{}, detail::uninitialized);
     const T sum = detail::sum_contiguous(ps, n);
+    out = Tensor<T>(Size{}, detail::uninitialized);
     // NOTE: the mean of no elements is nan, as in PyTorch
     out.data()[0] = reduction == Reduction::Mean ? sum / static_cast<T>(n) : sum;
   }
