@@ -31,6 +31,7 @@
 #include <cstring>    // std::strcmp
 #include <memory>     // std::shared_ptr
 #include <string>
+#include <tuple>
 #include <utility>    // std::pair
 #include <vector>
 
@@ -106,6 +107,46 @@ struct EtTrainer {
   }
 };
 
+/// Workload 1's arithmetic alone: one tour step done by the kernels eigentorch's ops call (the same
+/// products, tanh, sums and updates, in the same rounding), on buffers allocated once, with no
+/// tensor, graph node or optimiser. The gap between this and workload 1 is what the per-op machinery
+/// (a tensor per result, a node per op, the engine's passes) costs; the ratio to libtorch is what a
+/// step with none of it could reach.
+struct TourArithmetic {
+  static constexpr int64_t B = 11, H = 13;
+  std::vector<float> x, y, w1, b1, w2, b2, pre, h, out, sq, g, gw2, gb2, gh, gpre, gw1, gb1;
+  float lr = 0, last_loss = 0;
+
+  explicit TourArithmetic(const MlpSpec& s) : x(s.x), y(s.y), lr(static_cast<float>(s.lr)) {
+    et::manual_seed(1);  // the same initial weights as the trainers
+    auto params = et_model(s.widths).parameters();
+    w1 = params[0].to_vector(), b1 = params[1].to_vector(), w2 = params[2].to_vector(), b2 = params[3].to_vector();
+    for (auto* v : {&pre, &h, &gh, &gpre}) v->resize(B * H);
+    for (auto* v : {&out, &sq, &g}) v->resize(B);
+    gw2.resize(H), gb2.resize(1), gw1.resize(H), gb1.resize(H);
+  }
+
+  void step() {
+    namespace d = et::detail;
+    d::gemm<float>(B, H, 1, x.data(), false, w1.data(), true, pre.data(), b1.data());  // Linear(1, 13)
+    et::ops::tanh_float(pre.data(), h.data(), B * H);                                 // Tanh
+    d::gemm<float>(B, 1, H, h.data(), false, w2.data(), true, out.data(), b2.data());   // Linear(13, 1)
+    for (int64_t i = 0; i < B; ++i) sq[i] = (out[i] - y[i]) * (out[i] - y[i]);          // MSELoss
+    last_loss = d::sum_contiguous(sq.data(), B) / static_cast<float>(B);
+    const float norm = 2.0f / static_cast<float>(B);
+    for (int64_t i = 0; i < B; ++i) g[i] = norm * (out[i] - y[i]) * 1.0f;               // its backward
+    d::gemm<float>(1, H, B, g.data(), true, h.data(), false, gw2.data());               // Linear(13, 1)'s
+    d::sum_columns(g.data(), B, 1, gb2.data());
+    d::gemm<float>(B, H, 1, g.data(), false, w2.data(), false, gh.data());
+    for (int64_t i = 0; i < B * H; ++i) gpre[i] = gh[i] * std::fma(-h[i], h[i], 1.0f);   // Tanh's
+    d::gemm<float>(H, 1, B, gpre.data(), true, x.data(), false, gw1.data());            // Linear(1, 13)'s
+    d::sum_columns(gpre.data(), B, H, gb1.data());
+    for (auto [p, dp, n] : {std::tuple{w1.data(), gw1.data(), H}, std::tuple{b1.data(), gb1.data(), H},
+                            std::tuple{w2.data(), gw2.data(), H}, std::tuple{b2.data(), gb2.data(), int64_t{1}}})
+      for (int64_t j = 0; j < n; ++j) p[j] = std::fma(-lr, dp[j], p[j]);                // SGD
+  }
+};
+
 // ---- libtorch side -----------------------------------------------------------------------------------
 
 #ifdef EIGENTORCH_HAVE_LIBTORCH
@@ -168,6 +209,8 @@ void check_loss(Context& ctx, const std::string& who, float loss) {
   else if (loss < 1e-20f) ctx.notes.push_back(who + "'s last loss is " + value + ": subnormal arithmetic likely");
 }
 
+MlpSpec tutorial_spec();
+
 void run_training(Context& ctx, const MlpSpec& spec, bool report_flops) {
   if (!ctx.wanted(spec.name)) return;
   // Both models start from PyTorch's seeded initialisation (eigentorch draws PyTorch's numbers).
@@ -191,6 +234,24 @@ void run_training(Context& ctx, const MlpSpec& spec, bool report_flops) {
 #ifdef EIGENTORCH_HAVE_LIBTORCH
   check_loss(ctx, spec.name + ": libtorch", lt_trainer->last_loss);
 #endif
+}
+
+/// 1f: workload 1's arithmetic alone (TourArithmetic) against libtorch's whole tour step.
+void run_tour_arithmetic(Context& ctx) {
+  const MlpSpec spec = tutorial_spec();
+  const std::string name = "1f tutorial, arithmetic only";
+  if (!ctx.wanted(name)) return;
+  auto arithmetic = std::make_shared<TourArithmetic>(spec);
+  bench::Step et_step = [arithmetic] { arithmetic->step(); };
+  bench::Step lt_step;
+#ifdef EIGENTORCH_HAVE_LIBTORCH
+  torch::manual_seed(1);
+  auto lt_trainer = std::make_shared<LtTrainer>(spec);
+  lt_step = [lt_trainer] { lt_trainer->step(); };
+#endif
+  const auto [e, t] = bench::measure_pair(et_step, lt_step, ctx.opts);
+  bench::print_row(bench::Row{name, e, t});
+  check_loss(ctx, name, arithmetic->last_loss);
 }
 
 /// 4. sgemm peak: C = A B with 1024^3 float, through Eigen's product (what eigentorch's large GEMMs
@@ -362,6 +423,7 @@ int main(int argc, char** argv) {
 
   run_sgemm(ctx);
   run_training(ctx, tutorial_spec(), false);
+  run_tour_arithmetic(ctx);
   run_training(ctx, linear_spec(), false);
   run_training(ctx, mlp_spec("3 MLP 784-512-512-10, B=128", {784, 512, 512, 10}, 128, 0.01), true);
   for (int64_t h : {16, 64, 256, 1024, 2048})
