@@ -131,7 +131,8 @@ void gemm(int64_t n, int64_t m, int64_t k, const T* a, bool trans_a, const T* b,
         for (int64_t j = 0; j < m; ++j) c[i * m + j] += bias[j];
     return;
   }
-  // The bias goes in first and the product is added to it (as addmm does with beta = 1).
+  // The blocked kernel adds into C: the bias goes in first and the product is added to it (as addmm
+  // does with beta = 1). (The paths above add the bias to the finished product instead.)
   for (int64_t i = 0; i < n; ++i)
     for (int64_t j = 0; j < m; ++j) c[i * m + j] = bias ? bias[j] : T(0);
   if (k == 0) return;
