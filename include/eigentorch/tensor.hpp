@@ -94,6 +94,8 @@ std::shared_ptr<Storage<T>> make_storage(int64_t n) {
 /// What a Tensor handle points at: storage, shape and autograd state.
 template <class T>
 struct TensorImpl {
+  TensorImpl() = default;
+  explicit TensorImpl(const Size& s) : shape(s) {}
   std::shared_ptr<Storage<T>> storage;
   Size shape;
   bool requires_grad = false;
@@ -135,7 +137,7 @@ class Tensor {
     std::fill(data(), data() + numel(), T(0));
   }
   /// A new tensor whose values are left unset, for ops that write every element.
-  Tensor(const Size& shape, detail::Uninitialized) : impl_(detail::make_pooled<Impl>()) {
+  Tensor(const Size& shape, detail::Uninitialized) : impl_(detail::make_pooled<Impl>(shape)) {
     // NOTE: no division per dimension here (it was ~4% of a tiny model's training step).
     constexpr int64_t kMaxNumel = std::numeric_limits<int64_t>::max() / static_cast<int64_t>(sizeof(T));
     int64_t numel = 1;
@@ -150,7 +152,6 @@ class Tensor {
     } catch (const std::length_error&) {
       out_of_memory(shape, numel);
     }
-    impl_->shape = shape;
   }
 
   bool defined() const { return impl_ != nullptr; }

@@ -304,9 +304,9 @@ struct LinearBackward final : autograd::Node<T> {
 template <class T>
 Tensor<T> linear2d(const Tensor<T>& x, const Tensor<T>& w, const Tensor<T>& b) {
   if (w.dim() != 2) detail::fail({"linear(): weight must be 2-D, but got ", w.dim(), "-D"});
-  const Size wt({w.dim() == 2 ? w.size(1) : 0, w.size(0)});
   if (x.size(1) != w.size(1))
-    detail::fail({"mat1 and mat2 shapes cannot be multiplied (", dims_str(x.shape()), " and ", dims_str(wt), ")"});
+    detail::fail({"mat1 and mat2 shapes cannot be multiplied (", dims_str(x.shape()), " and ",
+                  dims_str(Size{w.size(1), w.size(0)}), ")"});
   const int64_t n = x.size(0), in = x.size(1), o = w.size(0);
   const bool has_bias = b.defined();
   if (has_bias && !(b.dim() == 1 && b.numel() == o) && !(b.dim() == 0))
@@ -314,8 +314,9 @@ Tensor<T> linear2d(const Tensor<T>& x, const Tensor<T>& w, const Tensor<T>& b) {
                   ") at non-singleton dimension ", b.dim(), ".  Target sizes: [", n, ", ", o, "].  Tensor sizes: ",
                   b.shape().list_str()});
   Tensor<T> out(Size{n, o}, detail::uninitialized);
-  const Tensor<T> bias_row = has_bias && b.dim() == 0 ? full_row(b.data()[0], o) : b;
-  detail::gemm(n, o, in, x.data(), false, w.data(), true, out.data(), has_bias ? bias_row.data() : nullptr);
+  const Tensor<T> spread = has_bias && b.dim() == 0 ? full_row(b.data()[0], o) : Tensor<T>();  // a 0-d bias
+  const T* bias = !has_bias ? nullptr : spread.defined() ? spread.data() : b.data();
+  detail::gemm(n, o, in, x.data(), false, w.data(), true, out.data(), bias);
   const bool bias_grad = has_bias && b.requires_grad();
   if (is_grad_enabled() && (x.requires_grad() || w.requires_grad() || bias_grad)) {
     auto node = detail::make_pooled<LinearBackward<T>>();
