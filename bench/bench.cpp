@@ -29,6 +29,7 @@
 #include <cstdio>     // std::printf
 #include <cstdlib>    // std::atoi, std::atof
 #include <cstring>    // std::strcmp
+#include <functional>  // std::function
 #include <memory>     // std::shared_ptr
 #include <string>
 #include <tuple>
@@ -211,47 +212,46 @@ void check_loss(Context& ctx, const std::string& who, float loss) {
 
 MlpSpec tutorial_spec();
 
-void run_training(Context& ctx, const MlpSpec& spec, bool report_flops) {
-  if (!ctx.wanted(spec.name)) return;
-  // Both models start from PyTorch's seeded initialisation (eigentorch draws PyTorch's numbers).
-  et::manual_seed(1);
-  auto et_trainer = std::make_shared<EtTrainer>(spec);
-  bench::Step et_step = [et_trainer] { et_trainer->step(); };
+/// Times eigentorch's step against libtorch's training step for the same spec (alternating), prints
+/// the row and checks both last losses.
+void compare(Context& ctx, const std::string& name, const MlpSpec& spec, const bench::Step& et_step,
+             const std::function<float()>& et_loss, bool report_flops) {
   bench::Step lt_step;
+  std::function<float()> lt_loss;
 #ifdef EIGENTORCH_HAVE_LIBTORCH
   torch::manual_seed(1);
   auto lt_trainer = std::make_shared<LtTrainer>(spec);
   lt_step = [lt_trainer] { lt_trainer->step(); };
+  lt_loss = [lt_trainer] { return lt_trainer->last_loss; };
 #endif
   const auto [e, t] = bench::measure_pair(et_step, lt_step, ctx.opts);
-  bench::Row row{spec.name, e, t};
+  bench::Row row{name, e, t};
   if (report_flops) {
     row.flops_per_step = step_flops(spec);
     row.peak_gflops = ctx.peak_gflops;
   }
   bench::print_row(row);
-  check_loss(ctx, spec.name + ": eigentorch", et_trainer->last_loss);
-#ifdef EIGENTORCH_HAVE_LIBTORCH
-  check_loss(ctx, spec.name + ": libtorch", lt_trainer->last_loss);
-#endif
+  check_loss(ctx, name + ": eigentorch", et_loss());
+  if (lt_loss) check_loss(ctx, name + ": libtorch", lt_loss());
+}
+
+void run_training(Context& ctx, const MlpSpec& spec, bool report_flops) {
+  if (!ctx.wanted(spec.name)) return;
+  // Both models start from PyTorch's seeded initialisation (eigentorch draws PyTorch's numbers).
+  et::manual_seed(1);
+  auto trainer = std::make_shared<EtTrainer>(spec);
+  compare(ctx, spec.name, spec, [trainer] { trainer->step(); }, [trainer] { return trainer->last_loss; },
+          report_flops);
 }
 
 /// 1f: workload 1's arithmetic alone (TourArithmetic) against libtorch's whole tour step.
 void run_tour_arithmetic(Context& ctx) {
-  const MlpSpec spec = tutorial_spec();
   const std::string name = "1f tutorial, arithmetic only";
   if (!ctx.wanted(name)) return;
+  const MlpSpec spec = tutorial_spec();
   auto arithmetic = std::make_shared<TourArithmetic>(spec);
-  bench::Step et_step = [arithmetic] { arithmetic->step(); };
-  bench::Step lt_step;
-#ifdef EIGENTORCH_HAVE_LIBTORCH
-  torch::manual_seed(1);
-  auto lt_trainer = std::make_shared<LtTrainer>(spec);
-  lt_step = [lt_trainer] { lt_trainer->step(); };
-#endif
-  const auto [e, t] = bench::measure_pair(et_step, lt_step, ctx.opts);
-  bench::print_row(bench::Row{name, e, t});
-  check_loss(ctx, name, arithmetic->last_loss);
+  compare(ctx, name, spec, [arithmetic] { arithmetic->step(); }, [arithmetic] { return arithmetic->last_loss; },
+          false);
 }
 
 /// 4. sgemm peak: C = A B with 1024^3 float, through Eigen's product (what eigentorch's large GEMMs
