@@ -50,17 +50,26 @@ TEST_CASE("linalg: gradcheck on matmul variants, mm, mv, dot, bmm and linear wit
   CHECK(gradcheck_group("linalg", run<double>) >= 24);
 }
 
-TEST_CASE("linalg: the tour's layers (11x1 by 13x1 transposed, 11x13 by 1x13 transposed) equal PyTorch's float bits") {
+TEST_CASE("linalg: the tour's layers and linear with a one-element bias equal PyTorch's float bits") {
+  // The tour's two layers (11x1 by 13x1 transposed, 11x13 by 1x13 transposed): the outputs. A 0-d or
+  // [1] bias is spread over every output: the output, and the bias gradient (the sum of all of the
+  // output's gradient, in PyTorch's order).
   int checked = 0;
   for (const ref::OpCase& c : ref::op_cases) {
     if (!in_group<float>(c, "linalg") || !c.exact) continue;
     const std::string name = c.name;
     CAPTURE(name);
     std::vector<Tensor<float>> in = ref_inputs<float>(c);
-    check_same_bits(run<float>(in, c).to_vector(), ref_values(c.output));
+    Tensor<float> out = run<float>(in, c);
+    check_same_bits(out.to_vector(), ref_values(c.output));
+    if (in.size() == 3 && in[2].numel() == 1) {
+      out.backward(ref_tensor<float>(c.grad_output));
+      CHECK(in[2].grad().shape() == in[2].shape());
+      check_same_bits(in[2].grad().to_vector(), ref_values(c.grads[2]));
+    }
     ++checked;
   }
-  CHECK(checked == 2);
+  CHECK(checked == 5);
 }
 
 TEST_CASE_TEMPLATE("linalg: methods and free functions agree", T, float, double) {

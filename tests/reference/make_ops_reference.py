@@ -333,6 +333,12 @@ for op in ("mse_mean", "mse_sum", "mse_none"):
 for op in ("mse_mean", "mse_sum", "mse_none"):
     case("loss", f"{op} [20,30]", op, [(20, 30), ("rand", (20, 30), 0.0, 1.0)], exact=True, gradcheck=False)
 
+# linear with a one-element bias, spread over every output (its gradient sums all of the output's)
+case("linalg", "linear 2-D with a 0-d bias", "linear_bias", [(5, 3), (4, 3), ()], exact=True)
+case("linalg", "linear 2-D with a [1] bias", "linear_bias", [(5, 3), (4, 3), (1,)], exact=True)
+case("linalg", "linear [11,13] x [1,13]^T + 0-d", "linear_bias", [(11, 13), (1, 13), ()], exact=True)
+case("linalg", "linear 1-D with a 0-d bias", "linear_bias", [(3,), (4, 3), ()])
+
 
 # ---- error messages ----------------------------------------------------------------------------------
 

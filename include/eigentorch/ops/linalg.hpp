@@ -272,11 +272,14 @@ Tensor<T> full_row(T v, int64_t n) {
   return out;
 }
 
-// d(x W^T + b) = G W (for x), G^T x (for W), column sums of G (for b)
+// d(x W^T + b) = G W (for x), G^T x (for W), column sums of G (for b); a one-element bias (0-d or
+// [1]) was spread over every output, so its gradient is the sum of all of G (PyTorch's sum_to).
 template <class T>
 struct LinearBackward final : autograd::Node<T> {
   autograd::SavedTensor<T> x, w;
   bool has_bias = true;
+  bool bias_spread = false;  // a one-element bias added to every output
+  bool bias_0d = false;
   const char* name() const override { return has_bias ? "AddmmBackward0" : "MmBackward0"; }
   void apply(Tensor<T>& g, std::vector<Tensor<T>>& out) override {
     const int64_t n = g.size(0), o = g.size(1);
@@ -293,8 +296,13 @@ struct LinearBackward final : autograd::Node<T> {
       detail::gemm(o, in, n, g.data(), true, vx.data(), false, out[1].data());
     }
     if (has_bias && this->next[2]) {
-      out[2] = Tensor<T>(Size{o}, detail::uninitialized);
-      detail::sum_columns(g.data(), n, o, out[2].data());
+      if (bias_spread) {
+        out[2] = Tensor<T>(bias_0d ? Size{} : Size{1}, detail::uninitialized);
+        out[2].data()[0] = detail::sum_contiguous(g.data(), n * o);
+      } else {
+        out[2] = Tensor<T>(Size{o}, detail::uninitialized);
+        detail::sum_columns(g.data(), n, o, out[2].data());
+      }
     }
   }
   void release() override { x.release(); w.release(); }
@@ -309,12 +317,13 @@ Tensor<T> linear2d(const Tensor<T>& x, const Tensor<T>& w, const Tensor<T>& b) {
                   dims_str(Size{w.size(1), w.size(0)}), ")"});
   const int64_t n = x.size(0), in = x.size(1), o = w.size(0);
   const bool has_bias = b.defined();
-  if (has_bias && !(b.dim() == 1 && b.numel() == o) && !(b.dim() == 0))
+  if (has_bias && !(b.dim() == 1 && (b.numel() == o || b.numel() == 1)) && !(b.dim() == 0))
     detail::fail({"The expanded size of the tensor (", o, ") must match the existing size (", b.size(-1),
                   ") at non-singleton dimension ", b.dim(), ".  Target sizes: [", n, ", ", o, "].  Tensor sizes: ",
                   b.shape().list_str()});
   Tensor<T> out(Size{n, o}, detail::uninitialized);
-  const Tensor<T> spread = has_bias && b.dim() == 0 ? full_row(b.data()[0], o) : Tensor<T>();  // a 0-d bias
+  const bool bias_spread = has_bias && (b.dim() == 0 || b.numel() != o);  // one element for every output
+  const Tensor<T> spread = bias_spread ? full_row(b.data()[0], o) : Tensor<T>();
   const T* bias = !has_bias ? nullptr : spread.defined() ? spread.data() : b.data();
   detail::gemm(n, o, in, x.data(), false, w.data(), true, out.data(), bias);
   const bool bias_grad = has_bias && b.requires_grad();
@@ -323,6 +332,8 @@ Tensor<T> linear2d(const Tensor<T>& x, const Tensor<T>& w, const Tensor<T>& b) {
     if (w.requires_grad()) node->x.save(x);
     if (x.requires_grad()) node->w.save(w);
     node->has_bias = has_bias;
+    node->bias_spread = bias_spread;
+    node->bias_0d = has_bias && b.dim() == 0;
     if (has_bias)
       autograd::connect(out, node, {&x, &w, &b});
     else
