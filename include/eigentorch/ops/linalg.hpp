@@ -1,6 +1,7 @@
 // Matrix products: mm, matmul (PyTorch's 1-D / 2-D / batched rules), bmm, and linear (x W^T + b in
 // one pass, as addmm), each with its derivative. Products run through detail::gemm (small ones in
-// PyTorch's rounding, large ones through Eigen or, with EIGENTORCH_USE_BLAS, an external BLAS);
+// PyTorch's rounding, large ones with a dimension of 1 by streaming loops, the other large ones
+// through Eigen or, with EIGENTORCH_USE_BLAS, an external BLAS);
 // transposes are operand layouts, never copies.
 #pragma once
 
