@@ -138,7 +138,8 @@ class Tensor {
   }
   /// A new tensor whose values are left unset, for ops that write every element.
   Tensor(const Size& shape, detail::Uninitialized) : impl_(detail::make_pooled<Impl>(shape)) {
-    // NOTE: no division per dimension here (it was ~4% of a tiny model's training step).
+    // NOTE: no integer division per dimension here: in a profile of the tour's training step, the
+    // one this check used to make took about 3% of the step.
     constexpr int64_t kMaxNumel = std::numeric_limits<int64_t>::max() / static_cast<int64_t>(sizeof(T));
     int64_t numel = 1;
     for (int64_t d : shape) {
