@@ -24,7 +24,7 @@
 #include <unistd.h>  // sysconf
 
 #include <algorithm>  // std::max
-#include <cmath>      // std::isfinite
+#include <cmath>      // std::isfinite, std::fma
 #include <cstdint>    // int64_t
 #include <cstdio>     // std::printf
 #include <cstdlib>    // std::atoi, std::atof
