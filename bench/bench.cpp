@@ -108,6 +108,29 @@ struct EtTrainer {
   }
 };
 
+/// The same training step captured once into a CPUGraph (graph.hpp) and replayed: the same kernels
+/// as EtTrainer's step, on the same buffers, without making tensors, nodes or engine passes again.
+/// One target only (a graph reads the tensors it captured): used for the tiny workloads, whose spec
+/// has no second target.
+struct CapturedTrainer {
+  EtTrainer trainer;
+  et::CPUGraph graph;
+  et::Tensor<> loss;
+  float last_loss = 0;
+
+  explicit CapturedTrainer(const MlpSpec& s) : trainer(s) {
+    et::GraphCaptureGuard capture(graph);
+    loss = trainer.loss_fn(trainer.model(trainer.x), trainer.y[0]);
+    trainer.optimizer.zero_grad();
+    loss.backward();
+    trainer.optimizer.step();
+  }
+  void step() {
+    graph.replay();
+    last_loss = loss.item();
+  }
+};
+
 /// Workload 1's arithmetic alone: one tour step done by the kernels eigentorch's ops call (the same
 /// products, tanh, sums and updates, in the same rounding), on buffers allocated once, with no
 /// tensor, graph node or optimiser. The gap between this and workload 1 is what the per-op machinery
@@ -242,6 +265,14 @@ void run_training(Context& ctx, const MlpSpec& spec, bool report_flops) {
   auto trainer = std::make_shared<EtTrainer>(spec);
   compare(ctx, spec.name, spec, [trainer] { trainer->step(); }, [trainer] { return trainer->last_loss; },
           report_flops);
+}
+
+/// Workloads 1 and 2 as CPUGraph replays (rows 1g and 2g).
+void run_captured(Context& ctx, const std::string& name, const MlpSpec& spec) {
+  if (!ctx.wanted(name)) return;
+  et::manual_seed(1);
+  auto captured = std::make_shared<CapturedTrainer>(spec);
+  compare(ctx, name, spec, [captured] { captured->step(); }, [captured] { return captured->last_loss; }, false);
 }
 
 /// 1f: workload 1's arithmetic alone (TourArithmetic) against libtorch's whole tour step.
@@ -423,8 +454,10 @@ int main(int argc, char** argv) {
 
   run_sgemm(ctx);
   run_training(ctx, tutorial_spec(), false);
+  run_captured(ctx, "1g tutorial, CPUGraph replay", tutorial_spec());
   run_tour_arithmetic(ctx);
   run_training(ctx, linear_spec(), false);
+  run_captured(ctx, "2g Linear(1,1), CPUGraph replay", linear_spec());
   run_training(ctx, mlp_spec("3 MLP 784-512-512-10, B=128", {784, 512, 512, 10}, 128, 0.01), true);
   for (int64_t h : {16, 64, 256, 1024, 2048})
     for (int64_t batch : {1, 32, 1024}) {

@@ -26,3 +26,4 @@
 #include "nn/loss.hpp"
 #include "optim/optimizer.hpp"
 #include "optim/sgd.hpp"
+#include "graph.hpp"              // CPUGraph: capture a step once, replay its kernels

@@ -96,8 +96,8 @@ Tensor<T> tensor(std::initializer_list<List2<T>> planes) { return detail::tensor
 /// A 0-d tensor holding one number: et::tensor(3.5).
 template <class T = float, class U, detail::if_arithmetic<U> = 0>
 Tensor<T> tensor(U value) {
-  Tensor<T> out{Size{}};
-  out.data()[0] = static_cast<T>(value);
+  Tensor<T> out(Size{}, detail::uninitialized);
+  detail::kernel([](const Tensor<T>& out, T v) { out.data()[0] = v; }, out, static_cast<T>(value));
   return out;
 }
 
@@ -107,8 +107,9 @@ template <class T = float>
 Tensor<T> zeros(const Size& shape) { return Tensor<T>(shape); }
 template <class T = float, class U = double>
 Tensor<T> full(const Size& shape, U value) {
-  Tensor<T> out(shape);
-  std::fill(out.data(), out.data() + out.numel(), static_cast<T>(value));
+  Tensor<T> out(shape, detail::uninitialized);
+  detail::kernel([](const Tensor<T>& out, T v) { std::fill(out.data(), out.data() + out.numel(), v); }, out,
+                 static_cast<T>(value));
   return out;
 }
 template <class T = float>

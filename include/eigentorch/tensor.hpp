@@ -7,6 +7,7 @@
 #include "autograd/grad_mode.hpp"
 #include "detail/config.hpp"  // before Eigen
 #include "detail/error.hpp"
+#include "detail/kernel.hpp"
 #include "detail/pool.hpp"
 #include "detail/size.hpp"
 
@@ -134,7 +135,7 @@ class Tensor {
 
   /// A new tensor of the given shape, filled with zeros.
   explicit Tensor(const Size& shape) : Tensor(shape, detail::uninitialized) {
-    std::fill(data(), data() + numel(), T(0));
+    detail::kernel([](const Tensor& t) { std::fill(t.data(), t.data() + t.numel(), T(0)); }, *this);
   }
   /// A new tensor whose values are left unset, for ops that write every element.
   Tensor(const Size& shape, detail::Uninitialized) : impl_(detail::make_pooled<Impl>(shape)) {
@@ -239,7 +240,11 @@ class Tensor {
     return data()[0];
   }
   std::vector<T> to_vector() const { return std::vector<T>(data(), data() + numel()); }
-  T* data() const { return ref().storage->data(); }
+  /// The elements (contiguous, row-major). Refused while a CPUGraph captures (outside an op's kernel).
+  T* data() const {
+    detail::check_data_access();
+    return ref().storage->data();
+  }
   /// A writable Eigen view: rows x cols for 2-D, n x 1 for 1-D, 1 x 1 for 0-d.
   EigenMap eigen() const {
     const int64_t d = dim();

@@ -22,11 +22,14 @@ inline uint64_t next_visit_mark() {
 template <class T>
 Tensor<T> add_grads(const Tensor<T>& a, const Tensor<T>& b) {
   Tensor<T> out(a.shape(), eigentorch::detail::uninitialized);
-  const int64_t n = a.numel();
-  const T* pa = a.data();
-  const T* pb = b.data();
-  T* po = out.data();
-  for (int64_t i = 0; i < n; ++i) po[i] = pa[i] + pb[i];
+  eigentorch::detail::kernel(
+      [](const Tensor<T>& a, const Tensor<T>& b, const Tensor<T>& out) {
+        const T* pa = a.data();
+        const T* pb = b.data();
+        T* po = out.data();
+        for (int64_t i = 0, n = a.numel(); i < n; ++i) po[i] = pa[i] + pb[i];
+      },
+      a, b, out);
   return out;
 }
 
@@ -65,10 +68,13 @@ void AccumulateGrad<T>::apply(Tensor<T>& grad, std::vector<Tensor<T>>&) {
     // The first gradient becomes .grad; copy it unless nothing else holds it.
     slot = detail::exclusively_owned(grad) ? grad.impl() : grad.clone().impl();
   } else {
-    T* dst = slot->storage->data();
-    const T* src = grad.data();
-    const int64_t n = grad.numel();
-    for (int64_t i = 0; i < n; ++i) dst[i] += src[i];
+    eigentorch::detail::kernel(
+        [](const Tensor<T>& dst, const Tensor<T>& src) {
+          T* pd = dst.data();
+          const T* ps = src.data();
+          for (int64_t i = 0, n = src.numel(); i < n; ++i) pd[i] += ps[i];
+        },
+        Tensor<T>(slot), grad);
   }
 }
 
@@ -147,8 +153,8 @@ void Tensor<T>::backward(const Tensor& gradient, bool retain_graph) const {
   Tensor seed = gradient;
   if (!seed.defined()) {
     if (numel() != 1) throw Error("grad can be implicitly created only for scalar outputs");
-    seed = Tensor(shape());
-    seed.data()[0] = T(1);
+    seed = Tensor(shape(), detail::uninitialized);
+    detail::kernel([](const Tensor& s) { s.data()[0] = T(1); }, seed);
   } else if (seed.shape() != shape()) {
     detail::fail({"Mismatch in shape: grad_output[0] has a shape of ", seed.shape().str(),
                   " and output[0] has a shape of ", shape().str(), "."});

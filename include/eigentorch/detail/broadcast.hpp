@@ -5,7 +5,7 @@
 #include "../tensor.hpp"
 #include "sum_order.hpp"
 
-#include <algorithm>  // equal
+#include <algorithm>  // equal, fill
 #include <cstdint>
 #include <vector>
 
@@ -49,40 +49,46 @@ void for_each_broadcast(const Size& out, const Size& a, const Size& b, Visit vis
   }
 }
 
-/// out[i] = f(a[i], b[i]) with broadcasting; no autograd.
+/// out[i] = f(a[i], b[i]) with broadcasting; no autograd. f is copied into the kernel (capture its
+/// state by value).
 template <class T, class F>
 Tensor<T> map2(const Tensor<T>& a, const Tensor<T>& b, F f) {
-  const T* pa = a.data();
-  const T* pb = b.data();
-  if (a.shape() == b.shape()) {
-    Tensor<T> out(a.shape(), uninitialized);
-    T* po = out.data();
-    const int64_t n = a.numel();
-    for (int64_t i = 0; i < n; ++i) po[i] = f(pa[i], pb[i]);
-    return out;
-  }
-  const Size shape = broadcast_shapes(a.shape(), b.shape());
-  Tensor<T> out(shape, uninitialized);
-  T* po = out.data();
-  if (b.numel() == 1 && shape == a.shape()) {
-    const T vb = pb[0];
-    for (int64_t i = 0, n = a.numel(); i < n; ++i) po[i] = f(pa[i], vb);
-  } else if (a.numel() == 1 && shape == b.shape()) {
-    const T va = pa[0];
-    for (int64_t i = 0, n = b.numel(); i < n; ++i) po[i] = f(va, pb[i]);
-  } else {
-    for_each_broadcast(shape, a.shape(), b.shape(), [&](int64_t i, int64_t ia, int64_t ib) { po[i] = f(pa[ia], pb[ib]); });
-  }
+  Tensor<T> out = a.shape() == b.shape() ? Tensor<T>(a.shape(), uninitialized)
+                                         : Tensor<T>(broadcast_shapes(a.shape(), b.shape()), uninitialized);
+  kernel(
+      [](const F& f, const Tensor<T>& a, const Tensor<T>& b, const Tensor<T>& out) {
+        const T* pa = a.data();
+        const T* pb = b.data();
+        T* po = out.data();
+        const int64_t n = out.numel();
+        if (a.shape() == b.shape()) {
+          for (int64_t i = 0; i < n; ++i) po[i] = f(pa[i], pb[i]);
+        } else if (b.numel() == 1 && out.shape() == a.shape()) {
+          const T vb = pb[0];
+          for (int64_t i = 0; i < n; ++i) po[i] = f(pa[i], vb);
+        } else if (a.numel() == 1 && out.shape() == b.shape()) {
+          const T va = pa[0];
+          for (int64_t i = 0; i < n; ++i) po[i] = f(va, pb[i]);
+        } else {
+          for_each_broadcast(out.shape(), a.shape(), b.shape(),
+                             [&](int64_t i, int64_t ia, int64_t ib) { po[i] = f(pa[ia], pb[ib]); });
+        }
+      },
+      f, a, b, out);
   return out;
 }
 
-/// out[i] = f(a[i]); no autograd.
+/// out[i] = f(a[i]); no autograd. f is copied into the kernel (capture its state by value).
 template <class T, class F>
 Tensor<T> map1(const Tensor<T>& a, F f) {
   Tensor<T> out(a.shape(), uninitialized);
-  const T* pa = a.data();
-  T* po = out.data();
-  for (int64_t i = 0, n = a.numel(); i < n; ++i) po[i] = f(pa[i]);
+  kernel(
+      [](const F& f, const Tensor<T>& a, const Tensor<T>& out) {
+        const T* pa = a.data();
+        T* po = out.data();
+        for (int64_t i = 0, n = a.numel(); i < n; ++i) po[i] = f(pa[i]);
+      },
+      f, a, out);
   return out;
 }
 
@@ -91,20 +97,26 @@ Tensor<T> map1(const Tensor<T>& a, F f) {
 template <class T>
 Tensor<T> sum_to(const Tensor<T>& g, const Size& shape) {
   if (g.shape() == shape) return g;
-  Tensor<T> out(shape);
-  // Common case, a bias-like operand: shape (less leading 1s) equals g's trailing dims.
-  std::size_t lead = 0;
-  while (lead < shape.size() && shape[lead] == 1) ++lead;
-  const std::size_t rest = shape.size() - lead;
-  if (rest <= g.shape().size() &&
-      std::equal(shape.begin() + static_cast<std::ptrdiff_t>(lead), shape.end(), g.shape().end() - static_cast<std::ptrdiff_t>(rest))) {
-    const int64_t cols = shape.numel();
-    detail::sum_columns(g.data(), cols ? g.numel() / cols : 0, cols, out.data());
-    return out;
-  }
-  T* po = out.data();
-  const T* pg = g.data();
-  for_each_broadcast(g.shape(), g.shape(), shape, [&](int64_t i, int64_t, int64_t io) { po[io] += pg[i]; });
+  Tensor<T> out(shape, uninitialized);
+  kernel(
+      [](const Tensor<T>& g, const Tensor<T>& out) {
+        const Size& shape = out.shape();
+        // Common case, a bias-like operand: shape (less leading 1s) equals g's trailing dims.
+        std::size_t lead = 0;
+        while (lead < shape.size() && shape[lead] == 1) ++lead;
+        const std::size_t rest = shape.size() - lead;
+        if (rest <= g.shape().size() && std::equal(shape.begin() + static_cast<std::ptrdiff_t>(lead), shape.end(),
+                                                   g.shape().end() - static_cast<std::ptrdiff_t>(rest))) {
+          const int64_t cols = shape.numel();
+          detail::sum_columns(g.data(), cols ? g.numel() / cols : 0, cols, out.data());
+          return;
+        }
+        T* po = out.data();
+        const T* pg = g.data();
+        std::fill(po, po + out.numel(), T(0));
+        for_each_broadcast(g.shape(), g.shape(), shape, [&](int64_t i, int64_t, int64_t io) { po[io] += pg[i]; });
+      },
+      g, out);
   return out;
 }
 

@@ -155,19 +155,25 @@ struct SoftmaxBackward final : autograd::Node<T> {
   void apply(Tensor<T>& g, std::vector<Tensor<T>>& out) override {
     const Tensor<T>& vy = y.get();
     out[0] = Tensor<T>(g.shape(), detail::uninitialized);
-    const T* pg = g.data();
-    const T* py = vy.data();
-    T* po = out[0].data();
-    for (int64_t o = 0; o < outer; ++o)
-      for (int64_t i = 0; i < inner; ++i) {
-        const int64_t base = o * n * inner + i;
-        T s = T(0);
-        for (int64_t k = 0; k < n; ++k) s += log ? pg[base + k * inner] : pg[base + k * inner] * py[base + k * inner];
-        for (int64_t k = 0; k < n; ++k) {
-          const int64_t at = base + k * inner;
-          po[at] = log ? pg[at] - std::exp(py[at]) * s : py[at] * (pg[at] - s);
-        }
-      }
+    detail::kernel(
+        [](const Tensor<T>& g, const Tensor<T>& vy, const Tensor<T>& out, int64_t outer, int64_t n, int64_t inner,
+           bool log) {
+          const T* pg = g.data();
+          const T* py = vy.data();
+          T* po = out.data();
+          for (int64_t o = 0; o < outer; ++o)
+            for (int64_t i = 0; i < inner; ++i) {
+              const int64_t base = o * n * inner + i;
+              T s = T(0);
+              for (int64_t k = 0; k < n; ++k)
+                s += log ? pg[base + k * inner] : pg[base + k * inner] * py[base + k * inner];
+              for (int64_t k = 0; k < n; ++k) {
+                const int64_t at = base + k * inner;
+                po[at] = log ? pg[at] - std::exp(py[at]) * s : py[at] * (pg[at] - s);
+              }
+            }
+        },
+        g, vy, out[0], outer, n, inner, log);
   }
   void release() override { y.release(); }
 };
@@ -181,22 +187,26 @@ Tensor<T> softmax_impl(const Tensor<T>& x, int64_t dim, bool log) {
   for (int64_t i = 0; i < d; ++i) outer *= x.shape()[static_cast<std::size_t>(i)];
   for (int64_t i = d + 1; i < x.dim(); ++i) inner *= x.shape()[static_cast<std::size_t>(i)];
   Tensor<T> y(x.shape(), detail::uninitialized);
-  const T* px = x.data();
-  T* py = y.data();
-  for (int64_t o = 0; o < outer; ++o)
-    for (int64_t i = 0; i < inner; ++i) {
-      const int64_t base = o * n * inner + i;
-      T m = -std::numeric_limits<T>::infinity();
-      for (int64_t k = 0; k < n; ++k) m = std::max(m, px[base + k * inner]);
-      if (std::isinf(m)) m = T(0);  // all -inf (or an inf): leave the values to produce nan / inf as PyTorch
-      T s = T(0);
-      for (int64_t k = 0; k < n; ++k) s += std::exp(px[base + k * inner] - m);
-      const T log_s = std::log(s);
-      for (int64_t k = 0; k < n; ++k) {
-        const int64_t at = base + k * inner;
-        py[at] = log ? px[at] - m - log_s : std::exp(px[at] - m) / s;
-      }
-    }
+  detail::kernel(
+      [](const Tensor<T>& x, const Tensor<T>& y, int64_t outer, int64_t n, int64_t inner, bool log) {
+        const T* px = x.data();
+        T* py = y.data();
+        for (int64_t o = 0; o < outer; ++o)
+          for (int64_t i = 0; i < inner; ++i) {
+            const int64_t base = o * n * inner + i;
+            T m = -std::numeric_limits<T>::infinity();
+            for (int64_t k = 0; k < n; ++k) m = std::max(m, px[base + k * inner]);
+            if (std::isinf(m)) m = T(0);  // all -inf (or an inf): leave the values to produce nan / inf as PyTorch
+            T s = T(0);
+            for (int64_t k = 0; k < n; ++k) s += std::exp(px[base + k * inner] - m);
+            const T log_s = std::log(s);
+            for (int64_t k = 0; k < n; ++k) {
+              const int64_t at = base + k * inner;
+              py[at] = log ? px[at] - m - log_s : std::exp(px[at] - m) / s;
+            }
+          }
+      },
+      x, y, outer, n, inner, log);
   if (autograd::needs_grad(x)) {
     auto node = detail::make_pooled<SoftmaxBackward<T>>();
     node->y.save(y, log ? "LogSoftmaxBackward0" : "SoftmaxBackward0");

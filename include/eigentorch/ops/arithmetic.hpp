@@ -174,7 +174,7 @@ Tensor<T> mul_scalar(const Tensor<T>& x, T c) {
   Tensor<T> out = detail::map1(x, [c](T v) { return v * c; });
   if (autograd::needs_grad(x)) {
     auto node = detail::make_pooled<ScaleBackward<T>>(c, false, "MulBackward0");
-    node->scalar.save(Tensor<T>(Size{}));
+    node->scalar.save(Tensor<T>(Size{}, detail::uninitialized));  // never read
     autograd::connect(out, node, {&x});
   }
   return out;
@@ -186,7 +186,7 @@ Tensor<T> div_scalar(const Tensor<T>& x, T c) {
   Tensor<T> out = detail::map1(x, [c](T v) { return v / c; });
   if (autograd::needs_grad(x)) {
     auto node = detail::make_pooled<ScaleBackward<T>>(c, true, "DivBackward0");
-    node->scalar.save(Tensor<T>(Size{}));
+    node->scalar.save(Tensor<T>(Size{}, detail::uninitialized));  // never read
     autograd::connect(out, node, {&x});
   }
   return out;

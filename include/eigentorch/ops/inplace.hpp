@@ -50,8 +50,12 @@ void check_not_leaf(const Tensor<T>& self) {
 /// Writes `values` (same shape as self) into self's storage and bumps the version.
 template <class T>
 void write(const Tensor<T>& self, const Tensor<T>& values) {
-  if (values.data() != self.data()) std::copy(values.data(), values.data() + values.numel(), self.data());
-  ++self.impl()->storage->version;
+  detail::kernel(
+      [](const Tensor<T>& self, const Tensor<T>& values) {
+        if (values.data() != self.data()) std::copy(values.data(), values.data() + values.numel(), self.data());
+        ++self.impl()->storage->version;
+      },
+      self, values);
 }
 
 /// The shape check of an in-place binary op: other must broadcast to self's shape.
@@ -96,8 +100,12 @@ void overwrite_history(Tensor<T>& self, const char* name) {
 template <class T>
 Tensor<T>& Tensor<T>::fill_named_(T value, const char* name) {
   ops::detail_inplace::check_not_leaf(*this);
-  std::fill(data(), data() + numel(), value);
-  ++impl()->storage->version;
+  detail::kernel(
+      [](const Tensor& self, T value) {
+        std::fill(self.data(), self.data() + self.numel(), value);
+        ++self.impl()->storage->version;
+      },
+      *this, value);
   ops::detail_inplace::overwrite_history(*this, name);
   return *this;
 }

@@ -33,8 +33,26 @@ inline void check_mm(const Size& a, const Size& b) {
     detail::fail({"mat1 and mat2 shapes cannot be multiplied (", dims_str(a), " and ", dims_str(b), ")"});
 }
 
+/// c = op(a) op(b) (+ bias on every row), as a kernel; `batch` products of consecutive matrices.
+template <class T>
+void product(int64_t n, int64_t m, int64_t k, const Tensor<T>& a, bool trans_a, const Tensor<T>& b, bool trans_b,
+             const Tensor<T>& c, const Tensor<T>& bias = Tensor<T>(), int64_t batch = 1) {
+  detail::kernel(
+      [](int64_t n, int64_t m, int64_t k, const Tensor<T>& a, bool ta, const Tensor<T>& b, bool tb, const Tensor<T>& c,
+         const Tensor<T>& bias, int64_t batch) {
+        const T* pa = a.data();
+        const T* pb = b.data();
+        T* pc = c.data();
+        const T* pbias = bias.defined() ? bias.data() : nullptr;
+        for (int64_t i = 0; i < batch; ++i)
+          detail::gemm(n, m, k, pa + i * n * k, ta, pb + i * k * m, tb, pc + i * n * m, pbias);
+      },
+      n, m, k, a, trans_a, b, trans_b, c, bias, batch);
+}
+
 }  // namespace detail_linalg
 using detail_linalg::check_mm;
+using detail_linalg::product;
 using detail_linalg::dims_str;
 
 // d(A B) = G B^T (for A), A^T G (for B)
@@ -48,13 +66,13 @@ struct MmBackward final : autograd::Node<T> {
       const Tensor<T>& vb = b.get();
       const int64_t k = vb.size(0);
       out[0] = Tensor<T>(Size{n, k}, detail::uninitialized);
-      detail::gemm(n, k, m, g.data(), false, vb.data(), true, out[0].data());
+      product(n, k, m, g, false, vb, true, out[0]);
     }
     if (this->next[1]) {
       const Tensor<T>& va = a.get();
       const int64_t k = va.size(1);
       out[1] = Tensor<T>(Size{k, m}, detail::uninitialized);
-      detail::gemm(k, m, n, va.data(), true, g.data(), false, out[1].data());
+      product(k, m, n, va, true, g, false, out[1]);
     }
   }
   void release() override { a.release(); b.release(); }
@@ -65,7 +83,7 @@ Tensor<T> mm(const Tensor<T>& a, const Tensor<T>& b) {
   check_mm(a.shape(), b.shape());
   const int64_t n = a.size(0), k = a.size(1), m = b.size(1);
   Tensor<T> out(Size{n, m}, detail::uninitialized);
-  detail::gemm(n, m, k, a.data(), false, b.data(), false, out.data());
+  product(n, m, k, a, false, b, false, out);
   if (autograd::needs_grad(a, b)) {
     auto node = detail::make_pooled<MmBackward<T>>();
     if (b.requires_grad()) node->a.save(a);
@@ -81,9 +99,9 @@ struct DotBackward final : autograd::Node<T> {
   autograd::SavedTensor<T> a, b;
   const char* name() const override { return "DotBackward0"; }
   void apply(Tensor<T>& g, std::vector<Tensor<T>>& out) override {
-    const T gv = g.data()[0];
-    if (this->next[0]) out[0] = detail::map1(b.get(), [gv](T v) { return gv * v; });
-    if (this->next[1]) out[1] = detail::map1(a.get(), [gv](T v) { return gv * v; });
+    // g is 0-d: broadcast over the other operand
+    if (this->next[0]) out[0] = detail::map2(b.get(), g, [](T v, T gv) { return gv * v; });
+    if (this->next[1]) out[1] = detail::map2(a.get(), g, [](T v, T gv) { return gv * v; });
   }
   void release() override { a.release(); b.release(); }
 };
@@ -97,8 +115,12 @@ Tensor<T> dot(const Tensor<T>& a, const Tensor<T>& b) {
                   "] to have the same number of elements, but got ", a.numel(), " and ", b.numel(),
                   " elements respectively"});
   using Vec = Eigen::Matrix<T, Eigen::Dynamic, 1>;
-  Tensor<T> out(Size{});
-  out.data()[0] = Eigen::Map<const Vec>(a.data(), a.numel()).dot(Eigen::Map<const Vec>(b.data(), b.numel()));
+  Tensor<T> out(Size{}, detail::uninitialized);
+  detail::kernel(
+      [](const Tensor<T>& a, const Tensor<T>& b, const Tensor<T>& out) {
+        out.data()[0] = Eigen::Map<const Vec>(a.data(), a.numel()).dot(Eigen::Map<const Vec>(b.data(), b.numel()));
+      },
+      a, b, out);
   if (autograd::needs_grad(a, b)) {
     auto node = detail::make_pooled<DotBackward<T>>();
     if (b.requires_grad()) node->a.save(a);
@@ -119,13 +141,13 @@ struct MvBackward final : autograd::Node<T> {
       const Tensor<T>& vv = v.get();
       const int64_t k = vv.numel();
       out[0] = Tensor<T>(Size{n, k}, detail::uninitialized);
-      detail::gemm(n, k, int64_t(1), g.data(), false, vv.data(), false, out[0].data());
+      product(n, k, int64_t(1), g, false, vv, false, out[0]);
     }
     if (this->next[1]) {
       const Tensor<T>& va = a.get();
       const int64_t k = va.size(1);
-      out[1] = Tensor<T>(Size{k});
-      detail::gemm(k, int64_t(1), n, va.data(), true, g.data(), false, out[1].data());
+      out[1] = Tensor<T>(Size{k}, detail::uninitialized);
+      product(k, int64_t(1), n, va, true, g, false, out[1]);
     }
   }
   void release() override { a.release(); v.release(); }
@@ -137,8 +159,8 @@ Tensor<T> mv(const Tensor<T>& a, const Tensor<T>& v) {
   const int64_t n = a.size(0), k = a.size(1);
   if (k != v.numel())
     detail::fail({"size mismatch, got ", n, ", ", dims_str(a.shape()), ",", v.numel()});
-  Tensor<T> out(Size{n});
-  detail::gemm(n, int64_t(1), k, a.data(), false, v.data(), false, out.data());
+  Tensor<T> out(Size{n}, detail::uninitialized);
+  product(n, int64_t(1), k, a, false, v, false, out);
   if (autograd::needs_grad(a, v)) {
     auto node = detail::make_pooled<MvBackward<T>>();
     if (v.requires_grad()) node->a.save(a);
@@ -159,15 +181,13 @@ struct BmmBackward final : autograd::Node<T> {
       const Tensor<T>& vb = b.get();
       const int64_t k = vb.size(1);
       out[0] = Tensor<T>(Size{batch, n, k}, detail::uninitialized);
-      for (int64_t i = 0; i < batch; ++i)
-        detail::gemm(n, k, m, g.data() + i * n * m, false, vb.data() + i * k * m, true, out[0].data() + i * n * k);
+      product(n, k, m, g, false, vb, true, out[0], Tensor<T>(), batch);
     }
     if (this->next[1]) {
       const Tensor<T>& va = a.get();
       const int64_t k = va.size(2);
       out[1] = Tensor<T>(Size{batch, k, m}, detail::uninitialized);
-      for (int64_t i = 0; i < batch; ++i)
-        detail::gemm(k, m, n, va.data() + i * n * k, true, g.data() + i * n * m, false, out[1].data() + i * k * m);
+      product(k, m, n, va, true, g, false, out[1], Tensor<T>(), batch);
     }
   }
   void release() override { a.release(); b.release(); }
@@ -183,8 +203,7 @@ Tensor<T> bmm(const Tensor<T>& a, const Tensor<T>& b) {
                   "] but got: [", b.size(0), ", ", b.size(1), "]."});
   const int64_t batch = a.size(0), n = a.size(1), k = a.size(2), m = b.size(2);
   Tensor<T> out(Size{batch, n, m}, detail::uninitialized);
-  for (int64_t i = 0; i < batch; ++i)
-    detail::gemm(n, m, k, a.data() + i * n * k, false, b.data() + i * k * m, false, out.data() + i * n * m);
+  product(n, m, k, a, false, b, false, out, Tensor<T>(), batch);
   if (autograd::needs_grad(a, b)) {
     auto node = detail::make_pooled<BmmBackward<T>>();
     if (b.requires_grad()) node->a.save(a);
@@ -265,11 +284,12 @@ Tensor<T> matmul(const Tensor<T>& a, const Tensor<T>& b) {
   return out;
 }
 
-/// A 1-D tensor of n copies of v (a 0-d bias spread over the outputs).
+/// A 1-D tensor of n copies of b's one element (a one-element bias spread over the outputs).
 template <class T>
-Tensor<T> full_row(T v, int64_t n) {
-  Tensor<T> out(Size{n});
-  for (int64_t i = 0; i < n; ++i) out.data()[i] = v;
+Tensor<T> full_row(const Tensor<T>& b, int64_t n) {
+  Tensor<T> out(Size{n}, detail::uninitialized);
+  detail::kernel([](const Tensor<T>& b, const Tensor<T>& out) { std::fill(out.data(), out.data() + out.numel(), b.data()[0]); },
+                 b, out);
   return out;
 }
 
@@ -288,22 +308,26 @@ struct LinearBackward final : autograd::Node<T> {
       const Tensor<T>& vw = w.get();
       const int64_t in = vw.size(1);
       out[0] = Tensor<T>(Size{n, in}, detail::uninitialized);
-      detail::gemm(n, in, o, g.data(), false, vw.data(), false, out[0].data());
+      product(n, in, o, g, false, vw, false, out[0]);
     }
     if (this->next[1]) {
       const Tensor<T>& vx = x.get();
       const int64_t in = vx.size(1);
       out[1] = Tensor<T>(Size{o, in}, detail::uninitialized);
-      detail::gemm(o, in, n, g.data(), true, vx.data(), false, out[1].data());
+      product(o, in, n, g, true, vx, false, out[1]);
     }
     if (has_bias && this->next[2]) {
-      if (bias_spread) {
-        out[2] = Tensor<T>(bias_0d ? Size{} : Size{1}, detail::uninitialized);
-        out[2].data()[0] = detail::sum_contiguous(g.data(), n * o);
-      } else {
-        out[2] = Tensor<T>(Size{o}, detail::uninitialized);
-        detail::sum_columns(g.data(), n, o, out[2].data());
-      }
+      // one sum of all of G for a spread bias, else column sums: the kernel tells them by out's size
+      out[2] = Tensor<T>(bias_spread ? (bias_0d ? Size{} : Size{1}) : Size{o}, detail::uninitialized);
+      detail::kernel(
+          [](const Tensor<T>& g, const Tensor<T>& b, bool spread) {
+            const int64_t n = g.size(0), o = g.size(1);
+            if (spread)
+              b.data()[0] = detail::sum_contiguous(g.data(), n * o);
+            else
+              detail::sum_columns(g.data(), n, o, b.data());
+          },
+          g, out[2], bias_spread);
     }
   }
   void release() override { x.release(); w.release(); }
@@ -324,9 +348,10 @@ Tensor<T> linear2d(const Tensor<T>& x, const Tensor<T>& w, const Tensor<T>& b) {
                   b.shape().list_str()});
   Tensor<T> out(Size{n, o}, detail::uninitialized);
   const bool bias_spread = has_bias && (b.dim() == 0 || b.numel() != o);  // one element for every output
-  const Tensor<T> spread = bias_spread ? full_row(b.data()[0], o) : Tensor<T>();
-  const T* bias = !has_bias ? nullptr : spread.defined() ? spread.data() : b.data();
-  detail::gemm(n, o, in, x.data(), false, w.data(), true, out.data(), bias);
+  if (bias_spread)
+    product(n, o, in, x, false, w, true, out, full_row(b, o));
+  else
+    product(n, o, in, x, false, w, true, out, b);
   const bool bias_grad = has_bias && b.requires_grad();
   if (is_grad_enabled() && (x.requires_grad() || w.requires_grad() || bias_grad)) {
     auto node = detail::make_pooled<LinearBackward<T>>();

@@ -155,7 +155,7 @@ void tanh_values(const T* x, T* y, int64_t n) {
 
 template <class T> Tensor<T> tanh(const Tensor<T>& x) {
   Tensor<T> y(x.shape(), detail::uninitialized);
-  tanh_values(x.data(), y.data(), x.numel());
+  detail::kernel([](const Tensor<T>& x, const Tensor<T>& y) { tanh_values(x.data(), y.data(), x.numel()); }, x, y);
   if (autograd::needs_grad(x)) {
     auto node = detail::make_pooled<PointwiseBackward<T, TanhRule>>("TanhBackward0");
     node->saved.save(y, "TanhBackward0");
@@ -278,7 +278,7 @@ Tensor<T> pow(const Tensor<T>& x, U p) { return ops::pow(x, static_cast<T>(p)); 
 template <class T, class U, detail::if_arithmetic<U> = 0>
 Tensor<T> pow(U c, const Tensor<T>& x) {
   Tensor<T> base(Size{});
-  base.data()[0] = static_cast<T>(c);
+  detail::kernel([](const Tensor<T>& b, T v) { b.data()[0] = v; }, base, static_cast<T>(c));
   return ops::pow(base, x);
 }
 

@@ -14,15 +14,20 @@ namespace detail_reduce {
 template <class T>
 Tensor<T> expand_scaled(const Tensor<T>& g, const Size& kept, const Size& shape, T scale, bool divide) {
   Tensor<T> out(shape, detail::uninitialized);
-  T* po = out.data();
-  const T* pg = g.data();
-  auto value = [&](T v) { return divide ? v / scale : v * scale; };
-  if (g.numel() == 1) {
-    const T v = value(pg[0]);
-    for (int64_t i = 0, n = out.numel(); i < n; ++i) po[i] = v;
-  } else {
-    detail::for_each_broadcast(shape, shape, kept, [&](int64_t i, int64_t, int64_t ig) { po[i] = value(pg[ig]); });
-  }
+  detail::kernel(
+      [](const Tensor<T>& g, const Tensor<T>& out, const Size& kept, T scale, bool divide) {
+        T* po = out.data();
+        const T* pg = g.data();
+        auto value = [&](T v) { return divide ? v / scale : v * scale; };
+        if (g.numel() == 1) {
+          const T v = value(pg[0]);
+          for (int64_t i = 0, n = out.numel(); i < n; ++i) po[i] = v;
+        } else {
+          detail::for_each_broadcast(out.shape(), out.shape(), kept,
+                                     [&](int64_t i, int64_t, int64_t ig) { po[i] = value(pg[ig]); });
+        }
+      },
+      g, out, kept, scale, divide);
   return out;
 }
 
@@ -55,16 +60,16 @@ struct ReduceBackward final : autograd::Node<T> {
 };
 
 template <class T>
-T sum_all_value(const Tensor<T>& x) {
-  return detail::sum_contiguous(x.data(), x.numel());
-}
-
-template <class T>
 Tensor<T> reduce_all(const Tensor<T>& x, bool mean) {
-  Tensor<T> out(Size{});
+  Tensor<T> out(Size{}, detail::uninitialized);
   const T n = static_cast<T>(x.numel());
-  // NOTE: the mean of no elements is nan, as in PyTorch
-  out.data()[0] = mean ? sum_all_value(x) / n : sum_all_value(x);
+  detail::kernel(
+      [](const Tensor<T>& x, const Tensor<T>& out, bool mean) {
+        const T sum = detail::sum_contiguous(x.data(), x.numel());
+        // NOTE: the mean of no elements is nan, as in PyTorch
+        out.data()[0] = mean ? sum / static_cast<T>(x.numel()) : sum;
+      },
+      x, out, mean);
   if (autograd::needs_grad(x)) {
     auto node = detail::make_pooled<ReduceBackward<T>>();
     node->input_shape = x.shape();
@@ -91,16 +96,20 @@ Tensor<T> reduce_dim(const Tensor<T>& x, int64_t dim, bool keepdim, bool mean) {
   for (int64_t i = 0; i < d; ++i) outer *= x.shape()[static_cast<std::size_t>(i)];
   for (int64_t i = d + 1; i < x.dim(); ++i) inner *= x.shape()[static_cast<std::size_t>(i)];
   Tensor<T> out(detail_reduce::reduced_shape(x.shape(), d, keepdim), detail::uninitialized);
-  const T* px = x.data();
-  T* po = out.data();
-  for (int64_t o = 0; o < outer; ++o) {
-    if (inner == 1)
-      po[o] = detail::sum_contiguous(px + o * n, n);
-    else
-      detail::sum_columns(px + o * n * inner, n, inner, po + o * inner);
-  }
-  if (mean)
-    for (int64_t i = 0, m = out.numel(); i < m; ++i) po[i] /= static_cast<T>(n);
+  detail::kernel(
+      [](const Tensor<T>& x, const Tensor<T>& out, int64_t outer, int64_t n, int64_t inner, bool mean) {
+        const T* px = x.data();
+        T* po = out.data();
+        for (int64_t o = 0; o < outer; ++o) {
+          if (inner == 1)
+            po[o] = detail::sum_contiguous(px + o * n, n);
+          else
+            detail::sum_columns(px + o * n * inner, n, inner, po + o * inner);
+        }
+        if (mean)
+          for (int64_t i = 0, m = out.numel(); i < m; ++i) po[i] /= static_cast<T>(n);
+      },
+      x, out, outer, n, inner, mean);
   if (autograd::needs_grad(x)) {
     auto node = detail::make_pooled<ReduceBackward<T>>();
     node->input_shape = x.shape();

@@ -44,7 +44,8 @@ Tensor<T> transpose_copy(const Tensor<T>& x, int64_t dim0, int64_t dim1) {
   std::vector<int64_t> shape = x.shape().vec();
   if (dim0 == dim1 || x.dim() < 2 || x.numel() == 0) {  // nothing moves (0-d and 1-d included)
     Tensor<T> out(x.shape(), detail::uninitialized);
-    std::copy(x.data(), x.data() + x.numel(), out.data());
+    detail::kernel([](const Tensor<T>& x, const Tensor<T>& out) { std::copy(x.data(), x.data() + x.numel(), out.data()); },
+                   x, out);
     return out;
   }
   std::swap(shape[static_cast<std::size_t>(dim0)], shape[static_cast<std::size_t>(dim1)]);
@@ -58,21 +59,27 @@ Tensor<T> transpose_copy(const Tensor<T>& x, int64_t dim0, int64_t dim1) {
     s *= x.shape()[d];
   }
   std::swap(in_strides[static_cast<std::size_t>(dim0)], in_strides[static_cast<std::size_t>(dim1)]);
-  std::vector<int64_t> counter(nd, 0);
-  const T* px = x.data();
-  T* po = out.data();
-  int64_t src = 0;
-  for (int64_t i = 0, n = out.numel(); i < n; ++i) {
-    po[i] = px[src];
-    for (std::size_t d = nd; d-- > 0;) {
-      if (++counter[d] < shape[d]) {
-        src += in_strides[d];
-        break;
-      }
-      src -= in_strides[d] * (shape[d] - 1);
-      counter[d] = 0;
-    }
-  }
+  detail::kernel(
+      [](const Tensor<T>& x, const Tensor<T>& out, const std::vector<int64_t>& in_strides) {
+        const Size& shape = out.shape();
+        const std::size_t nd = shape.size();
+        std::vector<int64_t> counter(nd, 0);
+        const T* px = x.data();
+        T* po = out.data();
+        int64_t src = 0;
+        for (int64_t i = 0, n = out.numel(); i < n; ++i) {
+          po[i] = px[src];
+          for (std::size_t d = nd; d-- > 0;) {
+            if (++counter[d] < shape[d]) {
+              src += in_strides[d];
+              break;
+            }
+            src -= in_strides[d] * (shape[d] - 1);
+            counter[d] = 0;
+          }
+        }
+      },
+      x, out, in_strides);
   return out;
 }
 
@@ -106,7 +113,8 @@ struct CloneBackward final : autograd::Node<T> {
 template <class T>
 Tensor<T> Tensor<T>::clone() const {
   Tensor out(shape(), detail::uninitialized);
-  std::copy(data(), data() + numel(), out.data());
+  detail::kernel([](const Tensor& x, const Tensor& out) { std::copy(x.data(), x.data() + x.numel(), out.data()); },
+                 *this, out);
   if (autograd::needs_grad(*this)) autograd::connect(out, detail::make_pooled<ops::CloneBackward<T>>(), {this});
   return out;
 }

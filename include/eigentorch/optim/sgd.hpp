@@ -56,45 +56,66 @@ class SGD : public Optimizer<T> {
   /// PyTorch's order. Parameters without a gradient are skipped.
   void step() override {
     NoGradGuard no_grad;
-    const T lr = static_cast<T>(options_.lr()), wd = static_cast<T>(options_.weight_decay());
-    const T mom = static_cast<T>(options_.momentum()), damp = static_cast<T>(1.0 - options_.dampening());
+    Update u;
+    u.lr = static_cast<T>(options_.lr());
+    u.wd = static_cast<T>(options_.weight_decay());
+    u.mom = static_cast<T>(options_.momentum());
+    u.damp = static_cast<T>(1.0 - options_.dampening());
+    u.nesterov = options_.nesterov();
+    u.maximize = options_.maximize();
     for (std::size_t i = 0; i < this->params_.size(); ++i) {
       Tensor<T>& p = this->params_[i];
       const Tensor<T> g = p.grad();
       if (!g.defined()) continue;
       if (g.shape() != p.shape())
         throw Error("SGD: the gradient's shape " + g.shape().str() + " differs from the parameter's " + p.shape().str());
-      const int64_t n = p.numel();
-      T* pp = p.data();
-      const T* pg = g.data();
-      if (wd == T(0) && mom == T(0) && !options_.maximize()) {  // plain SGD: the gradient is the direction
-        for (int64_t j = 0; j < n; ++j) pp[j] = std::fma(-lr, pg[j], pp[j]);  // param.add_(grad, alpha=-lr)
-        ++p.impl()->storage->version;
+      if (u.wd == T(0) && u.mom == T(0) && !u.maximize) {  // plain SGD: the gradient is the direction
+        eigentorch::detail::kernel(
+            [](const Tensor<T>& p, const Tensor<T>& g, T lr) {
+              T* pp = p.data();
+              const T* pg = g.data();
+              for (int64_t j = 0, n = p.numel(); j < n; ++j) pp[j] = std::fma(-lr, pg[j], pp[j]);  // p.add_(g, alpha=-lr)
+              ++p.impl()->storage->version;
+            },
+            p, g, u.lr);
         continue;
       }
-      direction_.resize(static_cast<std::size_t>(n));
-      T* d = direction_.data();
-      for (int64_t j = 0; j < n; ++j) d[j] = options_.maximize() ? -pg[j] : pg[j];
-      if (wd != T(0))
-        for (int64_t j = 0; j < n; ++j) d[j] = std::fma(wd, pp[j], d[j]);  // d_p.add(param, alpha=weight_decay)
-      if (mom != T(0)) {
-        Tensor<T>& buf = momentum_buffers_[i];
-        if (!buf.defined()) {
-          buf = Tensor<T>(p.shape());  // the first step's buffer is the gradient itself
-          std::copy(d, d + n, buf.data());
-        } else {
-          T* b = buf.data();
-          for (int64_t j = 0; j < n; ++j) b[j] = b[j] * mom;  // buf.mul_(momentum)
-          for (int64_t j = 0; j < n; ++j) b[j] = std::fma(damp, d[j], b[j]);  // .add_(d_p, alpha=1 - dampening)
-        }
-        const T* b = buf.data();
-        if (options_.nesterov())
-          for (int64_t j = 0; j < n; ++j) d[j] = std::fma(mom, b[j], d[j]);  // d_p.add(buf, alpha=momentum)
-        else
-          std::copy(b, b + n, d);
+      Tensor<T>& buf = momentum_buffers_[i];
+      const bool first = u.mom != T(0) && !buf.defined();
+      if (first) {
+        if (eigentorch::detail::is_capturing())
+          throw Error("SGD: a CPUGraph cannot capture the first step with momentum, which creates the momentum "
+                      "buffers (each replay would create them again): run one step before capturing");
+        buf = Tensor<T>(p.shape(), eigentorch::detail::uninitialized);
       }
-      for (int64_t j = 0; j < n; ++j) pp[j] = std::fma(-lr, d[j], pp[j]);  // param.add_(d_p, alpha=-lr)
-      ++p.impl()->storage->version;
+      eigentorch::detail::kernel(
+          [](const Tensor<T>& p, const Tensor<T>& g, const Tensor<T>& buf, const Update& u, bool first) {
+            const int64_t n = p.numel();
+            T* pp = p.data();
+            const T* pg = g.data();
+            thread_local std::vector<T> direction;
+            direction.resize(static_cast<std::size_t>(n));
+            T* d = direction.data();
+            for (int64_t j = 0; j < n; ++j) d[j] = u.maximize ? -pg[j] : pg[j];
+            if (u.wd != T(0))
+              for (int64_t j = 0; j < n; ++j) d[j] = std::fma(u.wd, pp[j], d[j]);  // d_p.add(param, alpha=weight_decay)
+            if (u.mom != T(0)) {
+              T* b = buf.data();
+              if (first) {
+                std::copy(d, d + n, b);  // the first step's buffer is the direction itself
+              } else {
+                for (int64_t j = 0; j < n; ++j) b[j] = b[j] * u.mom;  // buf.mul_(momentum)
+                for (int64_t j = 0; j < n; ++j) b[j] = std::fma(u.damp, d[j], b[j]);  // .add_(d_p, alpha=1 - dampening)
+              }
+              if (u.nesterov)
+                for (int64_t j = 0; j < n; ++j) d[j] = std::fma(u.mom, b[j], d[j]);  // d_p.add(buf, alpha=momentum)
+              else
+                std::copy(b, b + n, d);
+            }
+            for (int64_t j = 0; j < n; ++j) pp[j] = std::fma(-u.lr, d[j], pp[j]);  // param.add_(d_p, alpha=-lr)
+            ++p.impl()->storage->version;
+          },
+          p, g, buf, u, first);
     }
   }
 
@@ -104,8 +125,12 @@ class SGD : public Optimizer<T> {
 
  private:
   SGDOptions options_;
+  /// The settings of one step, as the kernels take them.
+  struct Update {
+    T lr, wd, mom, damp;
+    bool nesterov, maximize;
+  };
   std::vector<Tensor<T>> momentum_buffers_;
-  std::vector<T> direction_;
 };
 
 template <class T>

@@ -1,0 +1,105 @@
+// CPUGraph: record a piece of work once (a training step: forward, loss, backward, optimizer step)
+// and replay its kernels on the same buffers, without making tensors, graph nodes or any other
+// bookkeeping again. The CPU counterpart of torch.cuda.CUDAGraph, with its rules:
+//   et::CPUGraph g;
+//   { et::GraphCaptureGuard capture(g); auto loss = mse(model(x), y); opt.zero_grad(); loss.backward(); opt.step(); }
+//   for (...) { x.copy_(next_batch); g.replay(); }   // loss, the .grads and the parameters update
+// - Capturing runs the work once, as usual, and records every kernel it ran (detail/kernel.hpp).
+// - A replay repeats those kernels only: it reads the tensors that the capture read (copy_ new data
+//   into them) and writes the ones it wrote, the same objects, which the graph keeps alive.
+// - Whatever the capture decided from state rather than data is fixed: shapes, scalars such as the
+//   learning rate, and which .grad exist. As in PyTorch, a .grad that was none when the capture began is
+//   refilled, not accumulated, by each replay.
+// - What cannot be replayed refuses to be captured (throws): reading values (item(), printing),
+//   random ops, and starting optimizer state (SGD's momentum buffers: run one step first).
+#pragma once
+
+#include "detail/error.hpp"
+#include "detail/kernel.hpp"
+
+#include <cstddef>
+#include <exception>  // uncaught_exceptions
+
+namespace eigentorch {
+
+class CPUGraph {
+ public:
+  CPUGraph() = default;
+  CPUGraph(const CPUGraph&) = delete;
+  CPUGraph& operator=(const CPUGraph&) = delete;
+  ~CPUGraph() {
+    if (capturing_) abort_capture();
+  }
+
+  /// Starts recording this thread's kernels into the graph (which must be empty).
+  void capture_begin() {
+    if (detail::is_capturing()) throw Error("capture_begin: this thread is already capturing a CPUGraph");
+    if (captured_) throw Error("capture_begin: this CPUGraph already holds a capture; reset() it first");
+    kernels_.clear();
+    detail::capture_state = {&kernels_, true};
+    capturing_ = true;
+  }
+  /// Stops recording; the graph can be replayed from now on.
+  void capture_end() {
+    if (!capturing_) throw Error("capture_end: this CPUGraph is not capturing");
+    if (detail::capture_state.sink != &kernels_)
+      throw Error("capture_end: the capture of this CPUGraph was begun on another thread");
+    detail::capture_state = {};
+    capturing_ = false;
+    captured_ = true;
+  }
+  /// Runs the recorded kernels again, in order.
+  void replay() const {
+    if (!captured_) throw Error("replay: this CPUGraph has not been captured (capture_begin / capture_end)");
+    if (detail::is_capturing()) throw Error("replay: not permitted while this thread is capturing a CPUGraph");
+    for (const auto& k : kernels_) k();
+  }
+  /// Forgets the capture and frees the buffers that only it held.
+  void reset() {
+    if (capturing_) throw Error("reset: this CPUGraph is capturing; call capture_end() first");
+    kernels_.clear();
+    kernels_.shrink_to_fit();
+    captured_ = false;
+  }
+  /// Number of recorded kernels (each a loop or a product of one op or one derivative).
+  std::size_t num_kernels() const { return kernels_.size(); }
+  bool captured() const { return captured_; }
+  bool capturing() const { return capturing_; }
+
+  /// Ends a capture that failed part way: the graph is left empty (not replayable).
+  void abort_capture() noexcept {
+    if (detail::capture_state.sink == &kernels_) detail::capture_state = {};
+    capturing_ = false;
+    captured_ = false;
+    kernels_.clear();
+  }
+
+ private:
+  detail::KernelList kernels_;
+  bool capturing_ = false;
+  bool captured_ = false;
+};
+
+/// Captures into `graph` for the guard's lifetime (torch.cuda.graph(g) as a scope). If the scope is
+/// left by an exception, the capture is dropped and the graph stays empty.
+class GraphCaptureGuard {
+ public:
+  explicit GraphCaptureGuard(CPUGraph& graph) : graph_(graph), exceptions_(std::uncaught_exceptions()) {
+    graph_.capture_begin();
+  }
+  GraphCaptureGuard(const GraphCaptureGuard&) = delete;
+  GraphCaptureGuard& operator=(const GraphCaptureGuard&) = delete;
+  ~GraphCaptureGuard() {
+    if (!graph_.capturing()) return;  // ended (or aborted) by hand inside the scope
+    if (std::uncaught_exceptions() > exceptions_)
+      graph_.abort_capture();
+    else
+      graph_.capture_end();  // cannot fail: this thread began the capture
+  }
+
+ private:
+  CPUGraph& graph_;
+  int exceptions_;
+};
+
+}  // namespace eigentorch
