@@ -51,10 +51,11 @@ template <class T>
   }
 }
 
-/// True when nobody else can see g's data, so it may be adopted or written in place.
+/// True when nobody else can see g's data, so it may be adopted or written in place. Handles kept
+/// by a CPUGraph's kernels do not count: they read and write the buffer it names, as the graph runs.
 template <class T>
 bool exclusively_owned(const Tensor<T>& g) {
-  return g.impl().use_count() == 1 && g.impl()->storage.use_count() == 1;
+  return g.impl().use_count() - static_cast<long>(g.impl()->kernel_refs) == 1 && g.impl()->storage.use_count() == 1;
 }
 
 }  // namespace detail

@@ -40,6 +40,14 @@ inline void check_data_access() {
   if (capture_state.locked) capture_access_error();
 }
 
+/// How a recorded kernel keeps an argument of type A: a copy, except tensors, whose holder also
+/// counts itself in the tensor (tensor.hpp), so that a gradient referenced only by recorded kernels
+/// still counts as unshared (engine.hpp adopts such gradients as .grad instead of copying them).
+template <class A>
+struct Held {
+  using type = A;
+};
+
 /// True while this thread records into a CPUGraph (some ops refuse to start state they cannot replay).
 inline bool is_capturing() { return capture_state.sink != nullptr; }
 
@@ -58,7 +66,8 @@ void kernel(F fn, const Args&... args) {
     ~Relock() { s.locked = true; }
   } relock{s};
   fn(args...);
-  s.sink->emplace_back([fn, saved = std::make_tuple(args...)]() { std::apply(fn, saved); });
+  s.sink->emplace_back(
+      [fn, saved = std::tuple<typename Held<Args>::type...>(args...)]() { std::apply(fn, saved); });
 }
 
 }  // namespace eigentorch::detail

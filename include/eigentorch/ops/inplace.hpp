@@ -117,9 +117,12 @@ Tensor<T>& Tensor<T>::copy_(const Tensor& src) {
   ops::detail_inplace::check_not_leaf(*this);
   ops::detail_inplace::check_broadcast_into(*this, src);
   const bool record = autograd::needs_grad(*this, src);
-  Tensor zero(shape());
-  Tensor values = detail::map2(zero, src, [](T, T s) { return s; });
-  ops::detail_inplace::write(*this, values);
+  if (src.shape() == shape()) {  // one pass, no temporary (a new batch copied into a graph's input)
+    ops::detail_inplace::write(*this, src);
+  } else {
+    Tensor zero(shape());
+    ops::detail_inplace::write(*this, detail::map2(zero, src, [](T, T s) { return s; }));
+  }
   if (record) {
     auto node = detail::make_pooled<ops::CopyBackward<T>>();
     node->src_shape = src.shape();
