@@ -52,13 +52,12 @@ class CPUGraph {
   void replay() const {
     if (!captured_) throw Error("replay: this CPUGraph has not been captured (capture_begin / capture_end)");
     if (detail::is_capturing()) throw Error("replay: not permitted while this thread is capturing a CPUGraph");
-    for (const auto& k : kernels_) k();
+    kernels_.run();
   }
   /// Forgets the capture and frees the buffers that only it held.
   void reset() {
     if (capturing_) throw Error("reset: this CPUGraph is capturing; call capture_end() first");
     kernels_.clear();
-    kernels_.shrink_to_fit();
     captured_ = false;
   }
   /// Number of recorded kernels (each a loop or a product of one op or one derivative).

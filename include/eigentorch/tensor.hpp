@@ -107,7 +107,7 @@ struct TensorImpl {
   // instead of a new one per graph; the accumulator holds the leaf weakly, so there is no cycle.
   std::shared_ptr<autograd::Node<T>> grad_accumulator;    // leaf: its AccumulateGrad, shared by all uses
   std::shared_ptr<TensorImpl<T>> grad;                    // .grad, undefined until a backward reaches it
-  uint32_t kernel_refs = 0;  // handles held by CPUGraph kernels (detail::KernelTensor), among use_count()
+  uint32_t kernel_refs = 0;  // handles held by CPUGraph kernels (detail::KernelList), among use_count()
 };
 
 template <class U>
@@ -308,28 +308,11 @@ class Tensor {
 
 namespace detail {
 
-/// A tensor handle kept by a recorded kernel (see Held in kernel.hpp): it counts itself in the
-/// tensor's kernel_refs while it lives, and hands the kernel the tensor itself.
+/// A tensor argument of a recorded kernel counts in its TensorImpl::kernel_refs (see KernelList).
 template <class T>
-class KernelTensor {
- public:
-  KernelTensor(const Tensor<T>& t) : t_(t) { add(1); }  // NOLINT: implicit, as the tuple converts
-  KernelTensor(const KernelTensor& o) : t_(o.t_) { add(1); }
-  KernelTensor& operator=(const KernelTensor&) = delete;
-  ~KernelTensor() { add(-1); }
-  operator const Tensor<T>&() const { return t_; }  // NOLINT: implicit, as fn takes const Tensor&
-
- private:
-  void add(int d) {
-    if (t_.defined()) t_.impl()->kernel_refs += static_cast<uint32_t>(d);
-  }
-  Tensor<T> t_;
-};
-
-template <class T>
-struct Held<Tensor<T>> {
-  using type = KernelTensor<T>;
-};
+void count_kernel_ref(KernelList& list, const Tensor<T>& t) {
+  if (t.defined()) list.count_ref(&t.impl()->kernel_refs);
+}
 
 }  // namespace detail
 }  // namespace eigentorch
