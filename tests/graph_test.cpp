@@ -7,6 +7,7 @@
 #include <doctest/doctest.h>
 
 #include <cstdint>
+#include <memory>  // unique_ptr
 #include <sstream>
 #include <thread>
 #include <vector>
@@ -228,6 +229,72 @@ TEST_CASE("SGD refuses to capture the step that creates its momentum buffers") {
     w0 = w0 - 0.1f * buf;
   }
   CHECK(w.to_vector()[0] == doctest::Approx(w0).epsilon(1e-6));
+}
+
+TEST_CASE("a refused step changes nothing, and a refusal caught inside the capture still drops it") {
+  auto a = et::tensor({1.0, 2.0}).requires_grad_();
+  auto b = et::tensor({3.0, 4.0}).requires_grad_();
+  et::optim::SGD<float> opt({a, b}, et::optim::SGDOptions(0.1).momentum(0.9));
+  opt.zero_grad();
+  (a * a).sum().backward();
+  opt.step();  // a has a momentum buffer now, b none
+  const auto a0 = a.to_vector(), b0 = b.to_vector();
+  auto step = [&] {
+    opt.zero_grad();
+    ((a * a).sum() + (b * b).sum()).backward();
+    opt.step();
+  };
+  et::CPUGraph graph;
+  {
+    et::GraphCaptureGuard capture(graph);
+    CHECK_THROWS_AS(step(), et::Error);  // refused at b, before a was updated
+    CHECK(graph.capture_failed());
+  }
+  CHECK_FALSE(graph.captured());  // dropped by the guard although the error was caught
+  CHECK(a.to_vector() == a0);
+  CHECK(b.to_vector() == b0);
+  // By hand: capture_end() reports the refusal and drops the capture.
+  graph.capture_begin();
+  auto y = a * 2.0;
+  CHECK_THROWS_AS((void)y.sum().item(), et::Error);
+  CHECK_THROWS_WITH_AS(graph.capture_end(),
+                       "capture_end: an operation was refused during the capture (it threw an error then), so the "
+                       "capture is incomplete and was dropped; capture again without it",
+                       et::Error);
+  CHECK_FALSE(graph.capturing());
+  CHECK_FALSE(graph.captured());
+  CHECK(y.to_vector() == std::vector<float>{a0[0] * 2, a0[1] * 2});  // eager again
+}
+
+TEST_CASE("captures on two threads that read one tensor count their references to it exactly") {
+  auto w = et::tensor({1.0, 2.0, 3.0});
+  auto work = [&] {
+    for (int i = 0; i < 200; ++i) {
+      et::CPUGraph g;
+      auto x = et::tensor({1.0, 1.0, 1.0});
+      et::GraphCaptureGuard capture(g);
+      (void)(x * w).sum();
+    }
+  };
+  std::thread t1(work), t2(work);
+  t1.join();
+  t2.join();
+  CHECK(w.impl()->kernel_refs.load() == 0);
+}
+
+TEST_CASE("a graph destroyed by another thread while it captures ends that capture safely") {
+  auto g = std::make_unique<et::CPUGraph>();
+  auto x = et::tensor({1.0, 2.0});
+  g->capture_begin();
+  auto y = x * 2.0;  // recorded
+  std::thread([&] { g.reset(); }).join();
+  auto z = y + 1.0;  // the capturing thread notices, drops the kernels and runs eagerly
+  CHECK(z.to_vector() == std::vector<float>{3.0f, 5.0f});
+  CHECK(x.impl()->kernel_refs.load() == 0);
+  et::CPUGraph next;  // and it can capture again
+  next.capture_begin();
+  next.capture_end();
+  CHECK(next.captured());
 }
 
 TEST_CASE("CPUGraph's state errors") {

@@ -14,6 +14,7 @@
 #include <Eigen/Core>
 
 #include <algorithm>    // fill
+#include <atomic>
 #include <cstdint>      // int64_t, uint32_t
 #include <limits>
 #include <new>          // bad_alloc
@@ -107,7 +108,7 @@ struct TensorImpl {
   // instead of a new one per graph; the accumulator holds the leaf weakly, so there is no cycle.
   std::shared_ptr<autograd::Node<T>> grad_accumulator;    // leaf: its AccumulateGrad, shared by all uses
   std::shared_ptr<TensorImpl<T>> grad;                    // .grad, undefined until a backward reaches it
-  uint32_t kernel_refs = 0;  // handles held by CPUGraph kernels (detail::KernelList), among use_count()
+  std::atomic<uint32_t> kernel_refs{0};  // handles held by CPUGraph kernels (detail::KernelList), among use_count()
 };
 
 template <class U>
@@ -310,7 +311,7 @@ namespace detail {
 
 /// A tensor argument of a recorded kernel counts in its TensorImpl::kernel_refs (see KernelList).
 template <class T>
-void count_kernel_ref(KernelList& list, const Tensor<T>& t) {
+void count_kernel_ref(KernelList& list, const Tensor<T>& t) noexcept {
   if (t.defined()) list.count_ref(&t.impl()->kernel_refs);
 }
 

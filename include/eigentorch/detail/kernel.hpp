@@ -9,11 +9,17 @@
 
 #include "error.hpp"
 
+#include <atomic>
 #include <cstdint>
 #include <memory>  // unique_ptr
 #include <type_traits>
 #include <utility>  // move
 #include <vector>
+
+namespace eigentorch {
+template <class T>
+class Tensor;
+}  // namespace eigentorch
 
 namespace eigentorch::detail {
 
@@ -32,19 +38,25 @@ class KernelList {
   KernelList(const KernelList&) = delete;
   KernelList& operator=(const KernelList&) = delete;
   ~KernelList() { clear(); }
-  void add(std::unique_ptr<RecordedKernel> k) { kernels_.push_back(std::move(k)); }
+  /// Makes room for one kernel holding `tensors` tensors, so that counting them and adding the
+  /// kernel cannot fail half way (an allocation failure throws here, before anything is counted).
+  void reserve_one(std::size_t tensors) {
+    kernels_.reserve(kernels_.size() + 1);
+    refs_.reserve(refs_.size() + tensors);
+  }
+  void add(std::unique_ptr<RecordedKernel> k) noexcept { kernels_.push_back(std::move(k)); }  // reserved
   /// Counts one more kernel-held handle in `counter` (the kernel's handle keeps it alive: clear()
-  /// uncounts before it frees the kernels).
-  void count_ref(uint32_t* counter) {
-    ++*counter;
-    refs_.push_back(counter);
+  /// uncounts before it frees the kernels). Atomic: two threads may capture work on one tensor.
+  void count_ref(std::atomic<uint32_t>* counter) noexcept {
+    counter->fetch_add(1, std::memory_order_relaxed);
+    refs_.push_back(counter);  // reserved
   }
   void run() const {
     for (const auto& k : kernels_) k->replay();
   }
   std::size_t size() const { return kernels_.size(); }
   void clear() {
-    for (uint32_t* r : refs_) --*r;
+    for (auto* r : refs_) r->fetch_sub(1, std::memory_order_relaxed);
     refs_.clear();
     refs_.shrink_to_fit();
     kernels_.clear();
@@ -53,7 +65,12 @@ class KernelList {
 
  private:
   std::vector<std::unique_ptr<RecordedKernel>> kernels_;
-  std::vector<uint32_t*> refs_;
+  std::vector<std::atomic<uint32_t>*> refs_;
+
+ public:
+  /// Set when the graph was destroyed by another thread while this list was still being captured
+  /// into: the capturing thread then ends its capture and frees the list (see CPUGraph's destructor).
+  std::atomic<bool> abandoned{false};
 };
 
 /// This thread's capture: where kernels go (null when not capturing), and whether data access is
@@ -61,11 +78,28 @@ class KernelList {
 struct CaptureState {
   KernelList* sink = nullptr;
   bool locked = false;
+  bool failed = false;  // an operation was refused: capture_end() drops the graph
 };
 inline thread_local CaptureState capture_state{};
 
-[[noreturn, gnu::cold, gnu::noinline]] inline void capture_access_error() {
-  throw Error(
+/// Ends this thread's capture into a list whose graph another thread destroyed; true if it did.
+inline bool drop_abandoned_capture() {
+  CaptureState& s = capture_state;
+  if (!s.sink || !s.sink->abandoned.load(std::memory_order_acquire)) return false;
+  delete s.sink;
+  s = {};
+  return true;
+}
+
+/// Refuses an operation during a capture: marks the capture failed, then throws `message`.
+[[noreturn, gnu::cold, gnu::noinline]] inline void refuse_capture(const char* message) {
+  capture_state.failed = true;
+  throw Error(message);
+}
+
+[[gnu::cold, gnu::noinline]] inline void capture_access_error() {
+  if (drop_abandoned_capture()) return;  // no capture any more: the access is an eager one
+  refuse_capture(
       "operation not permitted while a CPUGraph is capturing: it reads or writes tensor data outside a recorded "
       "kernel, so a replay could not repeat it (item(), printing, eigen(), data(), factories from values, random "
       "fills and in-place random ops cannot be captured; make such tensors before capture_begin())");
@@ -79,10 +113,20 @@ inline void check_data_access() {
 /// True while this thread records into a CPUGraph (some ops refuse to start state they cannot replay).
 inline bool is_capturing() { return capture_state.sink != nullptr; }
 
-/// Counts a recorded kernel's argument in `list`: nothing for a non-tensor (tensor.hpp has the
-/// tensor overload).
+/// Counts a recorded kernel's argument in `list`: nothing for a non-tensor.
 template <class A>
-void count_kernel_ref(KernelList&, const A&) {}
+void count_kernel_ref(KernelList&, const A&) noexcept {}
+template <class T>
+void count_kernel_ref(KernelList& list, const Tensor<T>& t) noexcept;  // defined in tensor.hpp
+/// How many tensors a recorded kernel's argument holds.
+template <class A>
+constexpr std::size_t kernel_tensors(const A*) {
+  return 0;
+}
+template <class T>
+constexpr std::size_t kernel_tensors(const Tensor<T>*) {
+  return 1;
+}
 
 /// Runs a kernel: the one copy of its body that both the op and the replays call (inlining it into
 /// each would compile every kernel twice).
@@ -104,9 +148,11 @@ struct KernelRecord final : RecordedKernel {
 // program that includes eigentorch compiles.
 template <class F, class... Args>
 [[gnu::cold, gnu::noinline]] void record(KernelList& list, F fn, const Args&... args) {
-  (count_kernel_ref(list, args), ...);
   auto closure = [fn, args...] { run_kernel(fn, args...); };
-  list.add(std::unique_ptr<RecordedKernel>(new KernelRecord<decltype(closure)>(std::move(closure))));
+  std::unique_ptr<RecordedKernel> k(new KernelRecord<decltype(closure)>(std::move(closure)));
+  list.reserve_one((kernel_tensors(&args) + ... + std::size_t(0)));
+  (count_kernel_ref(list, args), ...);
+  list.add(std::move(k));
 }
 
 template <class F, class... Args>
@@ -114,7 +160,7 @@ void kernel(F fn, const Args&... args) {
   static_assert(std::is_empty_v<F>, "kernel(fn, args...): fn must capture nothing; pass its inputs as args");
   static_assert((!std::is_pointer_v<Args> && ...), "kernel(fn, args...): pass tensors, not pointers into them");
   CaptureState& s = capture_state;
-  if (!s.locked) {  // not capturing, or already inside a kernel (which is recorded as a whole)
+  if (!s.locked || drop_abandoned_capture()) {  // not capturing, or inside a kernel (recorded as a whole)
     run_kernel(fn, args...);
     return;
   }

@@ -63,12 +63,22 @@ class SGD : public Optimizer<T> {
     u.damp = static_cast<T>(1.0 - options_.dampening());
     u.nesterov = options_.nesterov();
     u.maximize = options_.maximize();
+    // Every check before any update, so that a refused step changes nothing.
+    for (std::size_t i = 0; i < this->params_.size(); ++i) {
+      const Tensor<T>& p = this->params_[i];
+      const auto& g = p.impl()->grad;  // (no handle copy: this loop runs every step)
+      if (!g) continue;
+      if (g->shape != p.shape())
+        throw Error("SGD: the gradient's shape " + g->shape.str() + " differs from the parameter's " + p.shape().str());
+      if (u.mom != T(0) && !momentum_buffers_[i].defined() && eigentorch::detail::is_capturing())
+        eigentorch::detail::refuse_capture(
+            "SGD: a CPUGraph cannot capture the first step with momentum, which creates the momentum buffers (each "
+            "replay would create them again): run one step before capturing");
+    }
     for (std::size_t i = 0; i < this->params_.size(); ++i) {
       Tensor<T>& p = this->params_[i];
       const Tensor<T> g = p.grad();
       if (!g.defined()) continue;
-      if (g.shape() != p.shape())
-        throw Error("SGD: the gradient's shape " + g.shape().str() + " differs from the parameter's " + p.shape().str());
       if (u.wd == T(0) && u.mom == T(0) && !u.maximize) {  // plain SGD: the gradient is the direction
         eigentorch::detail::kernel(
             [](const Tensor<T>& p, const Tensor<T>& g, T lr) {
@@ -82,12 +92,7 @@ class SGD : public Optimizer<T> {
       }
       Tensor<T>& buf = momentum_buffers_[i];
       const bool first = u.mom != T(0) && !buf.defined();
-      if (first) {
-        if (eigentorch::detail::is_capturing())
-          throw Error("SGD: a CPUGraph cannot capture the first step with momentum, which creates the momentum "
-                      "buffers (each replay would create them again): run one step before capturing");
-        buf = Tensor<T>(p.shape(), eigentorch::detail::uninitialized);
-      }
+      if (first) buf = Tensor<T>(p.shape(), eigentorch::detail::uninitialized);
       eigentorch::detail::kernel(
           [](const Tensor<T>& p, const Tensor<T>& g, const Tensor<T>& buf, const Update& u, bool first) {
             const int64_t n = p.numel();
