@@ -55,7 +55,8 @@ template <class T>
 /// by a CPUGraph's kernels do not count: they read and write the buffer it names, as the graph runs.
 template <class T>
 bool exclusively_owned(const Tensor<T>& g) {
-  return g.impl().use_count() - static_cast<long>(g.impl()->kernel_refs.load(std::memory_order_relaxed)) == 1 && g.impl()->storage.use_count() == 1;
+  const long kernel_refs = static_cast<long>(g.impl()->kernel_refs.load(std::memory_order_relaxed));
+  return g.impl().use_count() - kernel_refs == 1 && g.impl()->storage.use_count() == 1;
 }
 
 }  // namespace detail

@@ -34,6 +34,10 @@ struct RecordedKernel {
 /// still counts as unshared (engine.hpp adopts such gradients as .grad instead of copying them).
 class KernelList {
  public:
+  /// Set when the graph was destroyed by another thread while this list was still being captured
+  /// into: the capturing thread then ends its capture and frees the list (see CPUGraph's destructor).
+  std::atomic<bool> abandoned{false};
+
   KernelList() = default;
   KernelList(const KernelList&) = delete;
   KernelList& operator=(const KernelList&) = delete;
@@ -66,11 +70,6 @@ class KernelList {
  private:
   std::vector<std::unique_ptr<RecordedKernel>> kernels_;
   std::vector<std::atomic<uint32_t>*> refs_;
-
- public:
-  /// Set when the graph was destroyed by another thread while this list was still being captured
-  /// into: the capturing thread then ends its capture and frees the list (see CPUGraph's destructor).
-  std::atomic<bool> abandoned{false};
 };
 
 /// This thread's capture: where kernels go (null when not capturing), and whether data access is
