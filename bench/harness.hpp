@@ -29,6 +29,7 @@ struct Options {
   int reps = 7;            // repetitions per library; the table quotes their median
   std::string filter;      // run only the workloads whose name contains this
   int threads = 0;         // > 0: every library's thread count; 0: Eigen's default (OpenMP's)
+  int torch_threads = 0;   // > 0: libtorch's intra-op threads only (OpenBLAS keeps `threads`)
 };
 
 /// One library's result for one workload: per-step time and allocations.
@@ -102,15 +103,25 @@ struct Accumulator {
 
 }  // namespace detail
 
-/// Times a (eigentorch) and, when given, b (libtorch) alternately: a, b, a, b, ... so that slow drifts
-/// of a shared machine hit both alike. Each is calibrated separately to opts.target_s per repetition.
-inline std::pair<Measurement, Measurement> measure_pair(const Step& a, const Step& b, const Options& opts) {
-  detail::Accumulator acc_a{a}, acc_b{b};
+/// One thing to time: its step, and what to do before each of its repetitions (and before its
+/// calibration), untimed: e.g. set libtorch's thread count, when two contenders want different ones.
+struct Contender {
+  Step step;
+  std::function<void()> prepare;
+};
+
+/// Times the contenders in turn, repetition by repetition (a, b, c, a, b, c, ...), so that slow
+/// drifts of a shared machine hit all alike. Each is calibrated separately to opts.target_s per
+/// repetition. A contender without a step gets an invalid Measurement.
+inline std::vector<Measurement> measure(const std::vector<Contender>& contenders, const Options& opts) {
+  std::vector<detail::Accumulator> accs;
   double slowest = 0;
-  std::tie(acc_a.iters, slowest) = detail::calibrate(a, opts.target_s);
-  if (b) {
-    const auto [iters, per_step] = detail::calibrate(b, opts.target_s);
-    acc_b.iters = iters;
+  for (const auto& c : contenders) {
+    accs.push_back(detail::Accumulator{c.step});
+    if (!c.step) continue;
+    if (c.prepare) c.prepare();
+    double per_step = 0;
+    std::tie(accs.back().iters, per_step) = detail::calibrate(c.step, opts.target_s);
     slowest = std::max(slowest, per_step);
   }
   // A step slower than a repetition's target gets fewer repetitions (at least 3), so that the few
@@ -118,11 +129,22 @@ inline std::pair<Measurement, Measurement> measure_pair(const Step& a, const Ste
   int reps = opts.reps;
   if (slowest > opts.target_s)
     reps = std::min(reps, std::max(3, static_cast<int>(opts.reps * opts.target_s / slowest)));
-  for (int r = 0; r < reps; ++r) {
-    acc_a.run_once();
-    if (b) acc_b.run_once();
-  }
-  return {acc_a.result(), b ? acc_b.result() : Measurement{}};
+  for (int r = 0; r < reps; ++r)
+    for (std::size_t i = 0; i < contenders.size(); ++i) {
+      if (!contenders[i].step) continue;
+      if (contenders[i].prepare) contenders[i].prepare();
+      accs[i].run_once();
+    }
+  std::vector<Measurement> results;
+  for (std::size_t i = 0; i < contenders.size(); ++i)
+    results.push_back(contenders[i].step ? accs[i].result() : Measurement{});
+  return results;
+}
+
+/// Times a (eigentorch) and, when given, b (libtorch) alternately: see measure.
+inline std::pair<Measurement, Measurement> measure_pair(const Step& a, const Step& b, const Options& opts) {
+  const auto m = measure({Contender{a, {}}, Contender{b, {}}}, opts);
+  return {m[0], m[1]};
 }
 
 // ---- the table ------------------------------------------------------------------------------------
@@ -148,6 +170,7 @@ struct Row {
   Measurement et, torch;
   double flops_per_step = 0;
   double peak_gflops = 0;  // when > 0, each library's fraction of this sgemm peak is printed
+  int torch_threads = 0;   // libtorch's intra-op thread count of the quoted time (0: not timed)
 };
 
 /// "a/b" with either side "-" when missing.
@@ -156,9 +179,9 @@ inline std::string pair_string(bool has_a, double a, bool has_b, double b, const
 }
 
 inline void print_header() {
-  std::printf("%-32s %10s %10s %8s %8s %7s %7s %7s %7s %7s %9s\n", "workload", "eigentorch", "libtorch",
-              "lt/et", "spread%", "new/st", "allc/st", "lt a/st", "GF/s et", "GF/s lt", "%peak");
-  std::printf("%s\n", std::string(124, '-').c_str());
+  std::printf("%-32s %10s %10s %6s %8s %8s %7s %7s %7s %7s %7s %9s\n", "workload", "eigentorch", "libtorch",
+              "lt thr", "lt/et", "spread%", "new/st", "allc/st", "lt a/st", "GF/s et", "GF/s lt", "%peak");
+  std::printf("%s\n", std::string(131, '-').c_str());
 }
 
 inline void print_row(const Row& row) {
@@ -171,9 +194,10 @@ inline void print_row(const Row& row) {
   // Spread: (max - min) / median over the repetitions of each library, a quick noise gauge.
   const auto spread = [](const Measurement& m) { return 100.0 * (m.max_s - m.min_s) / m.median_s; };
   const bool peak = row.peak_gflops > 0 && flops;
-  std::printf("%-32s %10s %10s %8s %8s %7s %7s %7s %7s %7s %9s\n", row.name.c_str(),
+  std::printf("%-32s %10s %10s %6s %8s %8s %7s %7s %7s %7s %7s %9s\n", row.name.c_str(),
               (e.valid ? format_time(e.median_s) : dash).c_str(),
               (t.valid ? format_time(t.median_s) : dash).c_str(),
+              (t.valid && row.torch_threads > 0 ? std::to_string(row.torch_threads) : dash).c_str(),
               (e.valid && t.valid ? format_number(t.median_s / e.median_s, "%.2f") : dash).c_str(),
               pair_string(e.valid, e.valid ? spread(e) : 0, t.valid, t.valid ? spread(t) : 0, "%.0f").c_str(),
               (e.valid ? format_number(e.news_per_step, "%.1f") : dash).c_str(),
