@@ -155,3 +155,62 @@ TEST_CASE("linalg: shape mismatches throw PyTorch's messages") {
 }
 
 }  // namespace
+
+#ifdef EIGENTORCH_USE_BLAS
+// The BLAS build of these tests (eigentorch_blas_tests in tests/CMakeLists.txt) interposes sgemm_ and
+// dgemm_: each call is counted, then handed to the linked BLAS (the next definition, found with
+// dlsym), so that the route itself is checked, not only the values the cases above check.
+#include <dlfcn.h>  // dlsym, RTLD_NEXT
+
+#include <atomic>
+
+namespace {
+std::atomic<int> blas_gemm_calls{0};
+
+template <class Fn>
+Fn next_blas(const char* name) {
+  return reinterpret_cast<Fn>(dlsym(RTLD_NEXT, name));
+}
+}  // namespace
+
+extern "C" int sgemm_(const char* ta, const char* tb, const int* m, const int* n, const int* k, const float* alpha,
+                      const float* a, const int* lda, const float* b, const int* ldb, const float* beta, float* c,
+                      const int* ldc) {
+  using Fn = int (*)(const char*, const char*, const int*, const int*, const int*, const float*, const float*,
+                     const int*, const float*, const int*, const float*, float*, const int*);
+  static const Fn next = next_blas<Fn>("sgemm_");
+  ++blas_gemm_calls;
+  return next ? next(ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc) : 0;
+}
+
+extern "C" int dgemm_(const char* ta, const char* tb, const int* m, const int* n, const int* k, const double* alpha,
+                      const double* a, const int* lda, const double* b, const int* ldb, const double* beta, double* c,
+                      const int* ldc) {
+  using Fn = int (*)(const char*, const char*, const int*, const int*, const int*, const double*, const double*,
+                     const int*, const double*, const int*, const double*, double*, const int*);
+  static const Fn next = next_blas<Fn>("dgemm_");
+  ++blas_gemm_calls;
+  return next ? next(ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc) : 0;
+}
+
+namespace {
+
+TEST_CASE_TEMPLATE("linalg: with EIGENTORCH_USE_BLAS, large products call the BLAS, small and one-row ones do not", T,
+                   float, double) {
+  REQUIRE_MESSAGE(next_blas<void*>(std::is_same_v<T, float> ? "sgemm_" : "dgemm_") != nullptr,
+                  "the linked BLAS is not loaded: the interposers below have nothing to forward to");
+  et::manual_seed(13);
+  et::NoGradGuard no_grad;
+  const auto a = et::randn<T>({67, 53}), b = et::randn<T>({53, 45});
+  int before = blas_gemm_calls;
+  const auto c = et::mm(a, b);
+  CHECK(blas_gemm_calls == before + 1);
+  CHECK(c.to_vector() == et::mm(a, b).to_vector());  // the same call, the same bits
+  before = blas_gemm_calls;
+  et::mm(et::randn<T>({2, 3}), et::randn<T>({3, 4}));   // small: the exact-order loops
+  et::mm(et::randn<T>({1, 300}), et::randn<T>({300, 300}));  // one row: streamed (gemv.hpp)
+  CHECK(blas_gemm_calls == before);
+}
+
+}  // namespace
+#endif
