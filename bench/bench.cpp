@@ -19,6 +19,10 @@
 #include <torch/version.h>  // TORCH_VERSION
 #endif
 
+#ifdef _OPENMP
+#include <omp.h>  // omp_set_num_threads
+#endif
+
 #include <dlfcn.h>   // dlsym: OpenBLAS's thread count, when some library loaded it
 #include <time.h>    // clock_gettime
 #include <unistd.h>  // sysconf
@@ -222,6 +226,9 @@ struct Context {
   // (measured on a 2-core machine: a 784-512-512-10 step took 13 to 19 ms with 2 intra-op threads,
   // 3.6 ms with 1 and OpenBLAS on 2); --torch-threads fixes one count.
   std::vector<int> torch_threads{1};
+  // Untimed, before each of eigentorch's repetitions: restores OpenMP's thread count, which
+  // torch::set_num_threads changes and an OpenMP build of OpenBLAS would follow.
+  std::function<void()> et_prepare;
   double peak_gflops = 0;  // best sgemm GFLOP/s of this run, by any route
   std::vector<std::string> notes;
   bool wanted(const std::string& name) const {
@@ -240,18 +247,31 @@ void check_loss(Context& ctx, const std::string& who, float loss) {
 
 MlpSpec tutorial_spec();
 
+/// Untimed, before each of libtorch's repetitions: its intra-op thread count. Set only when it differs,
+/// since setting it rebuilds libtorch's thread pool.
+std::function<void()> torch_prepare(int threads) {
+#ifdef EIGENTORCH_HAVE_LIBTORCH
+  return [threads] {
+    if (torch::get_num_threads() != threads) torch::set_num_threads(threads);
+  };
+#else
+  (void)threads;
+  return {};
+#endif
+}
+
 /// Times eigentorch's step against libtorch's training step for the same spec (alternating), prints
 /// the row and checks the last losses. libtorch runs once per intra-op thread count in
 /// ctx.torch_threads, each with its own model from the same seed, and the row quotes the fastest.
 void compare(Context& ctx, const std::string& name, const MlpSpec& spec, const bench::Step& et_step,
              const std::function<float()>& et_loss, bool report_flops) {
-  std::vector<bench::Contender> contenders{{et_step, {}}};
+  std::vector<bench::Contender> contenders{{et_step, ctx.et_prepare}};
   std::vector<std::function<float()>> lt_losses;
 #ifdef EIGENTORCH_HAVE_LIBTORCH
   for (int threads : ctx.torch_threads) {
     torch::manual_seed(1);
     auto lt_trainer = std::make_shared<LtTrainer>(spec);
-    contenders.push_back({[lt_trainer] { lt_trainer->step(); }, [threads] { torch::set_num_threads(threads); }});
+    contenders.push_back({[lt_trainer] { lt_trainer->step(); }, torch_prepare(threads)});
     lt_losses.push_back([lt_trainer] { return lt_trainer->last_loss; });
   }
 #endif
@@ -268,7 +288,9 @@ void compare(Context& ctx, const std::string& name, const MlpSpec& spec, const b
   }
   bench::print_row(row);
   check_loss(ctx, name + ": eigentorch", et_loss());
-  for (const auto& lt_loss : lt_losses) check_loss(ctx, name + ": libtorch", lt_loss());
+  for (std::size_t i = 0; i < lt_losses.size(); ++i)
+    check_loss(ctx, name + ": libtorch (" + std::to_string(ctx.torch_threads[i]) + " intra-op threads)",
+               lt_losses[i]());
 }
 
 void run_training(Context& ctx, const MlpSpec& spec, bool report_flops) {
@@ -320,11 +342,7 @@ void run_sgemm(Context& ctx) {
     if (!ctx.wanted(name)) return;
     // libtorch's products go straight to BLAS, on OpenBLAS's threads: one intra-op count will do.
     const int threads = ctx.torch_threads.front();
-    std::function<void()> prepare;
-#ifdef EIGENTORCH_HAVE_LIBTORCH
-    prepare = [threads] { torch::set_num_threads(threads); };
-#endif
-    const auto m = bench::measure({{et_step, {}}, {lt_step, prepare}}, ctx.opts);
+    const auto m = bench::measure({{et_step, ctx.et_prepare}, {lt_step, torch_prepare(threads)}}, ctx.opts);
     const bench::Measurement& e = m[0];
     const bench::Measurement& t = m[1];
     bench::Row row{name, e, t, flops};
@@ -443,6 +461,9 @@ int main(int argc, char** argv) {
   // omp_get_max_threads(), which torch::set_num_threads changes.
   const int threads = ctx.opts.threads > 0 ? ctx.opts.threads : Eigen::nbThreads();
   Eigen::setNbThreads(threads);
+#ifdef _OPENMP
+  ctx.et_prepare = [threads] { omp_set_num_threads(threads); };
+#endif
   if (ctx.opts.torch_threads > 0) ctx.torch_threads = {ctx.opts.torch_threads};
   else if (threads > 1) ctx.torch_threads = {threads, 1};
 #ifdef EIGENTORCH_HAVE_LIBTORCH
@@ -450,7 +471,8 @@ int main(int argc, char** argv) {
   std::string counts;
   for (int n : ctx.torch_threads) counts += (counts.empty() ? "" : " and ") + std::to_string(n);
   const std::string torch_info = std::string(TORCH_VERSION) + ", " + counts +
-                                 " intra-op thread(s) (torch::set_num_threads; the faster is quoted, see lt thr)";
+                                 " intra-op thread(s) (torch::set_num_threads" +
+                                 (ctx.torch_threads.size() > 1 ? "; the faster is quoted, see lt thr)" : ")");
 #else
   const std::string torch_info = "not built (configure with -DEIGENTORCH_BENCH_LIBTORCH=ON)";
 #endif
@@ -472,7 +494,7 @@ int main(int argc, char** argv) {
   const char* openmp = "off";
 #endif
   std::printf("  eigentorch    : large GEMMs through %s; Eigen %d.%d.%d, %d thread(s), OpenMP %s, SIMD %s\n", gemm,
-              EIGEN_WORLD_VERSION, EIGEN_MAJOR_VERSION, EIGEN_MINOR_VERSION, threads, openmp,
+              EIGEN_WORLD_VERSION, EIGEN_MAJOR_VERSION, EIGEN_MINOR_VERSION, Eigen::nbThreads(), openmp,
               Eigen::SimdInstructionSetsInUse());
   std::printf("  libtorch      : %s\n", torch_info.c_str());
   if (openblas_threads > 0) std::printf("  OpenBLAS      : loaded, %d thread(s) (openblas_set_num_threads)\n", openblas_threads);

@@ -1,5 +1,5 @@
-// The measuring part of the benchmark: adaptive iteration counts, A/B alternation of the two
-// libraries, medians, per-step heap allocation counts, and the table they are printed in.
+// The measuring part of the benchmark: adaptive iteration counts, round-robin repetitions of the
+// contenders (eigentorch and libtorch at each thread count), medians, per-step heap allocation counts, and the table they are printed in.
 #pragma once
 
 #include "alloc_counter.hpp"
@@ -139,12 +139,6 @@ inline std::vector<Measurement> measure(const std::vector<Contender>& contenders
   for (std::size_t i = 0; i < contenders.size(); ++i)
     results.push_back(contenders[i].step ? accs[i].result() : Measurement{});
   return results;
-}
-
-/// Times a (eigentorch) and, when given, b (libtorch) alternately: see measure.
-inline std::pair<Measurement, Measurement> measure_pair(const Step& a, const Step& b, const Options& opts) {
-  const auto m = measure({Contender{a, {}}, Contender{b, {}}}, opts);
-  return {m[0], m[1]};
 }
 
 // ---- the table ------------------------------------------------------------------------------------
