@@ -1,5 +1,6 @@
 // The measuring part of the benchmark: adaptive iteration counts, round-robin repetitions of the
-// contenders (eigentorch and libtorch at each thread count), medians, per-step heap allocation counts, and the table they are printed in.
+// contenders (eigentorch, and libtorch at each thread count), medians, per-step heap allocation
+// counts, and the table they are printed in.
 #pragma once
 
 #include "alloc_counter.hpp"
