@@ -12,10 +12,9 @@ runs=${1:-3}
 cxx=${CXX:-g++}
 root=$PWD
 
-if [ ! -x /usr/bin/time ]; then
-  echo "compile_breakdown.sh needs GNU time (/usr/bin/time; apt-get install time, or run compile_time.sh once)" >&2
-  exit 1
-fi
+# shellcheck source=bench/common.sh
+. bench/common.sh
+need_gnu_time
 
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
@@ -55,8 +54,6 @@ program 10_sequential 'et::manual_seed(0); auto xs = et::rand({11}).unsqueeze(1)
     auto loss = mse(m(xs), ys); opt.zero_grad(); loss.backward(); opt.step(); std::printf("%f\n", loss.item());
   }'
 cp tests/data/spec_seed_tour.cpp "$work/11_tour.cpp"
-
-median() { sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 
 echo "$cxx -O2 -std=c++17 -c, user CPU seconds, median of $runs:"
 for src in "$work"/*.cpp; do

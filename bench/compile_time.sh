@@ -12,11 +12,9 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 runs=${1:-3}
 cxx=${CXX:-g++}
 
-if [ ! -x /usr/bin/time ]; then
-  sudo=""
-  if [ "$(id -u)" -ne 0 ]; then sudo="sudo"; fi
-  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y --no-install-recommends time >/dev/null
-fi
+# shellcheck source=bench/common.sh
+. bench/common.sh
+need_gnu_time
 
 # What find_package(Torch) gives a consumer on Debian (see build/bench/compile_commands.json).
 torch_cxxflags=${TORCH_CXXFLAGS:--I/usr/include -I/usr/include/torch/csrc/api/include -D_GLIBCXX_USE_CXX11_ABI=1}
@@ -24,8 +22,6 @@ torch_libs=${TORCH_LIBS:--ltorch -ltorch_cpu -lc10}
 
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-
-median() { sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 
 # compile NAME COMMAND...: runs the compile $runs times; leaves NAME.wall, NAME.cpu, NAME.rss (median).
 compile() {
