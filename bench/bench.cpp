@@ -157,7 +157,7 @@ struct TourArithmetic {
   void step() {
     namespace d = et::detail;
     d::gemm<float>(B, H, 1, x.data(), false, w1.data(), true, pre.data(), b1.data());  // Linear(1, 13)
-    et::ops::tanh_float(pre.data(), h.data(), B * H);                                 // Tanh
+    et::detail::tanh_float(pre.data(), h.data(), B * H);                                 // Tanh
     d::gemm<float>(B, 1, H, h.data(), false, w2.data(), true, out.data(), b2.data());   // Linear(13, 1)
     for (int64_t i = 0; i < B; ++i) sq[i] = (out[i] - y[i]) * (out[i] - y[i]);          // MSELoss
     last_loss = d::sum_contiguous(sq.data(), B) / static_cast<float>(B);

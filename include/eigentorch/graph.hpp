@@ -20,7 +20,8 @@
 //   a graph on one thread at a time.
 #pragma once
 
-#include "detail/error.hpp"
+#include "tensor.hpp"  // a graph captures tensor ops: usable alone
+#include "error.hpp"
 #include "detail/kernel.hpp"
 
 #include <atomic>

@@ -3,7 +3,7 @@
 // AccumulateGrad). The derivative itself lives with the op, in ops/.
 #pragma once
 
-#include "../tensor.hpp"
+#include "../tensor/tensor.hpp"
 
 #include <cstdint>  // uint64_t
 #include <initializer_list>

@@ -7,7 +7,7 @@
 // fill) that has not been written this way cannot be silently left out of the replay.
 #pragma once
 
-#include "error.hpp"
+#include "../error.hpp"
 
 #include <atomic>
 #include <cstdint>

@@ -3,7 +3,7 @@
 #pragma once
 
 #include "../autograd/grad_mode.hpp"
-#include "../tensor.hpp"
+#include "../tensor/tensor.hpp"
 
 #include <cmath>
 #include <string>

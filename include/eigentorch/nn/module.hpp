@@ -6,9 +6,9 @@
 #pragma once
 
 #include "../autograd/grad_mode.hpp"
-#include "../detail/size.hpp"
-#include "../random.hpp"
-#include "../tensor.hpp"
+#include "../size.hpp"
+#include "../tensor/random.hpp"
+#include "../tensor/tensor.hpp"
 #include "ordered_dict.hpp"
 
 #include <cstdlib>  // free

@@ -2,19 +2,13 @@
 // (name, tensor) pairs; sd["2.weight"] finds a tensor and throws KeyError for a missing name.
 #pragma once
 
-#include "../tensor.hpp"
+#include "../tensor/tensor.hpp"
 
 #include <string>
 #include <utility>
 #include <vector>
 
 namespace eigentorch {
-
-/// A missing key (Python's KeyError).
-class KeyError : public Error {
- public:
-  using Error::Error;
-};
 
 namespace nn {
 

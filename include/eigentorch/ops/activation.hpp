@@ -3,7 +3,7 @@
 #pragma once
 
 #include "../autograd/node.hpp"
-#include "../detail/broadcast.hpp"
+#include "kernels.hpp"
 #include "pointwise.hpp"
 
 #include <algorithm>  // max, min

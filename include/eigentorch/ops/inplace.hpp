@@ -7,9 +7,9 @@
 #pragma once
 
 #include "../autograd/node.hpp"
-#include "../detail/broadcast.hpp"
+#include "kernels.hpp"
 #include "../detail/py_repr.hpp"
-#include "../random.hpp"
+#include "../tensor/random.hpp"
 #include "arithmetic.hpp"
 
 #include <algorithm>  // copy, fill

@@ -6,9 +6,9 @@
 #pragma once
 
 #include "../autograd/node.hpp"
-#include "../detail/broadcast.hpp"
-#include "../detail/gemm.hpp"
-#include "../detail/sum_order.hpp"
+#include "kernels.hpp"
+#include "../backend/gemm.hpp"
+#include "../backend/sum_order.hpp"
 #include "shape.hpp"
 
 #include <Eigen/Core>

@@ -4,9 +4,9 @@
 #pragma once
 
 #include "../autograd/node.hpp"
-#include "../detail/error.hpp"
-#include "../detail/sum_order.hpp"
-#include "../tensor.hpp"
+#include "../error.hpp"
+#include "../backend/sum_order.hpp"
+#include "../tensor/tensor.hpp"
 
 namespace eigentorch {
 namespace ops {

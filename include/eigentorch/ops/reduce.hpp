@@ -3,8 +3,8 @@
 #pragma once
 
 #include "../autograd/node.hpp"
-#include "../detail/broadcast.hpp"
-#include "../detail/sum_order.hpp"
+#include "kernels.hpp"
+#include "../backend/sum_order.hpp"
 
 namespace eigentorch {
 namespace ops {

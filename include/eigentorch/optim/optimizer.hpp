@@ -1,7 +1,7 @@
 // optim::Optimizer<T>: holds the parameters it updates; zero_grad() clears their gradients.
 #pragma once
 
-#include "../tensor.hpp"
+#include "../tensor/tensor.hpp"
 
 #include <vector>
 

@@ -1,6 +1,6 @@
 // Tests of detail/format.hpp: every tensor in reference/print_cases.hpp must print exactly as
 // PyTorch 1.13 printed it, plus the contract for inputs PyTorch cannot produce.
-#include <eigentorch/detail/format.hpp>
+#include <eigentorch/tensor/format.hpp>
 
 #include <doctest/doctest.h>
 

@@ -3,7 +3,7 @@
 // reproducing PyTorch 1.13's numbers. Depends on the standard library (and detail/error.hpp) only.
 #pragma once
 
-#include "detail/error.hpp"
+#include "../error.hpp"
 
 #include <cmath>        // std::cos, std::fma, std::log, std::sin, std::sqrt
 #include <cstdint>      // int64_t, uint32_t, uint64_t

@@ -28,6 +28,12 @@ class ValueError : public Error {
   using Error::Error;
 };
 
+/// A missing key in a state dict or module (Python's KeyError).
+class KeyError : public Error {
+ public:
+  using Error::Error;
+};
+
 namespace detail {
 
 /// Throws E with the message when the condition is false.

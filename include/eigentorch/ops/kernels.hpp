@@ -2,8 +2,8 @@
 // folds a broadcast gradient back onto an input's shape.
 #pragma once
 
-#include "../tensor.hpp"
-#include "sum_order.hpp"
+#include "../tensor/tensor.hpp"
+#include "../backend/sum_order.hpp"
 
 #include <algorithm>  // equal, fill
 #include <cstdint>

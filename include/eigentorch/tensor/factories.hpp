@@ -3,7 +3,7 @@
 // unless asked for another type: et::zeros<double>({2, 3}).
 #pragma once
 
-#include "ops/inplace.hpp"
+#include "../ops/inplace.hpp"
 #include "random.hpp"
 #include "tensor.hpp"
 

@@ -3,8 +3,8 @@
 // printing is (see detail/format.hpp).
 #pragma once
 
-#include "autograd/node.hpp"
-#include "detail/format.hpp"
+#include "../autograd/node.hpp"
+#include "format.hpp"
 #include "tensor.hpp"
 
 #include <ostream>

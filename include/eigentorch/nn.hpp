@@ -1,0 +1,13 @@
+// <eigentorch/nn.hpp>: modules (Module, Linear, Sequential, activations, losses), nn::functional and
+// nn::init. Usable alone: it brings <eigentorch/tensor.hpp> with it.
+#pragma once
+
+#include "tensor.hpp"
+#include "nn/ordered_dict.hpp"  // OrderedDict: what state_dict() returns
+#include "nn/module.hpp"
+#include "nn/init.hpp"
+#include "nn/functional.hpp"
+#include "nn/linear.hpp"
+#include "nn/activation.hpp"
+#include "nn/container.hpp"
+#include "nn/loss.hpp"
