@@ -3,11 +3,13 @@
 #   cmake -D MODE=find_package|add_subdirectory -D CONSUMER_DIR=<project> -D WORK_DIR=<scratch>
 #         -D EIGENTORCH_SOURCE_DIR=<src> -D EIGENTORCH_BINARY_DIR=<build> [-D CONFIG=<config>]
 #         [-D GENERATOR=<gen>] [-D MAKE_PROGRAM=<path>] [-D CXX_COMPILER=<path>] [-D CXX_FLAGS=<flags>]
-#         -P ConsumerTest.cmake
+#         [-D EXPECTED=<transcript> [-D MASK=<file>]] -P ConsumerTest.cmake
 #
 # find_package: installs the build tree into WORK_DIR/prefix and points the consumer there only.
 # add_subdirectory: the consumer adds the source tree itself (and checks it got nothing but the
-# library). Either way the consumer must build, run, exit 0 and print a tensor.
+# library). Either way the consumer must build, run, exit 0 and print a tensor. With find_package the
+# consumer also builds the spec's tour, which must run to its end; given EXPECTED (and MASK), its
+# stdout must match that transcript by CompareTranscript.cmake's rules.
 cmake_minimum_required(VERSION 3.21)
 
 foreach(var IN ITEMS MODE CONSUMER_DIR WORK_DIR EIGENTORCH_SOURCE_DIR EIGENTORCH_BINARY_DIR)
@@ -100,4 +102,13 @@ if(MODE STREQUAL "find_package")
     message(FATAL_ERROR "ConsumerTest (${MODE}): the tour built against the installed package failed: ${result}\n${output}")
   endif()
   message(STATUS "ConsumerTest (${MODE}): the tour built against the installed package ran to Epoch 1000")
+  if(DEFINED EXPECTED)
+    set(compare_args -D "PROGRAM=${tour}" -D "EXPECTED=${EXPECTED}" -D "ACTUAL=${WORK_DIR}/tour.actual")
+    if(DEFINED MASK)
+      list(APPEND compare_args -D "MASK=${MASK}")
+    endif()
+    run_step("the tour's transcript (${WORK_DIR}/tour.actual against ${EXPECTED})"
+      "${CMAKE_COMMAND}" ${compare_args} -P "${CMAKE_CURRENT_LIST_DIR}/CompareTranscript.cmake")
+    message(STATUS "ConsumerTest (${MODE}): the tour's transcript matches ${EXPECTED}")
+  endif()
 endif()

@@ -11,3 +11,7 @@
 #include "nn/activation.hpp"
 #include "nn/container.hpp"
 #include "nn/loss.hpp"
+
+#ifdef EIGENTORCH_COMPILED  // the float and double instantiations live in eigentorch_compiled
+#include "compiled/nn.inl"
+#endif

@@ -5,3 +5,7 @@
 #include "tensor.hpp"
 #include "optim/optimizer.hpp"
 #include "optim/sgd.hpp"
+
+#ifdef EIGENTORCH_COMPILED  // the float and double instantiations live in eigentorch_compiled
+#include "compiled/optim.inl"
+#endif

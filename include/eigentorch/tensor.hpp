@@ -20,3 +20,7 @@
 #include "tensor/factories.hpp"    // tensor zeros ones full arange rand randn from_vector from_eigen
 #include "tensor/print.hpp"        // std::cout << tensor, as PyTorch prints
 #include "autograd/gradcheck.hpp"  // finite-difference check of gradients
+
+#ifdef EIGENTORCH_COMPILED  // the float and double instantiations live in eigentorch_compiled
+#include "compiled/tensor.inl"
+#endif

@@ -1,0 +1,87 @@
+// The float and double instantiations behind <eigentorch/nn.hpp> (modules, nn::functional, nn::init),
+// read twice as compiled/tensor.inl is: `extern template` at the end of nn.hpp in compiled mode,
+// definitions in the library (src/). See compiled/README.md.
+#ifndef EIGENTORCH_T
+#ifndef EIGENTORCH_COMPILED_SOURCE  // the library's own sources define them instead
+#define EIGENTORCH_INSTANTIATE extern template
+#define EIGENTORCH_T float
+#include "nn.inl"
+#undef EIGENTORCH_T
+#define EIGENTORCH_T double
+#include "nn.inl"
+#undef EIGENTORCH_T
+#undef EIGENTORCH_INSTANTIATE
+#endif
+#else
+
+namespace eigentorch::nn {
+
+// Modules: every member function of the class (constructors, forward, repr, state_dict, ...).
+EIGENTORCH_INSTANTIATE class OrderedDict<EIGENTORCH_T>;
+EIGENTORCH_INSTANTIATE class Module<EIGENTORCH_T>;
+EIGENTORCH_INSTANTIATE class Linear<EIGENTORCH_T>;
+EIGENTORCH_INSTANTIATE class Sequential<EIGENTORCH_T>;
+EIGENTORCH_INSTANTIATE class MSELoss<EIGENTORCH_T>;
+EIGENTORCH_INSTANTIATE class Tanh<EIGENTORCH_T>;
+EIGENTORCH_INSTANTIATE class Sigmoid<EIGENTORCH_T>;
+EIGENTORCH_INSTANTIATE class ReLU<EIGENTORCH_T>;
+EIGENTORCH_INSTANTIATE class LeakyReLU<EIGENTORCH_T>;
+EIGENTORCH_INSTANTIATE class ELU<EIGENTORCH_T>;
+EIGENTORCH_INSTANTIATE class GELU<EIGENTORCH_T>;
+EIGENTORCH_INSTANTIATE class Softplus<EIGENTORCH_T>;
+EIGENTORCH_INSTANTIATE class Hardtanh<EIGENTORCH_T>;
+EIGENTORCH_INSTANTIATE class ReLU6<EIGENTORCH_T>;
+EIGENTORCH_INSTANTIATE class SiLU<EIGENTORCH_T>;
+EIGENTORCH_INSTANTIATE class Mish<EIGENTORCH_T>;
+EIGENTORCH_INSTANTIATE class LogSigmoid<EIGENTORCH_T>;
+EIGENTORCH_INSTANTIATE class Softsign<EIGENTORCH_T>;
+EIGENTORCH_INSTANTIATE class Tanhshrink<EIGENTORCH_T>;
+EIGENTORCH_INSTANTIATE class Softmax<EIGENTORCH_T>;
+EIGENTORCH_INSTANTIATE class LogSoftmax<EIGENTORCH_T>;
+EIGENTORCH_INSTANTIATE class Identity<EIGENTORCH_T>;
+// MSELoss takes tensors of either type (its forward is a member template).
+EIGENTORCH_INSTANTIATE Tensor<EIGENTORCH_T> MSELoss<float>::forward(const Tensor<EIGENTORCH_T>&,
+                                                                    const Tensor<EIGENTORCH_T>&) const;
+EIGENTORCH_INSTANTIATE Tensor<EIGENTORCH_T> MSELoss<double>::forward(const Tensor<EIGENTORCH_T>&,
+                                                                     const Tensor<EIGENTORCH_T>&) const;
+
+// nn::functional.
+namespace functional {
+EIGENTORCH_INSTANTIATE Tensor<EIGENTORCH_T> linear(const Tensor<EIGENTORCH_T>&, const Tensor<EIGENTORCH_T>&,
+                                                   const Tensor<EIGENTORCH_T>&);
+EIGENTORCH_INSTANTIATE Tensor<EIGENTORCH_T> tanh(const Tensor<EIGENTORCH_T>&);
+EIGENTORCH_INSTANTIATE Tensor<EIGENTORCH_T> sigmoid(const Tensor<EIGENTORCH_T>&);
+EIGENTORCH_INSTANTIATE Tensor<EIGENTORCH_T> relu(const Tensor<EIGENTORCH_T>&);
+EIGENTORCH_INSTANTIATE Tensor<EIGENTORCH_T> leaky_relu(const Tensor<EIGENTORCH_T>&, double);
+EIGENTORCH_INSTANTIATE Tensor<EIGENTORCH_T> elu(const Tensor<EIGENTORCH_T>&, double);
+EIGENTORCH_INSTANTIATE Tensor<EIGENTORCH_T> gelu(const Tensor<EIGENTORCH_T>&, const std::string&);
+EIGENTORCH_INSTANTIATE Tensor<EIGENTORCH_T> silu(const Tensor<EIGENTORCH_T>&);
+EIGENTORCH_INSTANTIATE Tensor<EIGENTORCH_T> mish(const Tensor<EIGENTORCH_T>&);
+EIGENTORCH_INSTANTIATE Tensor<EIGENTORCH_T> softplus(const Tensor<EIGENTORCH_T>&, double, double);
+EIGENTORCH_INSTANTIATE Tensor<EIGENTORCH_T> hardtanh(const Tensor<EIGENTORCH_T>&, double, double);
+EIGENTORCH_INSTANTIATE Tensor<EIGENTORCH_T> relu6(const Tensor<EIGENTORCH_T>&);
+EIGENTORCH_INSTANTIATE Tensor<EIGENTORCH_T> logsigmoid(const Tensor<EIGENTORCH_T>&);
+EIGENTORCH_INSTANTIATE Tensor<EIGENTORCH_T> softsign(const Tensor<EIGENTORCH_T>&);
+EIGENTORCH_INSTANTIATE Tensor<EIGENTORCH_T> tanhshrink(const Tensor<EIGENTORCH_T>&);
+EIGENTORCH_INSTANTIATE Tensor<EIGENTORCH_T> softmax(const Tensor<EIGENTORCH_T>&, int64_t);
+EIGENTORCH_INSTANTIATE Tensor<EIGENTORCH_T> log_softmax(const Tensor<EIGENTORCH_T>&, int64_t);
+EIGENTORCH_INSTANTIATE Tensor<EIGENTORCH_T> mse_loss(const Tensor<EIGENTORCH_T>&, const Tensor<EIGENTORCH_T>&,
+                                                     const std::string&);
+}  // namespace functional
+
+// nn::init.
+namespace init {
+EIGENTORCH_INSTANTIATE std::pair<int64_t, int64_t> calculate_fan_in_and_fan_out(const Tensor<EIGENTORCH_T>&);
+EIGENTORCH_INSTANTIATE Tensor<EIGENTORCH_T>& uniform_(Tensor<EIGENTORCH_T>&, double, double);
+EIGENTORCH_INSTANTIATE Tensor<EIGENTORCH_T>& normal_(Tensor<EIGENTORCH_T>&, double, double);
+EIGENTORCH_INSTANTIATE Tensor<EIGENTORCH_T>& constant_(Tensor<EIGENTORCH_T>&, double);
+EIGENTORCH_INSTANTIATE Tensor<EIGENTORCH_T>& zeros_(Tensor<EIGENTORCH_T>&);
+EIGENTORCH_INSTANTIATE Tensor<EIGENTORCH_T>& ones_(Tensor<EIGENTORCH_T>&);
+EIGENTORCH_INSTANTIATE Tensor<EIGENTORCH_T>& kaiming_uniform_(Tensor<EIGENTORCH_T>&, double, const std::string&,
+                                                              const std::string&);
+EIGENTORCH_INSTANTIATE Tensor<EIGENTORCH_T>& xavier_uniform_(Tensor<EIGENTORCH_T>&, double);
+}  // namespace init
+
+}  // namespace eigentorch::nn
+
+#endif
