@@ -1,4 +1,4 @@
-// Tests of detail/size.hpp: Size (equality, numel, printing as torch.Size) and the shape arithmetic
+// Tests of size.hpp: Size (equality, numel, printing as torch.Size) and the shape arithmetic
 // the ops share: wrap_dim, broadcast_shapes and infer_shape, with PyTorch's messages.
 #include <eigentorch/eigentorch.hpp>
 

@@ -36,12 +36,6 @@ class KeyError : public Error {
 
 namespace detail {
 
-/// Throws E with the message when the condition is false.
-template <class E = Error>
-inline void check(bool condition, const std::string& message) {
-  if (!condition) throw E(message);
-}
-
 /// One piece of an error message: text, or an integer written as std::to_string writes it.
 class MessagePart {
  public:

@@ -51,8 +51,8 @@ class CPUGraph {
   /// Starts recording this thread's kernels into the graph (which must be empty).
   void capture_begin() {
     detail::drop_abandoned_capture();
-    if (detail::is_capturing()) throw Error("capture_begin: this thread is already capturing a CPUGraph");
-    if (captured_) throw Error("capture_begin: this CPUGraph already holds a capture; reset() it first");
+    if (detail::is_capturing()) detail::fail({"capture_begin: this thread is already capturing a CPUGraph"});
+    if (captured_) detail::fail({"capture_begin: this CPUGraph already holds a capture; reset() it first"});
     kernels_->clear();
     detail::capture_state = {kernels_.get(), true, false};
     capturing_ = true;
@@ -60,13 +60,13 @@ class CPUGraph {
   /// Stops recording; the graph can be replayed from now on. If an operation was refused during the
   /// capture (it threw then), the capture is dropped and this throws too.
   void capture_end() {
-    if (!capturing_) throw Error("capture_end: this CPUGraph is not capturing");
+    if (!capturing_) detail::fail({"capture_end: this CPUGraph is not capturing"});
     if (detail::capture_state.sink != kernels_.get())
-      throw Error("capture_end: the capture of this CPUGraph was begun on another thread");
+      detail::fail({"capture_end: the capture of this CPUGraph was begun on another thread"});
     if (detail::capture_state.failed) {
       abort_capture();
-      throw Error("capture_end: an operation was refused during the capture (it threw an error then), so the "
-                  "capture is incomplete and was dropped; capture again without it");
+      detail::fail({"capture_end: an operation was refused during the capture (it threw an error then), so the "
+                    "capture is incomplete and was dropped; capture again without it"});
     }
     detail::capture_state = {};
     capturing_ = false;
@@ -74,13 +74,13 @@ class CPUGraph {
   }
   /// Runs the recorded kernels again, in order.
   void replay() const {
-    if (!captured_) throw Error("replay: this CPUGraph has not been captured (capture_begin / capture_end)");
-    if (detail::is_capturing()) throw Error("replay: not permitted while this thread is capturing a CPUGraph");
+    if (!captured_) detail::fail({"replay: this CPUGraph has not been captured (capture_begin / capture_end)"});
+    if (detail::is_capturing()) detail::fail({"replay: not permitted while this thread is capturing a CPUGraph"});
     kernels_->run();
   }
   /// Forgets the capture and frees the buffers that only it held.
   void reset() {
-    if (capturing_) throw Error("reset: this CPUGraph is capturing; call capture_end() first");
+    if (capturing_) detail::fail({"reset: this CPUGraph is capturing; call capture_end() first"});
     kernels_->clear();
     captured_ = false;
   }

@@ -140,7 +140,7 @@ inline Size infer_shape(const std::vector<int64_t>& requested, int64_t numel) {
   int64_t infer_at = -1;
   for (std::size_t i = 0; i < shape.size(); ++i) {
     if (shape[i] == -1) {
-      if (infer_at >= 0) throw Error("only one dimension can be inferred");
+      if (infer_at >= 0) fail({"only one dimension can be inferred"});
       infer_at = static_cast<int64_t>(i);
     } else if (shape[i] < 0) {
       fail({"invalid shape dimension ", shape[i]});

@@ -1,4 +1,4 @@
-// Tests for detail/gemv.hpp: large products with a dimension of 1 (matrix times vector, vector times
+// Tests for backend/gemv.hpp: large products with a dimension of 1 (matrix times vector, vector times
 // matrix, outer product), through detail::gemm in every operand layout and directly with padded row
 // strides. Values against sums formed in long double; nothing outside C may be written. Like
 // small_gemm_test.cpp, this file also runs in eigentorch_simd_tests (-march=native: other packets).

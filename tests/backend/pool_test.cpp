@@ -1,4 +1,4 @@
-// Tests for detail/pool.hpp (the per-thread block cache) and the one-block storage of tensor.hpp.
+// Tests for backend/pool.hpp (the per-thread block cache) and the one-block storage of tensor.hpp.
 #include <eigentorch/eigentorch.hpp>
 
 #include <doctest/doctest.h>

@@ -1,4 +1,4 @@
-// Tests for detail/small_gemm.hpp through detail::gemm's small-product path: every element must be
+// Tests for backend/small_gemm.hpp through detail::gemm's small-product path: every element must be
 // the exact fused multiply-add chain in k order (PyTorch's rounding), bit for bit, for every operand
 // layout and for widths that fill, miss and overrun a vector; nothing outside C may be written.
 // The suite runs this file twice: in the main test executable (the default flags, lane-by-lane code)

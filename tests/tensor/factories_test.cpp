@@ -1,4 +1,4 @@
-// Tests of factories.hpp: tensor({...}) from nested lists of any arithmetic type, zeros / ones / full,
+// Tests of tensor/factories.hpp: tensor({...}) from nested lists of any arithmetic type, zeros / ones / full,
 // arange / linspace, rand / randn / *_like and uniform_ / normal_ on the default generator after
 // manual_seed, from_vector and from_eigen; values and printed text against PyTorch 1.13
 // (reference/core_cases.hpp), errors with PyTorch's messages.

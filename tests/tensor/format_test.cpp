@@ -1,4 +1,4 @@
-// Tests of detail/format.hpp: every tensor in reference/print_cases.hpp must print exactly as
+// Tests of tensor/format.hpp: every tensor in reference/print_cases.hpp must print exactly as
 // PyTorch 1.13 printed it, plus the contract for inputs PyTorch cannot produce.
 #include <eigentorch/tensor/format.hpp>
 

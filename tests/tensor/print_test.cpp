@@ -1,6 +1,6 @@
-// Tests of print.hpp on real tensors: results of ops with their grad_fn, leaves, doubles, .grad
+// Tests of tensor/print.hpp on real tensors: results of ops with their grad_fn, leaves, doubles, .grad
 // after backward, lists of tensors and shapes must print as PyTorch 1.13 printed the same tensors
-// (reference/core_cases.hpp). The number formatting itself is tested in detail/format_test.cpp.
+// (reference/core_cases.hpp). The number formatting itself is tested in tensor/format_test.cpp.
 #include <eigentorch/eigentorch.hpp>
 
 #include <doctest/doctest.h>

@@ -1,5 +1,5 @@
-// Tests for random.hpp: its draws against PyTorch 1.13's, from tests/reference/random_cases.hpp.
-#include "eigentorch/random.hpp"
+// Tests for tensor/random.hpp: its draws against PyTorch 1.13's, from tests/reference/random_cases.hpp.
+#include <eigentorch/tensor/random.hpp>
 
 #include <doctest/doctest.h>
 

@@ -1,4 +1,4 @@
-// Tests of tensor.hpp: handle semantics (copies share storage and autograd state, clone copies and
+// Tests of tensor/tensor.hpp: handle semantics (copies share storage and autograd state, clone copies and
 // stays in the graph, detach shares data and leaves it), the autograd accessors, the data views
 // (data, to_vector, item, eigen) and the errors of shape misuse with PyTorch's messages.
 #include <eigentorch/eigentorch.hpp>

@@ -9,9 +9,9 @@
 #include <vector>
 
 namespace eigentorch {
-namespace autograd {
 namespace detail {
 
+/// A mark no graph walk has used yet (a node keeps the mark of the last walk that reached it).
 inline uint64_t next_visit_mark() {
   static std::atomic<uint64_t> counter{0};
   return ++counter;
@@ -21,8 +21,8 @@ inline uint64_t next_visit_mark() {
 /// shared with other parts of the graph).
 template <class T>
 Tensor<T> add_grads(const Tensor<T>& a, const Tensor<T>& b) {
-  Tensor<T> out(a.shape(), eigentorch::detail::uninitialized);
-  eigentorch::detail::kernel(
+  Tensor<T> out(a.shape(), uninitialized);
+  detail::kernel(
       [](const Tensor<T>& a, const Tensor<T>& b, const Tensor<T>& out) {
         const T* pa = a.data();
         const T* pb = b.data();
@@ -36,11 +36,11 @@ Tensor<T> add_grads(const Tensor<T>& a, const Tensor<T>& b) {
 /// Leaves no half-summed gradients behind in the nodes reachable from `start` (after a backward
 /// formula threw); out of line, as only errors reach it.
 template <class T>
-[[gnu::cold, gnu::noinline]] void clear_grad_buffers(Node<T>* start, std::vector<Node<T>*>& stack) {
+[[gnu::cold, gnu::noinline]] void clear_grad_buffers(autograd::Node<T>* start, std::vector<autograd::Node<T>*>& stack) {
   stack.assign(1, start);
   const uint64_t clear_mark = next_visit_mark();
   while (!stack.empty()) {
-    Node<T>* n = stack.back();
+    autograd::Node<T>* n = stack.back();
     stack.pop_back();
     n->grad_buffer = Tensor<T>();
     for (auto& e : n->next)
@@ -61,6 +61,8 @@ bool exclusively_owned(const Tensor<T>& g) {
 
 }  // namespace detail
 
+namespace autograd {
+
 template <class T>
 void AccumulateGrad<T>::apply(Tensor<T>& grad, std::vector<Tensor<T>>&) {
   const auto leaf = variable.lock();
@@ -70,7 +72,7 @@ void AccumulateGrad<T>::apply(Tensor<T>& grad, std::vector<Tensor<T>>&) {
     // The first gradient becomes .grad; copy it unless nothing else holds it.
     slot = detail::exclusively_owned(grad) ? grad.impl() : grad.clone().impl();
   } else {
-    eigentorch::detail::kernel(
+    detail::kernel(
         [](const Tensor<T>& dst, const Tensor<T>& src) {
           T* pd = dst.data();
           const T* ps = src.data();
@@ -151,10 +153,10 @@ void run_backward(const Tensor<T>& root, const Tensor<T>& grad, bool retain_grap
 template <class T>
 void Tensor<T>::backward(const Tensor& gradient, bool retain_graph) const {
   if (!requires_grad())
-    throw Error("element 0 of tensors does not require grad and does not have a grad_fn");
+    detail::fail({"element 0 of tensors does not require grad and does not have a grad_fn"});
   Tensor seed = gradient;
   if (!seed.defined()) {
-    if (numel() != 1) throw Error("grad can be implicitly created only for scalar outputs");
+    if (numel() != 1) detail::fail({"grad can be implicitly created only for scalar outputs"});
     seed = Tensor(shape(), detail::uninitialized);
     detail::kernel([](const Tensor& s) { s.data()[0] = T(1); }, seed);
   } else if (seed.shape() != shape()) {
@@ -166,7 +168,7 @@ void Tensor<T>::backward(const Tensor& gradient, bool retain_graph) const {
 
 template <class T>
 void Tensor<T>::retain_grad() {
-  if (!requires_grad()) throw Error("can't retain_grad on Tensor that has requires_grad=False");
+  if (!requires_grad()) detail::fail({"can't retain_grad on Tensor that has requires_grad=False"});
   if (is_leaf() || impl()->retains_grad) return;  // leaves keep .grad anyway
   impl()->retains_grad = true;
   impl()->grad_fn->retained.push_back(impl_);

@@ -34,7 +34,7 @@ class Edges {
   const Edge* begin() const { return items_; }
   const Edge* end() const { return items_ + n_; }
   void push_back(Edge e) {
-    if (n_ == kMaxInputs) throw Error("autograd: a node can have at most 4 inputs");
+    if (n_ == kMaxInputs) detail::fail({"autograd: a node can have at most 4 inputs"});
     items_[n_++] = std::move(e);
   }
   void clear() {
@@ -146,16 +146,16 @@ class SavedTensor {
   // get()'s errors, out of line so that get() itself stays small.
   [[noreturn]] void throw_unusable() const {
     if (!data_.defined())
-      throw Error(
-          "Trying to backward through the graph a second time (or directly access saved tensors after they have "
+      detail::fail(
+          {"Trying to backward through the graph a second time (or directly access saved tensors after they have "
           "already been freed). Saved intermediate values of the graph are freed when you call .backward() or "
           "autograd.grad(). Specify retain_graph=True if you need to backward through the graph a second time or "
-          "if you need to access saved tensors after calling backward.");
+          "if you need to access saved tensors after calling backward."});
     const char* maker = output_of_;
     if (!maker)
       if (auto src = source_.lock())
         if (src->grad_fn) maker = src->grad_fn->display_name();
-    eigentorch::detail::fail(
+    detail::fail(
         {"one of the variables needed for gradient computation has been modified by an inplace operation: [",
          std::is_same_v<T, float> ? "torch.FloatTensor " : "torch.DoubleTensor ", data_.shape().list_str(), "]",
          maker ? ", which is output 0 of " : "", maker ? maker : "", maker ? "," : "", " is at version ",
@@ -196,7 +196,7 @@ std::shared_ptr<Node<T>> edge_to(const Tensor<T>& input) {
   if (!input.requires_grad()) return nullptr;
   auto& impl = *input.impl();
   if (impl.grad_fn) return impl.grad_fn;
-  if (!impl.grad_accumulator) impl.grad_accumulator = eigentorch::detail::make_pooled<AccumulateGrad<T>>(input.impl());
+  if (!impl.grad_accumulator) impl.grad_accumulator = detail::make_pooled<AccumulateGrad<T>>(input.impl());
   return impl.grad_accumulator;
 }
 

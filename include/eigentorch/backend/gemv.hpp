@@ -4,7 +4,7 @@
 // blocked GEMM kernel would copy the whole matrix into its panels first, which cost more than the
 // arithmetic: a batch of one through 64-2048-2048-10 took 11.8 ms a step that way, 4.4 ms streamed,
 // single-threaded). Packets are Eigen's widest for T, in any build (unlike small_gemm.hpp's
-// SmallPacket, which needs FMA: these sums need no particular rounding). detail/gemm.hpp sends them
+// SmallPacket, which needs FMA: these sums need no particular rounding). backend/gemm.hpp sends them
 // here when they are above its small-product size; they agree with PyTorch to float rounding.
 #pragma once
 

@@ -1,6 +1,6 @@
 // Small matrix products in PyTorch's rounding: each C(i, j) accumulated over p in order, one rounding
 // per fused multiply-add, as PyTorch's BLAS kernels do, so that small models (the tour) reproduce
-// PyTorch's float digits. detail/gemm.hpp sends products of up to kSmallGemm multiply-adds here.
+// PyTorch's float digits. backend/gemm.hpp sends products of up to kSmallGemm multiply-adds here.
 //
 // With FMA instructions (AVX2 or AVX-512) the kernel works on Eigen's packets: one vector of columns
 // per accumulator, tiles of 4 rows, and partial vectors (13 columns, say) read and written with

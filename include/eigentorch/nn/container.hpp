@@ -40,7 +40,7 @@ class Sequential : public Module<T> {
   /// Appends a module held by shared_ptr (no copy): `s.push_back(std::make_shared<nn::ReLU<>>())`.
   template <class M, std::enable_if_t<std::is_base_of_v<Module<T>, M>, int> = 0>
   void push_back(std::shared_ptr<M> module) {
-    if (!module) throw Error("Sequential::push_back: null module");
+    if (!module) detail::fail({"Sequential::push_back: null module"});
     children_add(std::shared_ptr<Module<T>>(std::move(module)));
   }
 
@@ -51,12 +51,12 @@ class Sequential : public Module<T> {
   template <class M>
   M& get(int64_t i) const {
     auto* m = dynamic_cast<M*>(ptr(i).get());
-    if (!m) eigentorch::detail::fail({"Sequential::get: child ", i, " is a ", ptr(i)->name(), ", not the type asked for"});
+    if (!m) detail::fail({"Sequential::get: child ", i, " is a ", ptr(i)->name(), ", not the type asked for"});
     return *m;
   }
   std::shared_ptr<Module<T>> ptr(int64_t i) const {
     const auto n = static_cast<int64_t>(size());
-    if (i < -n || i >= n) eigentorch::detail::fail<IndexError>({"index ", i, " is out of range"});
+    if (i < -n || i >= n) detail::fail<IndexError>({"index ", i, " is out of range"});
     return this->children_ref()[static_cast<std::size_t>(i < 0 ? i + n : i)].second;
   }
 

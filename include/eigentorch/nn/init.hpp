@@ -15,7 +15,7 @@ namespace eigentorch::nn::init {
 template <class T>
 std::pair<int64_t, int64_t> calculate_fan_in_and_fan_out(const Tensor<T>& w) {
   if (w.dim() < 2)
-    throw ValueError("Fan in and fan out can not be computed for tensor with fewer than 2 dimensions");
+    detail::fail<ValueError>({"Fan in and fan out can not be computed for tensor with fewer than 2 dimensions"});
   int64_t receptive = 1;
   for (int64_t d = 2; d < w.dim(); ++d) receptive *= w.size(d);
   return {w.size(1) * receptive, w.size(0) * receptive};
@@ -30,7 +30,7 @@ inline double calculate_gain(const std::string& nonlinearity, double param = 0.0
   if (nonlinearity == "relu") return std::sqrt(2.0);
   if (nonlinearity == "leaky_relu") return std::sqrt(2.0 / (1.0 + param * param));
   if (nonlinearity == "selu") return 3.0 / 4.0;
-  eigentorch::detail::fail<ValueError>({"Unsupported nonlinearity ", nonlinearity});
+  detail::fail<ValueError>({"Unsupported nonlinearity ", nonlinearity});
 }
 
 template <class T>

@@ -21,7 +21,7 @@ class Linear : public Module<T> {
   Linear(int64_t in_features, int64_t out_features, bool with_bias = true)
       : in_features_(in_features), out_features_(out_features) {
     if (in_features < 0 || out_features < 0)
-      eigentorch::detail::fail({"Trying to create tensor with negative dimension: Linear(in_features=", in_features,
+      detail::fail({"Trying to create tensor with negative dimension: Linear(in_features=", in_features,
                                 ", out_features=", out_features, ")"});
     weight = this->register_parameter("weight", Tensor<T>(Size{out_features, in_features}));
     if (with_bias) bias = this->register_parameter("bias", Tensor<T>(Size{out_features}));

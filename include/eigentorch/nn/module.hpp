@@ -1,83 +1,64 @@
 // nn::Module<T>: the base of every layer and model. A module is a handle, as a Python object
 // reference is: copies share parameters, children and the training flag; assignment replaces the model.
 // It keeps parameters, buffers and child modules by name in registration order, which gives
-// parameters(), named_parameters() ("0.weight", "fc1.bias"), state_dict(), load_state_dict() and
-// PyTorch's repr.
+// parameters(), named_parameters() ("0.weight", "fc1.bias"), state_dict(), load_state_dict(),
+// zero_grad() and train() / eval(). Two parts live beside it, included at the end of this file:
+// module_repr.hpp (PyTorch's repr) and init_order.hpp (initial values drawn in Python's order).
 #pragma once
 
 #include "../autograd/grad_mode.hpp"
+#include "../error.hpp"
 #include "../size.hpp"
-#include "../tensor/random.hpp"
 #include "../tensor/tensor.hpp"
 #include "ordered_dict.hpp"
 
-#include <cstdlib>  // free
 #include <memory>
 #include <ostream>
 #include <string>
-#include <typeinfo>
-#include <utility>  // move, swap
+#include <utility>  // move, pair
 #include <vector>
-#if defined(__GNUG__)
-#include <cxxabi.h>  // __cxa_demangle, for the class name in repr
-#endif
 
-namespace eigentorch::nn {
+namespace eigentorch {
 
+namespace nn {
 template <class T = float>
 class Module;
+}  // namespace nn
 
 namespace detail {
 
-/// The generator's state before a module drew its initial values, and the stamps around the draws.
-struct InitRecord {
-  Generator::State before;
-  uint64_t first_stamp = 0, last_stamp = 0;
-};
+struct InitRecord;  // init_order.hpp
 
+/// What a Module handle points at, shared by its copies.
 template <class T>
 struct ModuleState {
   std::shared_ptr<const InitRecord> init_record;  // set by Module::initialize()
   std::vector<std::pair<std::string, Tensor<T>>> parameters;
   std::vector<std::pair<std::string, Tensor<T>>> buffers;
-  std::vector<std::pair<std::string, std::shared_ptr<Module<T>>>> children;
+  std::vector<std::pair<std::string, std::shared_ptr<nn::Module<T>>>> children;
   bool training = true;
 };
 
-/// "Net" from a C++ type name such as "app::Net<float>" (what Python's type(self).__name__ gives).
-[[gnu::cold]] inline std::string short_type_name(const std::type_info& info) {
-  std::string name = info.name();
-#if defined(__GNUG__)
-  int status = 0;
-  std::unique_ptr<char, void (*)(void*)> demangled(abi::__cxa_demangle(name.c_str(), nullptr, nullptr, &status), std::free);
-  if (status == 0 && demangled) name = demangled.get();
-#endif
-  const auto angle = name.find('<');
-  if (angle != std::string::npos) name.erase(angle);
-  const auto colon = name.rfind("::");
-  if (colon != std::string::npos) name.erase(0, colon + 2);
-  return name;
-}
-
-/// Indents every line after the first by `spaces` (PyTorch's _addindent).
-[[gnu::cold]] inline std::string add_indent(const std::string& s, int spaces) {
-  std::string out;
-  for (char c : s) {
-    out += c;
-    if (c == '\n') out.append(static_cast<std::size_t>(spaces), ' ');
-  }
+/// The values of (name, value) pairs, in order.
+template <class V>
+std::vector<V> values_of(const std::vector<std::pair<std::string, V>>& items) {
+  std::vector<V> out;
+  for (const auto& kv : items) out.push_back(kv.second);
   return out;
 }
 
+/// PyTorch's checks on the name of a parameter, buffer or module (`what`).
 inline void check_name(const std::string& name, const char* what) {
-  if (name.empty()) eigentorch::detail::fail<KeyError>({what, " name can't be empty string \"\""});
+  if (name.empty()) fail<KeyError>({what, " name can't be empty string \"\""});
   if (name.find('.') != std::string::npos) {
     const bool is_module = std::string(what) == "module";  // PyTorch names the bad name for modules only
-    eigentorch::detail::fail<KeyError>({what, " name can't contain \".\"", is_module ? ", got: " : "", is_module ? name : std::string()});
+    fail<KeyError>({what, " name can't contain \".\"", is_module ? ", got: " : "", is_module ? name : std::string()});
   }
 }
 
 }  // namespace detail
+
+namespace nn {
 
 /// The base class of layers and user models: derive, register parameters and submodules, override forward.
 template <class T>
@@ -93,39 +74,16 @@ class Module {
   /// The computation; a module with other inputs declares its own forward and is called through it.
   virtual Tensor<T> forward(const Tensor<T>& input) {
     (void)input;
-    eigentorch::detail::fail({"Module [", name(), "] is missing the required \"forward\" function"});
+    detail::fail({"Module [", name(), "] is missing the required \"forward\" function"});
   }
   Tensor<T> operator()(const Tensor<T>& input) { return forward(input); }
 
   /// The class name shown in repr ("Linear"); derived modules may override it.
-  virtual std::string name() const { return detail::short_type_name(typeid(*this)); }
+  virtual std::string name() const;  // module_repr.hpp
   /// The text inside the parentheses of repr ("in_features=1, out_features=13, bias=True").
   virtual std::string extra_repr() const { return ""; }
   /// PyTorch's repr of the module and its children.
-  [[gnu::cold]] std::string repr() const {
-    const std::string extra = extra_repr();
-    std::vector<std::string> extra_lines;
-    if (!extra.empty()) {
-      std::size_t start = 0, nl;
-      while ((nl = extra.find('\n', start)) != std::string::npos) {
-        extra_lines.push_back(extra.substr(start, nl - start));
-        start = nl + 1;
-      }
-      extra_lines.push_back(extra.substr(start));
-    }
-    std::vector<std::string> child_lines;
-    for (const auto& [key, child] : state_->children)
-      child_lines.push_back("(" + key + "): " + detail::add_indent(child->repr(), 2));
-    std::string s = name() + "(";
-    if (extra_lines.size() == 1 && child_lines.empty()) {
-      s += extra_lines[0];
-    } else if (!extra_lines.empty() || !child_lines.empty()) {
-      s += "\n";
-      for (const auto& l : extra_lines) s += "  " + l + "\n";
-      for (const auto& l : child_lines) s += "  " + l + "\n";
-    }
-    return s + ")";
-  }
+  [[gnu::cold]] std::string repr() const;  // module_repr.hpp
 
   /// Draws fresh initial values for this module's own parameters (nothing for modules without any).
   virtual void reset_parameters() {}
@@ -135,7 +93,7 @@ class Module {
   Tensor<T> register_parameter(const std::string& name, Tensor<T> param, bool requires_grad = true) {
     detail::check_name(name, "parameter");
     if (param.defined()) {
-      if (!param.is_leaf()) eigentorch::detail::fail({"Cannot assign non-leaf Tensor to parameter '", name, "'."});
+      if (!param.is_leaf()) detail::fail({"Cannot assign non-leaf Tensor to parameter '", name, "'."});
       param.impl()->is_parameter = true;
       param.requires_grad_(requires_grad);
     }
@@ -164,31 +122,15 @@ class Module {
 
   // ---- traversal -----------------------------------------------------------------------------------
   std::vector<std::pair<std::string, Tensor<T>>> named_parameters(bool recurse = true) const {
-    std::vector<std::pair<std::string, Tensor<T>>> out;
-    collect(out, "", recurse, &detail::ModuleState<T>::parameters);
-    return out;
+    return named_tensors(&detail::ModuleState<T>::parameters, recurse);
   }
-  std::vector<Tensor<T>> parameters(bool recurse = true) const {
-    std::vector<Tensor<T>> out;
-    for (auto& kv : named_parameters(recurse)) out.push_back(kv.second);
-    return out;
-  }
+  std::vector<Tensor<T>> parameters(bool recurse = true) const { return detail::values_of(named_parameters(recurse)); }
   std::vector<std::pair<std::string, Tensor<T>>> named_buffers(bool recurse = true) const {
-    std::vector<std::pair<std::string, Tensor<T>>> out;
-    collect(out, "", recurse, &detail::ModuleState<T>::buffers);
-    return out;
+    return named_tensors(&detail::ModuleState<T>::buffers, recurse);
   }
-  std::vector<Tensor<T>> buffers(bool recurse = true) const {
-    std::vector<Tensor<T>> out;
-    for (auto& kv : named_buffers(recurse)) out.push_back(kv.second);
-    return out;
-  }
+  std::vector<Tensor<T>> buffers(bool recurse = true) const { return detail::values_of(named_buffers(recurse)); }
   std::vector<std::pair<std::string, std::shared_ptr<Module<T>>>> named_children() const { return state_->children; }
-  std::vector<std::shared_ptr<Module<T>>> children() const {
-    std::vector<std::shared_ptr<Module<T>>> out;
-    for (auto& kv : state_->children) out.push_back(kv.second);
-    return out;
-  }
+  std::vector<std::shared_ptr<Module<T>>> children() const { return detail::values_of(state_->children); }
 
   // ---- state ---------------------------------------------------------------------------------------
   /// Parameters and buffers by dotted name, in order, detached (they share data with the model).
@@ -224,7 +166,7 @@ class Module {
     if (!errors.empty()) {
       std::string msg = "Error(s) in loading state_dict for " + name() + ":";
       for (const auto& e : errors) msg += "\n\t" + e;
-      throw Error(msg);
+      detail::fail({msg});
     }
     NoGradGuard no_grad;
     for (const auto& [key, target] : own)
@@ -265,53 +207,10 @@ class Module {
 
   /// Runs reset_parameters(), remembering the generator state it started from, so that a container
   /// can redraw its children in argument order (replay_children_initialisation).
-  void initialize() {
-    Generator& g = default_generator();
-    auto record = std::make_shared<detail::InitRecord>();
-    record->before = g.get_state();
-    record->first_stamp = g.stamp();
-    reset_parameters();
-    record->last_stamp = g.stamp();
-    state_->init_record = std::move(record);
-  }
-
+  void initialize();  // init_order.hpp
   /// Makes the children's initial values those Python would draw, constructing them left to right.
-  // NOTE: C++ leaves the order in which function arguments are evaluated unspecified (g++ goes right
-  // to left), so in Sequential(Linear(1, 13), Tanh(), Linear(13, 1)) the last Linear may draw first.
-  // When the children's draws form one unbroken run that nothing has followed, the generator is
-  // rewound to the run's start and the children redraw in registration order; otherwise nothing changes.
   /// `eligible[i]` says child i was built as a temporary for this call (only those are redrawn).
-  void replay_children_initialisation(const std::vector<bool>& eligible) {
-    std::vector<std::pair<const detail::InitRecord*, Module*>> drew;  // children that drew, registration order
-    for (std::size_t i = 0; i < state_->children.size() && i < eligible.size(); ++i) {
-      if (!eligible[i]) continue;
-      const auto& child = state_->children[i].second;
-      const auto& rec = child->state_->init_record;
-      if (rec && rec->last_stamp != rec->first_stamp) drew.emplace_back(rec.get(), child.get());
-    }
-    if (drew.empty()) return;
-    auto by_time = drew;  // by first stamp (an insertion sort: a handful of children, and no std::sort to compile)
-    for (std::size_t i = 1; i < by_time.size(); ++i)
-      for (std::size_t j = i; j > 0 && by_time[j].first->first_stamp < by_time[j - 1].first->first_stamp; --j)
-        std::swap(by_time[j], by_time[j - 1]);
-    Generator& g = default_generator();
-    for (std::size_t i = 1; i < by_time.size(); ++i)
-      if (by_time[i].first->first_stamp != by_time[i - 1].first->last_stamp) return;  // something else drew between
-    if (by_time.back().first->last_stamp != g.stamp()) return;  // something drew after: too late to rewind
-    auto record = std::make_shared<detail::InitRecord>();
-    record->before = by_time.front().first->before;
-    bool in_order = true;
-    for (std::size_t i = 0; i < drew.size(); ++i) in_order = in_order && drew[i].second == by_time[i].second;
-    if (in_order) {
-      record->first_stamp = by_time.front().first->first_stamp;
-    } else {
-      g.set_state(record->before);
-      record->first_stamp = g.stamp();
-      for (auto& d : drew) d.second->initialize();
-    }
-    record->last_stamp = g.stamp();
-    state_->init_record = std::move(record);
-  }
+  void replay_children_initialisation(const std::vector<bool>& eligible);  // init_order.hpp
 
   template <class V>
   static void put(std::vector<std::pair<std::string, V>>& list, const std::string& name, V value) {
@@ -325,6 +224,13 @@ class Module {
 
  private:
   using TensorList = std::vector<std::pair<std::string, Tensor<T>>>;
+
+  /// The tensors of one kind (parameters or buffers) here and, with recurse, in every descendant.
+  TensorList named_tensors(TensorList detail::ModuleState<T>::*member, bool recurse) const {
+    TensorList out;
+    collect(out, "", recurse, member);
+    return out;
+  }
 
   void collect(TensorList& out, const std::string& prefix, bool recurse, TensorList detail::ModuleState<T>::*member) const {
     for (const auto& [key, t] : (*state_).*member) {
@@ -348,4 +254,8 @@ class Module {
   std::shared_ptr<detail::ModuleState<T>> state_;
 };
 
-}  // namespace eigentorch::nn
+}  // namespace nn
+}  // namespace eigentorch
+
+#include "init_order.hpp"   // Module::initialize(), replay_children_initialisation()
+#include "module_repr.hpp"  // Module::name(), repr()

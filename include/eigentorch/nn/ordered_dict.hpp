@@ -29,7 +29,7 @@ class OrderedDict {
   const Tensor<T>& operator[](const std::string& key) const { return const_cast<OrderedDict*>(this)->at(key); }
   Tensor<T>& at(const std::string& key) {
     if (Item* it = find(key)) return it->second;
-    eigentorch::detail::fail<KeyError>({"'", key, "'"});
+    detail::fail<KeyError>({"'", key, "'"});
   }
   /// Removes `key`; returns whether it was there.
   bool erase(const std::string& key) {

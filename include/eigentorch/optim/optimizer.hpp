@@ -12,10 +12,10 @@ template <class T = float>
 class Optimizer {
  public:
   explicit Optimizer(std::vector<Tensor<T>> params) : params_(std::move(params)) {
-    if (params_.empty()) throw ValueError("optimizer got an empty parameter list");
+    if (params_.empty()) detail::fail<ValueError>({"optimizer got an empty parameter list"});
     for (const auto& p : params_)
-      if (!p.defined()) throw Error("optimizer can only optimize Tensors, but one of the params is undefined");
-      else if (!p.is_leaf()) throw ValueError("can't optimize a non-leaf Tensor");
+      if (!p.defined()) detail::fail({"optimizer can only optimize Tensors, but one of the params is undefined"});
+      else if (!p.is_leaf()) detail::fail<ValueError>({"can't optimize a non-leaf Tensor"});
   }
   virtual ~Optimizer() = default;
 

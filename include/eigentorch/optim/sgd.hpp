@@ -43,12 +43,13 @@ class SGD : public Optimizer<T> {
  public:
   SGD(std::vector<Tensor<T>> params, double lr) : SGD(std::move(params), SGDOptions(lr)) {}
   SGD(std::vector<Tensor<T>> params, const SGDOptions& options) : Optimizer<T>(std::move(params)), options_(options) {
-    if (options.lr() < 0.0) throw ValueError("Invalid learning rate: " + eigentorch::detail::py_float(options.lr()));
-    if (options.momentum() < 0.0) throw ValueError("Invalid momentum value: " + eigentorch::detail::py_float(options.momentum()));
+    if (options.lr() < 0.0) detail::fail<ValueError>({"Invalid learning rate: ", detail::py_float(options.lr())});
+    if (options.momentum() < 0.0)
+      detail::fail<ValueError>({"Invalid momentum value: ", detail::py_float(options.momentum())});
     if (options.weight_decay() < 0.0)
-      throw ValueError("Invalid weight_decay value: " + eigentorch::detail::py_float(options.weight_decay()));
+      detail::fail<ValueError>({"Invalid weight_decay value: ", detail::py_float(options.weight_decay())});
     if (options.nesterov() && (options.momentum() <= 0.0 || options.dampening() != 0.0))
-      throw ValueError("Nesterov momentum requires a momentum and zero dampening");
+      detail::fail<ValueError>({"Nesterov momentum requires a momentum and zero dampening"});
     momentum_buffers_.resize(this->params_.size());
   }
 
@@ -69,9 +70,9 @@ class SGD : public Optimizer<T> {
       const auto& g = p.impl()->grad;  // (no handle copy: this loop runs every step)
       if (!g) continue;
       if (g->shape != p.shape())
-        throw Error("SGD: the gradient's shape " + g->shape.str() + " differs from the parameter's " + p.shape().str());
-      if (u.mom != T(0) && !momentum_buffers_[i].defined() && eigentorch::detail::is_capturing())
-        eigentorch::detail::refuse_capture(
+        detail::fail({"SGD: the gradient's shape ", g->shape.str(), " differs from the parameter's ", p.shape().str()});
+      if (u.mom != T(0) && !momentum_buffers_[i].defined() && detail::is_capturing())
+        detail::refuse_capture(
             "SGD: a CPUGraph cannot capture the first step with momentum, which creates the momentum buffers (each "
             "replay would create them again): run one step before capturing");
     }
@@ -80,7 +81,7 @@ class SGD : public Optimizer<T> {
       const Tensor<T> g = p.grad();
       if (!g.defined()) continue;
       if (u.wd == T(0) && u.mom == T(0) && !u.maximize) {  // plain SGD: the gradient is the direction
-        eigentorch::detail::kernel(
+        detail::kernel(
             [](const Tensor<T>& p, const Tensor<T>& g, T lr) {
               T* pp = p.data();
               const T* pg = g.data();
@@ -92,8 +93,8 @@ class SGD : public Optimizer<T> {
       }
       Tensor<T>& buf = momentum_buffers_[i];
       const bool first = u.mom != T(0) && !buf.defined();
-      if (first) buf = Tensor<T>(p.shape(), eigentorch::detail::uninitialized);
-      eigentorch::detail::kernel(
+      if (first) buf = Tensor<T>(p.shape(), detail::uninitialized);
+      detail::kernel(
           [](const Tensor<T>& p, const Tensor<T>& g, const Tensor<T>& buf, const Update& u, bool first) {
             const int64_t n = p.numel();
             T* pp = p.data();

@@ -140,9 +140,9 @@ template <class T> Tensor<T> randn_like(const Tensor<T>& t) { return randn<T>(t.
 /// start, start + step, ... below end (torch.arange); float unless asked.
 template <class T = float>
 Tensor<T> arange(double start, double end, double step = 1.0) {
-  if (step == 0.0) throw Error("step must be nonzero");
+  if (step == 0.0) detail::fail({"step must be nonzero"});
   if ((step > 0 && start > end) || (step < 0 && start < end))
-    throw Error("upper bound and larger bound inconsistent with step sign");
+    detail::fail({"upper bound and larger bound inconsistent with step sign"});
   const auto n = static_cast<int64_t>(std::ceil((end - start) / step));
   Tensor<T> out(Size{n});
   // NOTE: PyTorch's AVX2 kernel rounds this way: in blocks of two vectors (16 floats, 8 doubles),
@@ -168,7 +168,7 @@ Tensor<T> arange(double end) { return arange<T>(0.0, end, 1.0); }
 /// `steps` evenly spaced numbers from start to end inclusive (torch.linspace).
 template <class T = float>
 Tensor<T> linspace(double start, double end, int64_t steps) {
-  if (steps < 0) throw Error("number of steps must be non-negative");
+  if (steps < 0) detail::fail({"number of steps must be non-negative"});
   Tensor<T> out(Size{steps});
   if (steps == 0) return out;
   T* o = out.data();

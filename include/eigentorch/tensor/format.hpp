@@ -32,8 +32,6 @@ inline constexpr int64_t edgeitems = 3;
 inline constexpr int64_t linewidth = 80;
 }  // namespace print_options
 
-namespace format_impl {
-
 [[gnu::cold]] inline std::string tuple_str(const std::vector<int64_t>& shape) {
   // Python's tuple repr: a one-element tuple keeps its trailing comma.
   std::string s = "(";
@@ -52,18 +50,18 @@ inline int64_t text_length(const std::string& s) {
   return n;
 }
 
-enum class Mode { integer, fixed, scientific };
+enum class NumberMode { integer, fixed, scientific };
 
 // One value as Python's format() spells it in the given mode, before padding.
-[[gnu::cold]] inline std::string raw_number(double v, Mode mode) {
+[[gnu::cold]] inline std::string raw_number(double v, NumberMode mode) {
   // NOTE: Python writes every NaN as "nan" whatever its sign bit, where printf may write "-nan".
   if (std::isnan(v)) return "nan";
   if (!std::isfinite(v)) return v < 0 ? "-inf" : "inf";
   // %.4f of the largest double needs 309 integer digits; glibc rounds exactly (ties to even on
   // the binary value), as Python's own float formatting does, so the digits agree.
-  const int precision = mode == Mode::integer ? 0 : print_options::precision;
+  const int precision = mode == NumberMode::integer ? 0 : print_options::precision;
   char buf[400];
-  const int n = std::snprintf(buf, sizeof buf, mode == Mode::scientific ? "%.*e" : "%.*f",
+  const int n = std::snprintf(buf, sizeof buf, mode == NumberMode::scientific ? "%.*e" : "%.*f",
                               precision, v);
   if (n < 0 || static_cast<std::size_t>(n) >= sizeof buf) return std::string();
   std::string s(buf, static_cast<std::size_t>(n));
@@ -78,13 +76,13 @@ enum class Mode { integer, fixed, scientific };
     break;
   }
   // The trailing point marks a float tensor whose values all happen to be integral.
-  if (mode == Mode::integer) s += '.';
+  if (mode == NumberMode::integer) s += '.';
   return s;
 }
 
 // PyTorch's _Formatter: one notation and one column width for every value on show.
 struct Formatter {
-  Mode mode = Mode::integer;
+  NumberMode mode = NumberMode::integer;
   std::size_t width = 1;
 
   std::string operator()(double v) const {
@@ -112,9 +110,9 @@ struct Formatter {
 
   const bool wide_range = hi / lo > 1000.0 || hi > 1.0e8;
   if (integral) {
-    f.mode = wide_range ? Mode::scientific : Mode::integer;
+    f.mode = wide_range ? NumberMode::scientific : NumberMode::integer;
   } else {
-    f.mode = wide_range || lo < 1.0e-4 ? Mode::scientific : Mode::fixed;
+    f.mode = wide_range || lo < 1.0e-4 ? NumberMode::scientific : NumberMode::fixed;
   }
   for (double v : shown) {
     if (!std::isfinite(v) || v == 0.0) continue;
@@ -141,7 +139,7 @@ inline ShownRanges shown_ranges(int64_t size, bool summarize) {
 
 // Gathers the values on show in printing order, which is the order get_summarized_data keeps.
 template <class T>
-[[gnu::cold]] void collect(const T* data, const std::vector<int64_t>& shape, const std::vector<int64_t>& strides,
+[[gnu::cold]] void collect_shown(const T* data, const std::vector<int64_t>& shape, const std::vector<int64_t>& strides,
              std::size_t dim, int64_t offset, bool summarize, std::vector<double>& out) {
   if (dim == shape.size()) {
     out.push_back(static_cast<double>(data[offset]));
@@ -149,15 +147,15 @@ template <class T>
   }
   const ShownRanges r = shown_ranges(shape[dim], summarize);
   for (int64_t i = 0; i < r.first_end; ++i) {
-    collect(data, shape, strides, dim + 1, offset + i * strides[dim], summarize, out);
+    collect_shown(data, shape, strides, dim + 1, offset + i * strides[dim], summarize, out);
   }
   for (int64_t i = r.second_begin; i < shape[dim]; ++i) {
-    collect(data, shape, strides, dim + 1, offset + i * strides[dim], summarize, out);
+    collect_shown(data, shape, strides, dim + 1, offset + i * strides[dim], summarize, out);
   }
 }
 
-// Writes the nested brackets, taking the formatted cells in the order collect() produced them.
-[[gnu::cold]] inline void render(const std::vector<int64_t>& shape, std::size_t dim, int64_t indent,
+// Writes the nested brackets, taking the formatted cells in the order collect_shown() produced them.
+[[gnu::cold]] inline void render_shown(const std::vector<int64_t>& shape, std::size_t dim, int64_t indent,
                    bool summarize, std::size_t width, const std::vector<std::string>& cells,
                    std::size_t& next, std::string& out) {
   if (dim == shape.size()) {  // a 0-d tensor: the bare number
@@ -200,7 +198,7 @@ template <class T>
       if (r.gap && k == static_cast<std::size_t>(r.first_end)) {
         out += "...";
       } else {
-        render(shape, dim + 1, indent + 1, summarize, width, cells, next, out);
+        render_shown(shape, dim + 1, indent + 1, summarize, width, cells, next, out);
       }
     }
   }
@@ -208,28 +206,28 @@ template <class T>
 }
 
 // A suffix such as "dtype=float64", with the length PyTorch gave it when choosing where it goes.
-struct Suffix {
+struct ReprSuffix {
   std::string text;
   int64_t length;
 };
 
 // NOTE: PyTorch lays suffixes out while they still read "dtype=torch.float64", so the prefix we
 // drop still counts towards the line width.
-inline Suffix suffix(std::string text, int64_t dropped_chars = 0) {
+inline ReprSuffix repr_suffix(std::string text, int64_t dropped_chars = 0) {
   const int64_t length = text_length(text) + dropped_chars;
   return {std::move(text), length};
 }
 
 // Joins the suffixes the way _add_suffixes does: on the same line while it stays within the line
 // width, otherwise on a new line indented under the first bracket.
-[[gnu::cold]] inline std::string add_suffixes(std::string text, const std::vector<Suffix>& suffixes,
+[[gnu::cold]] inline std::string add_suffixes(std::string text, const std::vector<ReprSuffix>& suffixes,
                                 int64_t indent) {
   // NOTE: PyTorch measures the last line as its length plus 2 (len - rfind('\n') + 1), and this
   // off-by-two decides where suffixes wrap, so it is kept.
   const std::size_t newline = text.rfind('\n');
   const std::size_t last_start = newline == std::string::npos ? 0 : newline + 1;
   int64_t last_line = static_cast<int64_t>(text.size() - last_start) + 2;
-  for (const Suffix& s : suffixes) {
+  for (const ReprSuffix& s : suffixes) {
     if (last_line + s.length + 2 > print_options::linewidth) {
       text += ",\n";
       text.append(static_cast<std::size_t>(indent), ' ');
@@ -243,15 +241,12 @@ inline Suffix suffix(std::string text, int64_t dropped_chars = 0) {
   return text + ")";
 }
 
-}  // namespace format_impl
-
 /// PyTorch 1.13's repr of a float32 or float64 CPU tensor, with the "torch." prefixes dropped.
 /// `data` is row-major and holds the product of `shape` elements; an empty shape is a 0-d tensor.
 ///   format_tensor(v.data(), {2}, {}) == "tensor([1., 2.])"
 template <class T>
 [[gnu::cold]] std::string format_tensor(const T* data, const std::vector<int64_t>& shape,
                           const TensorPrintInfo& info) {
-  using namespace format_impl;
   static_assert(std::is_floating_point<T>::value, "format_tensor prints float or double data");
   const std::string prefix = "tensor(";
   const int64_t indent = static_cast<int64_t>(prefix.size());
@@ -272,18 +267,18 @@ template <class T>
 
   // "dtype=torch.float64" in PyTorch: 6 characters longer than what we print. (Made where it is
   // pushed, so that every push_back moves: one vector growth routine to compile, not two.)
-  auto dtype = [] { return suffix("dtype=float64", 6); };
-  std::vector<Suffix> suffixes;
+  auto dtype = [] { return repr_suffix("dtype=float64", 6); };
+  std::vector<ReprSuffix> suffixes;
   std::string body;
   if (numel == 0) {
     // As NumPy does, an empty tensor shows its shape unless it is (0,), and its dtype even when
     // it is the default, since there are no elements to infer it from.
-    if (shape.size() != 1) suffixes.push_back(suffix("size=" + tuple_str(shape)));
+    if (shape.size() != 1) suffixes.push_back(repr_suffix("size=" + tuple_str(shape)));
     if (info.is_double) suffixes.push_back(dtype());
     body = "[]";
   } else if (data == nullptr || unreadable) {
     // No elements to read: printed the way PyTorch prints a tensor on the meta device.
-    suffixes.push_back(suffix("size=" + tuple_str(shape)));
+    suffixes.push_back(repr_suffix("size=" + tuple_str(shape)));
     if (info.is_double) suffixes.push_back(dtype());
     body = "...";
   } else {
@@ -293,19 +288,19 @@ template <class T>
 
     const bool summarize = numel > print_options::threshold;
     std::vector<double> shown;
-    collect(data, shape, strides, 0, 0, summarize, shown);
+    collect_shown(data, shape, strides, 0, 0, summarize, shown);
     const Formatter formatter = make_formatter(shown);
     std::vector<std::string> cells;
     cells.reserve(shown.size());
     for (double v : shown) cells.push_back(formatter(v));
     std::size_t next = 0;
-    render(shape, 0, indent, summarize, formatter.width, cells, next, body);
+    render_shown(shape, 0, indent, summarize, formatter.width, cells, next, body);
   }
 
   if (!info.grad_fn.empty()) {
-    suffixes.push_back(suffix("grad_fn=<" + info.grad_fn + ">"));
+    suffixes.push_back(repr_suffix("grad_fn=<" + info.grad_fn + ">"));
   } else if (info.requires_grad) {
-    suffixes.push_back(suffix("requires_grad=True"));
+    suffixes.push_back(repr_suffix("requires_grad=True"));
   }
 
   std::string text = add_suffixes(prefix + body, suffixes, indent);

@@ -1,6 +1,6 @@
 // std::cout << tensor prints exactly what PyTorch's print(tensor) prints (the algorithm is in
-// detail/format.hpp); a std::vector of tensors prints as a Python list of them. Cold code, as all
-// printing is (see detail/format.hpp).
+// tensor/format.hpp); a std::vector of tensors prints as a Python list of them. Cold code, as all
+// printing is (see tensor/format.hpp).
 #pragma once
 
 #include "../autograd/node.hpp"

@@ -1,6 +1,6 @@
 // The random number generator: PyTorch's CPU generator (mt19937 plus the cached second normal
 // sample) and the fills behind torch.rand, torch.randn, Tensor.uniform_ and Tensor.normal_,
-// reproducing PyTorch 1.13's numbers. Depends on the standard library (and detail/error.hpp) only.
+// reproducing PyTorch 1.13's numbers. Depends on the standard library (and error.hpp) only.
 #pragma once
 
 #include "../error.hpp"

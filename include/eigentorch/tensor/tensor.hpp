@@ -209,8 +209,8 @@ class Tensor {
   /// Starts (or stops) recording ops on this leaf, as Tensor.requires_grad_.
   Tensor& requires_grad_(bool on = true) {
     if (!is_leaf() && !on)
-      throw Error("you can only change requires_grad flags of leaf variables. If you want to use a computed "
-                  "variable in a subgraph that doesn't require differentiation use var_no_grad = var.detach().");
+      detail::fail({"you can only change requires_grad flags of leaf variables. If you want to use a computed "
+                    "variable in a subgraph that doesn't require differentiation use var_no_grad = var.detach()."});
     ref().requires_grad = on;
     return *this;
   }
@@ -295,8 +295,8 @@ class Tensor {
     return *impl_;
   }
   [[noreturn]] static void undefined() {
-    throw Error("undefined tensor: this Tensor holds no data (was it default-constructed, or a grad() "
-                "that no backward has reached?)");
+    detail::fail({"undefined tensor: this Tensor holds no data (was it default-constructed, or a grad() "
+                  "that no backward has reached?)"});
   }
   Tensor& add_scalar_(T value);
   Tensor& sub_scalar_(T value);
