@@ -70,7 +70,7 @@ TEST_CASE_TEMPLATE("activation: values, gradients and grad_fn names equal PyTorc
     eigentorch::testing::check_allclose(x.grad().to_vector(), c.grad, rtol, atol);
     ++checked;
   }
-  CHECK(checked == 14);
+  CHECK(checked == static_cast<int>(fns.size()));  // every C++ spelling has PyTorch's values
 }
 
 TEST_CASE("activation: gradcheck on every activation in double") {

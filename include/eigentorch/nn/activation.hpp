@@ -65,7 +65,8 @@ template <class T = float>
 class GELU : public Module<T> {
  public:
   explicit GELU(std::string approximate = "none") : approximate_(std::move(approximate)) {
-    if (approximate_ != "none" && approximate_ != "tanh") throw ValueError("approximate argument must be either none or tanh.");
+    if (approximate_ != "none" && approximate_ != "tanh")
+      eigentorch::detail::fail<ValueError>({"approximate argument must be either none or tanh."});
   }
   Tensor<T> forward(const Tensor<T>& x) override { return functional::gelu(x, approximate_); }
   std::string name() const override { return "GELU"; }
@@ -95,7 +96,7 @@ template <class T = float>
 class Hardtanh : public Module<T> {
  public:
   explicit Hardtanh(double min_val = -1.0, double max_val = 1.0) : min_(min_val), max_(max_val) {
-    if (!(min_val <= max_val)) throw Error("min_val cannot be greater than max_val");
+    if (!(min_val <= max_val)) eigentorch::detail::fail({"min_val cannot be greater than max_val"});
   }
   Tensor<T> forward(const Tensor<T>& x) override { return functional::hardtanh(x, min_, max_); }
   std::string name() const override { return "Hardtanh"; }

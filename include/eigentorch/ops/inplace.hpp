@@ -39,23 +39,14 @@ struct CopyBackward final : autograd::Node<T> {
   }
 };
 
-namespace detail_inplace {
+}  // namespace ops
+
+namespace detail {
 
 template <class T>
 void check_not_leaf(const Tensor<T>& self) {
   if (is_grad_enabled() && self.requires_grad() && self.is_leaf())
-    throw Error("a leaf Variable that requires grad is being used in an in-place operation.");
-}
-
-/// Writes `values` (same shape as self) into self's storage and bumps the version.
-template <class T>
-void write(const Tensor<T>& self, const Tensor<T>& values) {
-  detail::kernel(
-      [](const Tensor<T>& self, const Tensor<T>& values) {
-        if (values.data() != self.data()) std::copy(values.data(), values.data() + values.numel(), self.data());
-        ++self.impl()->storage->version;
-      },
-      self, values);
+    fail({"a leaf Variable that requires grad is being used in an in-place operation."});
 }
 
 /// The shape check of an in-place binary op: other must broadcast to self's shape.
@@ -69,7 +60,7 @@ void check_broadcast_into(const Tensor<T>& self, const Tensor<T>& other) {
 /// Replaces self's values by result's and, when result was recorded, self's history by result's node.
 template <class T>
 Tensor<T>& rebase(Tensor<T>& self, const Tensor<T>& result) {
-  write(self, result);
+  write(self, detail::Identity{}, result);
   if (result.grad_fn()) {
     self.impl()->grad_fn = result.grad_fn();
     self.impl()->requires_grad = true;
@@ -91,22 +82,16 @@ void unalias_saved(const Tensor<T>& result, const Tensor<T>& self, const Tensor<
 template <class T>
 void overwrite_history(Tensor<T>& self, const char* name) {
   if (is_grad_enabled() && self.requires_grad())
-    autograd::connect(self, detail::make_pooled<OverwriteBackward<T>>(name), {&self});
+    autograd::connect(self, make_pooled<ops::OverwriteBackward<T>>(name), {&self});
 }
 
-}  // namespace detail_inplace
-}  // namespace ops
+}  // namespace detail
 
 template <class T>
 Tensor<T>& Tensor<T>::fill_named_(T value, const char* name) {
-  ops::detail_inplace::check_not_leaf(*this);
-  detail::kernel(
-      [](const Tensor& self, T value) {
-        std::fill(self.data(), self.data() + self.numel(), value);
-        ++self.impl()->storage->version;
-      },
-      *this, value);
-  ops::detail_inplace::overwrite_history(*this, name);
+  detail::check_not_leaf(*this);
+  detail::fill(*this, value);
+  detail::overwrite_history(*this, name);
   return *this;
 }
 template <class T> Tensor<T>& Tensor<T>::fill_(T value) { return fill_named_(value, "FillBackward2"); }
@@ -114,15 +99,10 @@ template <class T> Tensor<T>& Tensor<T>::zero_() { return fill_named_(T(0), "Zer
 
 template <class T>
 Tensor<T>& Tensor<T>::copy_(const Tensor& src) {
-  ops::detail_inplace::check_not_leaf(*this);
-  ops::detail_inplace::check_broadcast_into(*this, src);
+  detail::check_not_leaf(*this);
+  detail::check_broadcast_into(*this, src);
   const bool record = autograd::needs_grad(*this, src);
-  if (src.shape() == shape()) {  // one pass, no temporary (a new batch copied into a graph's input)
-    ops::detail_inplace::write(*this, src);
-  } else {
-    Tensor zero(shape());
-    ops::detail_inplace::write(*this, detail::map2(zero, src, [](T, T s) { return s; }));
-  }
+  detail::write(*this, detail::Identity{}, src);  // one pass (a new batch copied into a graph's input)
   if (record) {
     auto node = detail::make_pooled<ops::CopyBackward<T>>();
     node->src_shape = src.shape();
@@ -133,79 +113,79 @@ Tensor<T>& Tensor<T>::copy_(const Tensor& src) {
 
 template <class T>
 Tensor<T>& Tensor<T>::add_(const Tensor& other, T alpha) {
-  ops::detail_inplace::check_not_leaf(*this);
-  ops::detail_inplace::check_broadcast_into(*this, other);
-  return ops::detail_inplace::rebase(*this, ops::add(*this, other, alpha));
+  detail::check_not_leaf(*this);
+  detail::check_broadcast_into(*this, other);
+  return detail::rebase(*this, ops::add(*this, other, alpha));
 }
 
 template <class T>
 Tensor<T>& Tensor<T>::sub_(const Tensor& other, T alpha) {
-  ops::detail_inplace::check_not_leaf(*this);
-  ops::detail_inplace::check_broadcast_into(*this, other);
-  return ops::detail_inplace::rebase(*this, ops::sub(*this, other, alpha));
+  detail::check_not_leaf(*this);
+  detail::check_broadcast_into(*this, other);
+  return detail::rebase(*this, ops::add(*this, other, alpha, true));
 }
 
 template <class T>
 Tensor<T>& Tensor<T>::mul_(const Tensor& other) {
-  ops::detail_inplace::check_not_leaf(*this);
-  ops::detail_inplace::check_broadcast_into(*this, other);
+  detail::check_not_leaf(*this);
+  detail::check_broadcast_into(*this, other);
   Tensor result = ops::mul(*this, other);
-  if (result.grad_fn()) ops::detail_inplace::unalias_saved<T, ops::MulBackward<T>>(result, *this, detach().clone());
-  return ops::detail_inplace::rebase(*this, result);
+  if (result.grad_fn()) detail::unalias_saved<T, ops::MulBackward<T>>(result, *this, detach().clone());
+  return detail::rebase(*this, result);
 }
 
 template <class T>
 Tensor<T>& Tensor<T>::div_(const Tensor& other) {
-  ops::detail_inplace::check_not_leaf(*this);
-  ops::detail_inplace::check_broadcast_into(*this, other);
+  detail::check_not_leaf(*this);
+  detail::check_broadcast_into(*this, other);
   Tensor result = ops::div(*this, other);
-  if (result.grad_fn()) ops::detail_inplace::unalias_saved<T, ops::DivBackward<T>>(result, *this, detach().clone());
-  return ops::detail_inplace::rebase(*this, result);
+  if (result.grad_fn()) detail::unalias_saved<T, ops::DivBackward<T>>(result, *this, detach().clone());
+  return detail::rebase(*this, result);
 }
 
 template <class T>
 Tensor<T>& Tensor<T>::add_scalar_(T value) {
-  ops::detail_inplace::check_not_leaf(*this);
-  return ops::detail_inplace::rebase(*this, ops::add_scalar(*this, value));
+  detail::check_not_leaf(*this);
+  return detail::rebase(*this, *this + value);
 }
 
 template <class T>
 Tensor<T>& Tensor<T>::sub_scalar_(T value) {
-  ops::detail_inplace::check_not_leaf(*this);
-  return ops::detail_inplace::rebase(*this, ops::sub_scalar(*this, value));
+  detail::check_not_leaf(*this);
+  return detail::rebase(*this, *this - value);
 }
 
 template <class T>
 Tensor<T>& Tensor<T>::mul_scalar_(T value) {
-  ops::detail_inplace::check_not_leaf(*this);
-  return ops::detail_inplace::rebase(*this, ops::mul_scalar(*this, value));
+  detail::check_not_leaf(*this);
+  return detail::rebase(*this, *this * value);
 }
 
 template <class T>
 Tensor<T>& Tensor<T>::div_scalar_(T value) {
-  ops::detail_inplace::check_not_leaf(*this);
-  return ops::detail_inplace::rebase(*this, ops::div_scalar(*this, value));
+  detail::check_not_leaf(*this);
+  return detail::rebase(*this, *this / value);
 }
 
 template <class T>
 Tensor<T>& Tensor<T>::uniform_(double from, double to) {
-  ops::detail_inplace::check_not_leaf(*this);
+  detail::check_not_leaf(*this);
   if (!(from <= to))
     detail::fail({"uniform_ expects to return a [from, to) range, but found from=", detail::c10_str(from), " > to=",
                   detail::c10_str(to)});
   detail::fill_uniform<T>(data(), numel(), from, to);
   ++impl()->storage->version;
-  ops::detail_inplace::overwrite_history(*this, "UniformBackward0");
+  detail::overwrite_history(*this, "UniformBackward0");
   return *this;
 }
 
 template <class T>
 Tensor<T>& Tensor<T>::normal_(double mean, double std) {
-  ops::detail_inplace::check_not_leaf(*this);
+  detail::check_not_leaf(*this);
   if (!(std >= 0.0)) detail::fail({"normal expects std >= 0.0, but found std ", detail::c10_str(std)});
   detail::fill_normal<T>(data(), numel(), mean, std);
   ++impl()->storage->version;
-  ops::detail_inplace::overwrite_history(*this, "NormalBackward0");
+  detail::overwrite_history(*this, "NormalBackward0");
   return *this;
 }
 

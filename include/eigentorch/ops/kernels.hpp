@@ -1,15 +1,32 @@
-// Elementwise loops shared by the ops: a binary map with broadcasting, and its adjoint sum_to, which
-// folds a broadcast gradient back onto an input's shape.
+// The data-access helpers every op goes through: the only code in ops/ that reads or writes tensor
+// elements, and so the only callers of detail::kernel (which records each call for a CPUGraph
+// replay). An op hands them scalar functions (or, rarely, whole-array ones) and never sees the capture.
+//   map(f, a, b, ...)         a new tensor out[i] = f(a[i], b[i], ...), the inputs broadcast together
+//                             (map_to: broadcast to a given shape)
+//   map_block(f, a)           a new tensor filled by f(a.data(), out.data(), n): a vectorised function
+//   write(self, f, a, ...)    self[i] = f(a[i], ...) in place (self may be among the inputs), and the
+//                             version bumped; fill(self, v) writes v everywhere
+//   lanes(dim, f, out, a...)  f(out's lane, a's lane, ...) for every 1-D lane along dim (softmax)
+//   reduce_all(f, a, ...)     a 0-d tensor holding f(n, a.data(), ...); sum_to, sum_along: sums in
+//                             PyTorch's order over broadcast dims, along one dim
+//   product(...)              matrix products through detail::gemm; transposed: a transposed copy
+// Each helper call is one kernel; the function is copied into it (capture its state by value).
 #pragma once
 
 #include "../tensor/tensor.hpp"
+#include "../backend/gemm.hpp"
 #include "../backend/sum_order.hpp"
 
-#include <algorithm>  // equal, fill
+#include <algorithm>  // copy, equal, fill
+#include <array>
 #include <cstdint>
+#include <type_traits>
+#include <utility>  // index_sequence, move, swap
 #include <vector>
 
 namespace eigentorch::detail {
+
+// ---- broadcasting --------------------------------------------------------------------------------
 
 /// Strides (in elements) of `shape` seen through the broadcast `out` shape: 0 along broadcast dims.
 inline std::vector<int64_t> broadcast_strides(const Size& shape, const Size& out) {
@@ -24,71 +41,228 @@ inline std::vector<int64_t> broadcast_strides(const Size& shape, const Size& out
   return strides;
 }
 
-/// Calls visit(out_index, a_index, b_index) for every element of the broadcast shape `out`, in
-/// row-major order, keeping the operands' offsets with an odometer instead of divisions.
-template <class Visit>
-void for_each_broadcast(const Size& out, const Size& a, const Size& b, Visit visit) {
+/// Calls visit(i, at) for every element i of the broadcast shape `out`, in row-major order, at[j]
+/// being the matching element of an operand of shape *ins[j]; an odometer keeps them, no division.
+template <std::size_t N, class Visit>
+void for_each_broadcast(const Size& out, const std::array<const Size*, N>& ins, Visit visit) {
   const int64_t n = out.numel();
   if (n == 0) return;
-  const std::vector<int64_t> sa = broadcast_strides(a, out), sb = broadcast_strides(b, out);
+  std::array<std::vector<int64_t>, N> strides;
+  for (std::size_t j = 0; j < N; ++j) strides[j] = broadcast_strides(*ins[j], out);
   const std::size_t nd = out.size();
   std::vector<int64_t> counter(nd, 0);
-  int64_t ia = 0, ib = 0;
+  std::array<int64_t, N> at{};
   for (int64_t i = 0; i < n; ++i) {
-    visit(i, ia, ib);
+    visit(i, at);
     for (std::size_t d = nd; d-- > 0;) {  // advance the odometer
       if (++counter[d] < out[d]) {
-        ia += sa[d];
-        ib += sb[d];
+        for (std::size_t j = 0; j < N; ++j) at[j] += strides[j][d];
         break;
       }
-      ia -= sa[d] * (out[d] - 1);
-      ib -= sb[d] * (out[d] - 1);
+      for (std::size_t j = 0; j < N; ++j) at[j] -= strides[j][d] * (out[d] - 1);
       counter[d] = 0;
     }
   }
 }
 
-/// out[i] = f(a[i], b[i]) with broadcasting; no autograd. f is copied into the kernel (capture its
-/// state by value).
-template <class T, class F>
-Tensor<T> map2(const Tensor<T>& a, const Tensor<T>& b, F f) {
-  Tensor<T> out = a.shape() == b.shape() ? Tensor<T>(a.shape(), uninitialized)
-                                         : Tensor<T>(broadcast_shapes(a.shape(), b.shape()), uninitialized);
-  kernel(
-      [](const F& f, const Tensor<T>& a, const Tensor<T>& b, const Tensor<T>& out) {
-        const T* pa = a.data();
-        const T* pb = b.data();
-        T* po = out.data();
-        const int64_t n = out.numel();
-        if (a.shape() == b.shape()) {
-          for (int64_t i = 0; i < n; ++i) po[i] = f(pa[i], pb[i]);
-        } else if (b.numel() == 1 && out.shape() == a.shape()) {
-          const T vb = pb[0];
-          for (int64_t i = 0; i < n; ++i) po[i] = f(pa[i], vb);
-        } else if (a.numel() == 1 && out.shape() == b.shape()) {
-          const T va = pa[0];
-          for (int64_t i = 0; i < n; ++i) po[i] = f(va, pb[i]);
-        } else {
-          for_each_broadcast(out.shape(), a.shape(), b.shape(),
-                             [&](int64_t i, int64_t ia, int64_t ib) { po[i] = f(pa[ia], pb[ib]); });
-        }
-      },
-      f, a, b, out);
+/// The shape the inputs broadcast to (the first input's own, when they all agree).
+template <class T, class... Ts>
+Size broadcast_all(const Tensor<T>& a, const Ts&... rest) {
+  if (((rest.shape() == a.shape()) && ...)) return a.shape();
+  Size s = a.shape();
+  ((s = broadcast_shapes(s, rest.shape())), ...);
+  return s;
+}
+
+// ---- the loops (run inside kernels) --------------------------------------------------------------
+
+/// out[i] = f(in[i]...), each input broadcast to out's shape: one pass for equal shapes, one that
+/// reads one-element inputs at 0, else the odometer.
+// NOTE: Broadcast = false compiles the first loop only, for inputs known to have out's shape (each
+// instantiation is compile time that every program including eigentorch pays).
+template <bool Broadcast, class T, class F, std::size_t N, std::size_t... J>
+void map_loop(const F& f, const Tensor<T>& out, const std::array<const Tensor<T>*, N>& in, std::index_sequence<J...>) {
+  T* po = out.data();
+  const int64_t n = out.numel();
+  const std::array<const T*, N> p{in[J]->data()...};
+  if (!Broadcast || ((in[J]->shape() == out.shape()) && ...)) {
+    for (int64_t i = 0; i < n; ++i) po[i] = f(p[J][i]...);
+  } else if constexpr (Broadcast) {
+    if (((in[J]->shape() == out.shape() || in[J]->numel() == 1) && ...)) {  // one-element inputs read at 0
+      const std::array<int64_t, N> mask{(in[J]->shape() == out.shape() ? ~int64_t(0) : int64_t(0))...};
+      for (int64_t i = 0; i < n; ++i) po[i] = f(p[J][i & mask[J]]...);
+    } else {
+      for_each_broadcast<N>(out.shape(), {&in[J]->shape()...},
+                            [&](int64_t i, const std::array<int64_t, N>& at) { po[i] = f(p[J][at[J]]...); });
+    }
+  }
+}
+
+template <bool Broadcast = true, class T, class F, class... Ins>
+void map_into(const F& f, const Tensor<T>& out, const Ins&... ins) {
+  map_loop<Broadcast, T>(f, out, std::array<const Tensor<T>*, sizeof...(Ins)>{&ins...}, std::index_sequence_for<Ins...>{});
+}
+
+/// f(v) = v: one type for every copy, so that its loops are compiled once.
+struct Identity {
+  template <class T>
+  T operator()(T v) const { return v; }
+};
+
+/// f(n, v) = the sum of v[0..n) in PyTorch's order, for reduce_all.
+struct SumAll {
+  template <class T>
+  T operator()(int64_t n, const T* v) const { return sum_contiguous(v, n); }
+};
+
+// ---- the helpers ---------------------------------------------------------------------------------
+
+/// A new tensor of `shape`, out[i] = f(a[i], rest[i]...), each input broadcast to it; no autograd.
+template <class F, class T, class... Ts>
+Tensor<T> map_to(const Size& shape, F f, const Tensor<T>& a, const Ts&... rest) {
+  Tensor<T> out(shape, uninitialized);
+  kernel([](const F& f, const Tensor<T>& out, const Tensor<T>& a, const Ts&... rest) { map_into(f, out, a, rest...); },
+         f, out, a, rest...);
   return out;
 }
 
-/// out[i] = f(a[i]); no autograd. f is copied into the kernel (capture its state by value).
-template <class T, class F>
-Tensor<T> map1(const Tensor<T>& a, F f) {
+/// A new tensor out[i] = f(a[i], rest[i]...), the inputs broadcast together; no autograd.
+template <class F, class T, class... Ts>
+Tensor<T> map(F f, const Tensor<T>& a, const Ts&... rest) {
+  if constexpr (sizeof...(Ts) > 0) {
+    return map_to(broadcast_all(a, rest...), f, a, rest...);
+  } else {  // one input: no broadcasting to compile
+    Tensor<T> out(a.shape(), uninitialized);
+    kernel([](const F& f, const Tensor<T>& out, const Tensor<T>& a) { map_into<false>(f, out, a); }, f, out, a);
+    return out;
+  }
+}
+
+/// A new tensor of a's shape filled by f(a.data(), out.data(), numel): a function that handles a
+/// whole array at once (a vectorised tanh); no autograd.
+template <class F, class T>
+Tensor<T> map_block(F f, const Tensor<T>& a) {
   Tensor<T> out(a.shape(), uninitialized);
+  kernel([](const F& f, const Tensor<T>& a, const Tensor<T>& out) { f(a.data(), out.data(), a.numel()); }, f, a, out);
+  return out;
+}
+
+/// self[i] = f(ins[i]...) in place, each input broadcast to self's shape (self may be one of them),
+/// and self's version bumped (saved copies of it are then stale, as after any in-place op).
+template <class F, class T, class... Ts>
+void write(const Tensor<T>& self, F f, const Ts&... ins) {
   kernel(
-      [](const F& f, const Tensor<T>& a, const Tensor<T>& out) {
-        const T* pa = a.data();
-        T* po = out.data();
-        for (int64_t i = 0, n = a.numel(); i < n; ++i) po[i] = f(pa[i]);
+      [](const F& f, const Tensor<T>& self, const Ts&... ins) {
+        map_into(f, self, ins...);
+        ++self.impl()->storage->version;
       },
-      f, a, out);
+      f, self, ins...);
+}
+
+/// Every element of self set to v, in place (version bumped).
+template <class T>
+void fill(const Tensor<T>& self, T v) {
+  kernel(
+      [](const Tensor<T>& self, T v) {
+        std::fill(self.data(), self.data() + self.numel(), v);
+        ++self.impl()->storage->version;
+      },
+      self, v);
+}
+
+/// One 1-D lane of a tensor along a dim: element k at p[k * stride].
+template <class P>
+struct Lane {
+  P* p;
+  int64_t n, stride;
+  P& operator[](int64_t k) const { return p[k * stride]; }
+  int64_t size() const { return n; }
+};
+
+template <class T, class F, std::size_t N, std::size_t... J>
+void lanes_loop(const F& f, int64_t d, const Tensor<T>& out, const std::array<const Tensor<T>*, N>& in,
+                std::index_sequence<J...>) {
+  const Size& s = out.shape();
+  int64_t outer = 1, inner = 1;
+  const int64_t n = s.empty() ? 1 : s[static_cast<std::size_t>(d)];
+  for (int64_t i = 0; i < d; ++i) outer *= s[static_cast<std::size_t>(i)];
+  for (int64_t i = d + 1; i < static_cast<int64_t>(s.size()); ++i) inner *= s[static_cast<std::size_t>(i)];
+  T* po = out.data();
+  const std::array<const T*, N> p{in[J]->data()...};
+  for (int64_t o = 0; o < outer; ++o)
+    for (int64_t i = 0; i < inner; ++i) {
+      const int64_t base = o * n * inner + i;
+      f(Lane<T>{po + base, n, inner}, Lane<const T>{p[J] + base, n, inner}...);
+    }
+}
+
+/// f(out's lane, ins' lanes...) for every lane along `dim` (all the tensors have out's shape; a 0-d
+/// tensor is one lane of one element). f reads its lanes and writes out's.
+template <class F, class T, class... Ts>
+void lanes(int64_t dim, F f, const Tensor<T>& out, const Ts&... ins) {
+  kernel(
+      [](const F& f, int64_t d, const Tensor<T>& out, const Ts&... ins) {
+        lanes_loop<T>(f, d, out, std::array<const Tensor<T>*, sizeof...(Ts)>{&ins...}, std::index_sequence_for<Ts...>{});
+      },
+      f, wrap_dim(dim, out.dim()), out, ins...);
+}
+
+/// A 0-d tensor (or a one-element tensor of `shape`) holding f(n, a.data(), rest.data()...),
+/// n = a.numel(): a whole-array reduction (a sum in PyTorch's order, a dot product, a loss).
+template <class F, class T, class... Ts>
+Tensor<T> reduce_all_as(const Size& shape, F f, const Tensor<T>& a, const Ts&... rest) {
+  Tensor<T> out(shape, uninitialized);
+  kernel([](const F& f, const Tensor<T>& out, const Tensor<T>& a,
+            const Ts&... rest) { out.data()[0] = f(a.numel(), a.data(), rest.data()...); },
+         f, out, a, rest...);
+  return out;
+}
+template <class F, class T, class... Ts>
+Tensor<T> reduce_all(F f, const Tensor<T>& a, const Ts&... rest) {
+  return reduce_all_as(Size{}, f, a, rest...);
+}
+
+/// The sum of n values elem(i), in PyTorch's order (the values are formed first: the order depends
+/// on all of them). For reduce_all's functions.
+template <class T, class Elem>
+T sum_of(int64_t n, Elem elem) {
+  constexpr int64_t kOnStack = 256;
+  T on_stack[kOnStack];
+  thread_local std::vector<T> on_heap;
+  if (n > kOnStack) on_heap.resize(static_cast<std::size_t>(n));
+  T* v = n > kOnStack ? on_heap.data() : on_stack;
+  for (int64_t i = 0; i < n; ++i) v[i] = elem(i);
+  return sum_contiguous(v, n);
+}
+
+/// x summed along dim d (kept as size 1, or removed), in PyTorch's order, divided by the dim's size
+/// for a mean.
+template <class T>
+Tensor<T> sum_along(const Tensor<T>& x, int64_t d, bool keepdim, bool mean) {
+  std::vector<int64_t> dims = x.shape().vec();
+  if (keepdim)
+    dims[static_cast<std::size_t>(d)] = 1;
+  else
+    dims.erase(dims.begin() + d);
+  Tensor<T> out(Size(std::move(dims)), uninitialized);
+  kernel(
+      [](const Tensor<T>& x, const Tensor<T>& out, int64_t d, bool mean) {
+        int64_t outer = 1, inner = 1;
+        const int64_t n = x.shape()[static_cast<std::size_t>(d)];
+        for (int64_t i = 0; i < d; ++i) outer *= x.shape()[static_cast<std::size_t>(i)];
+        for (int64_t i = d + 1; i < x.dim(); ++i) inner *= x.shape()[static_cast<std::size_t>(i)];
+        const T* px = x.data();
+        T* po = out.data();
+        for (int64_t o = 0; o < outer; ++o) {
+          if (inner == 1)
+            po[o] = sum_contiguous(px + o * n, n);
+          else
+            sum_columns(px + o * n * inner, n, inner, po + o * inner);
+        }
+        if (mean)
+          for (int64_t i = 0, m = out.numel(); i < m; ++i) po[i] /= static_cast<T>(n);
+      },
+      x, out, d, mean);
   return out;
 }
 
@@ -108,15 +282,84 @@ Tensor<T> sum_to(const Tensor<T>& g, const Size& shape) {
         if (rest <= g.shape().size() && std::equal(shape.begin() + static_cast<std::ptrdiff_t>(lead), shape.end(),
                                                    g.shape().end() - static_cast<std::ptrdiff_t>(rest))) {
           const int64_t cols = shape.numel();
-          detail::sum_columns(g.data(), cols ? g.numel() / cols : 0, cols, out.data());
+          sum_columns(g.data(), cols ? g.numel() / cols : 0, cols, out.data());
           return;
         }
         T* po = out.data();
         const T* pg = g.data();
         std::fill(po, po + out.numel(), T(0));
-        for_each_broadcast(g.shape(), g.shape(), shape, [&](int64_t i, int64_t, int64_t io) { po[io] += pg[i]; });
+        for_each_broadcast<2>(g.shape(), {&g.shape(), &shape},
+                              [&](int64_t i, const std::array<int64_t, 2>& at) { po[at[1]] += pg[i]; });
       },
       g, out);
+  return out;
+}
+
+/// c = op(a) op(b) (+ bias on every row; a one-element bias on every element): n x m from n x k and
+/// k x m, op a transpose where asked (an operand layout, never a copy); `batch` products of
+/// consecutive matrices.
+template <class T>
+void product(int64_t n, int64_t m, int64_t k, const Tensor<T>& a, bool trans_a, const Tensor<T>& b, bool trans_b,
+             const Tensor<T>& c, const Tensor<T>& bias = Tensor<T>(), int64_t batch = 1) {
+  kernel(
+      [](int64_t n, int64_t m, int64_t k, const Tensor<T>& a, bool ta, const Tensor<T>& b, bool tb, const Tensor<T>& c,
+         const Tensor<T>& bias, int64_t batch) {
+        const T* pa = a.data();
+        const T* pb = b.data();
+        T* pc = c.data();
+        const T* pbias = bias.defined() ? bias.data() : nullptr;
+        for (int64_t i = 0; i < batch; ++i) gemm(n, m, k, pa + i * n * k, ta, pb + i * k * m, tb, pc + i * n * m, pbias);
+      },
+      n, m, k, a, trans_a, b, trans_b, c, bias, batch);
+}
+
+/// A tensor with x's storage and another shape (numel must agree); no autograd, no kernel.
+template <class T>
+Tensor<T> alias(const Tensor<T>& x, const Size& shape) {
+  auto impl = make_pooled<TensorImpl<T>>();
+  impl->storage = x.impl()->storage;
+  impl->shape = shape;
+  return Tensor<T>(std::move(impl));
+}
+
+/// x with dims dim0 and dim1 (wrapped) swapped, copied into row-major order; no autograd.
+template <class T>
+Tensor<T> transposed(const Tensor<T>& x, int64_t dim0, int64_t dim1) {
+  if (dim0 == dim1 || x.dim() < 2 || x.numel() == 0)  // nothing moves (0-d and 1-d included)
+    return map(Identity{}, x);
+  std::vector<int64_t> shape = x.shape().vec();
+  std::swap(shape[static_cast<std::size_t>(dim0)], shape[static_cast<std::size_t>(dim1)]);
+  Tensor<T> out(Size(shape), uninitialized);
+  // Input strides, permuted into the output's dim order.
+  const std::size_t nd = shape.size();
+  std::vector<int64_t> in_strides(nd);
+  int64_t s = 1;
+  for (std::size_t d = nd; d-- > 0;) {
+    in_strides[d] = s;
+    s *= x.shape()[d];
+  }
+  std::swap(in_strides[static_cast<std::size_t>(dim0)], in_strides[static_cast<std::size_t>(dim1)]);
+  kernel(
+      [](const Tensor<T>& x, const Tensor<T>& out, const std::vector<int64_t>& in_strides) {
+        const Size& shape = out.shape();
+        const std::size_t nd = shape.size();
+        std::vector<int64_t> counter(nd, 0);
+        const T* px = x.data();
+        T* po = out.data();
+        int64_t src = 0;
+        for (int64_t i = 0, n = out.numel(); i < n; ++i) {
+          po[i] = px[src];
+          for (std::size_t d = nd; d-- > 0;) {
+            if (++counter[d] < shape[d]) {
+              src += in_strides[d];
+              break;
+            }
+            src -= in_strides[d] * (shape[d] - 1);
+            counter[d] = 0;
+          }
+        }
+      },
+      x, out, in_strides);
   return out;
 }
 

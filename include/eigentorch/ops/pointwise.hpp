@@ -1,91 +1,134 @@
-// Elementwise functions (exp, log, sqrt, abs, tanh, sigmoid, relu, pow), each with its derivative.
+// Elementwise ops as rules, PyTorch's derivatives.yaml in C++: a rule is a struct with the forward
+// scalar function, the derivative (in terms of the incoming gradient g and the saved input x or
+// result y), PyTorch's node name and what the node saves. pointwise(x, rule) runs the forward through
+// detail::map and records one PointwiseBackward<Rule>, the node every rule shares. Here: exp, log,
+// sqrt, abs, tanh, sigmoid, relu, pow, and the tensor-scalar arithmetic; activations in activation.hpp.
 #pragma once
 
 #include "../autograd/node.hpp"
 #include "../backend/vector_math.hpp"
 #include "kernels.hpp"
 
-#include <algorithm>  // min
 #include <cmath>
-#include <cstdint>  // int32_t, int64_t
-#include <cstring>  // memcpy
 #include <type_traits>
 
 namespace eigentorch {
 namespace ops {
 
-/// A node for y = f(x) whose derivative needs one saved tensor (x or y): dx = g * df(saved).
-/// `Rule` is a stateless functor: T operator()(T g, T saved).
+/// What a rule's node keeps for its derivative: the input x, the result y, nothing, or (PyTorch's
+/// x * c and x / c) the number c, kept only so that a second backward fails as PyTorch's does.
+enum class Saves { input, output, nothing, number };
+
+/// The node of every rule: dx = rule.backward(g, saved) elementwise (rule.backward(g) when nothing
+/// is saved).
 template <class T, class Rule>
 struct PointwiseBackward final : autograd::Node<T> {
+  Rule rule;
   autograd::SavedTensor<T> saved;
-  const char* name_;
-  explicit PointwiseBackward(const char* n) : name_(n) {}
-  const char* name() const override { return name_; }
-  void apply(Tensor<T>& g, std::vector<Tensor<T>>& out) override { out[0] = detail::map2(g, saved.get(), Rule{}); }
+  explicit PointwiseBackward(const Rule& r) : rule(r) {}
+  const char* name() const override { return Rule::name; }
   void release() override { saved.release(); }
+  void apply(Tensor<T>& g, std::vector<Tensor<T>>& out) override {
+    if constexpr (Rule::saves == Saves::input || Rule::saves == Saves::output) {
+      out[0] = detail::map([r = rule](T gv, T v) { return r.backward(gv, v); }, g, saved.get());
+    } else {
+      if (saved.was_saved()) (void)saved.get();  // throws the second-backward message once released
+      out[0] = detail::map([r = rule](T gv) { return r.backward(gv); }, g);
+    }
+  }
 };
 
-/// Applies f elementwise and, when recording, a PointwiseBackward<Rule> that saves x (or the output y).
-template <class Rule, class T, class F>
-Tensor<T> pointwise(const Tensor<T>& x, F f, const char* name, bool save_output) {
-  Tensor<T> y = detail::map1(x, f);
+template <class R, class = void>
+struct has_block_forward : std::false_type {};
+template <class R>
+struct has_block_forward<R, std::void_t<decltype(&R::forward_block)>> : std::true_type {};
+
+/// y = rule.forward(x) elementwise (or rule.forward_block over the whole array) and, when
+/// recording, a PointwiseBackward<Rule> with what the rule saves.
+template <class T, class Rule>
+Tensor<T> pointwise(const Tensor<T>& x, const Rule& rule) {
+  Tensor<T> y;
+  if constexpr (has_block_forward<Rule>::value)
+    y = detail::map_block([](const T* in, T* out, int64_t n) { Rule::forward_block(in, out, n); }, x);
+  else
+    y = detail::map([r = rule](T v) { return r.forward(v); }, x);
   if (autograd::needs_grad(x)) {
-    auto node = detail::make_pooled<PointwiseBackward<T, Rule>>(name);
-    if (save_output)
-      node->saved.save(y, name);
-    else
-      node->saved.save(x);
+    auto node = detail::make_pooled<PointwiseBackward<T, Rule>>(rule);
+    if constexpr (Rule::saves == Saves::input) node->saved.save(x);
+    if constexpr (Rule::saves == Saves::output) node->saved.save(y, Rule::name);
+    if constexpr (Rule::saves == Saves::number) node->saved.save(Tensor<T>(Size{}, detail::uninitialized));
     autograd::connect(y, node, {&x});
   }
   return y;
 }
+
+// ---- the rules -----------------------------------------------------------------------------------
 
 // d exp(x)/dx = exp(x) = y
-struct ExpRule { template <class T> T operator()(T g, T y) const { return g * y; } };
-// d log(x)/dx = 1/x
-struct LogRule { template <class T> T operator()(T g, T x) const { return g / x; } };
-// d sqrt(x)/dx = 1/(2 sqrt(x)) = 1/(2y)
-struct SqrtRule { template <class T> T operator()(T g, T y) const { return g / (T(2) * y); } };
-// d |x|/dx = sign(x), 0 at 0
-struct AbsRule { template <class T> T operator()(T g, T x) const { return g * T((x > 0) - (x < 0)); } };
-// d tanh(x)/dx = 1 - tanh(x)^2 = 1 - y^2
-// NOTE: 1 - y^2 is one fused multiply-add, as in PyTorch's AVX2 build, so the rounding is PyTorch's.
-struct TanhRule { template <class T> T operator()(T g, T y) const { return g * std::fma(-y, y, T(1)); } };
-// d sigmoid(x)/dx = sigmoid(x) (1 - sigmoid(x)) = y (1 - y)
-struct SigmoidRule { template <class T> T operator()(T g, T y) const { return g * ((T(1) - y) * y); } };
-// d relu(x)/dx = 0 where the output is <= 0, else 1 (so a nan passes its gradient, as in PyTorch)
-struct ReluRule { template <class T> T operator()(T g, T y) const { return y <= 0 ? T(0) : g; } };
+template <class T>
+struct Exp {
+  static constexpr const char* name = "ExpBackward0";
+  static constexpr Saves saves = Saves::output;
+  T forward(T x) const { return std::exp(x); }
+  T backward(T g, T y) const { return g * y; }
+};
 
-template <class T> Tensor<T> exp(const Tensor<T>& x) {
-  return pointwise<ExpRule>(x, [](T v) { return std::exp(v); }, "ExpBackward0", true);
-}
-template <class T> Tensor<T> log(const Tensor<T>& x) {
-  return pointwise<LogRule>(x, [](T v) { return std::log(v); }, "LogBackward0", false);
-}
-template <class T> Tensor<T> sqrt(const Tensor<T>& x) {
-  return pointwise<SqrtRule>(x, [](T v) { return std::sqrt(v); }, "SqrtBackward0", true);
-}
-template <class T> Tensor<T> abs(const Tensor<T>& x) {
-  return pointwise<AbsRule>(x, [](T v) { return std::abs(v); }, "AbsBackward0", false);
-}
-template <class T> Tensor<T> tanh(const Tensor<T>& x) {
-  Tensor<T> y(x.shape(), detail::uninitialized);
-  detail::kernel([](const Tensor<T>& x, const Tensor<T>& y) { detail::tanh_values(x.data(), y.data(), x.numel()); }, x, y);
-  if (autograd::needs_grad(x)) {
-    auto node = detail::make_pooled<PointwiseBackward<T, TanhRule>>("TanhBackward0");
-    node->saved.save(y, "TanhBackward0");
-    autograd::connect(y, node, {&x});
-  }
-  return y;
-}
-template <class T> Tensor<T> sigmoid(const Tensor<T>& x) {
-  return pointwise<SigmoidRule>(x, [](T v) { return T(1) / (T(1) + std::exp(-v)); }, "SigmoidBackward0", true);
-}
-template <class T> Tensor<T> relu(const Tensor<T>& x) {
-  // NOTE: `v < 0 ? 0 : v` keeps nan as nan, as PyTorch's relu does.
-  return pointwise<ReluRule>(x, [](T v) { return v < 0 ? T(0) : v; }, "ReluBackward0", true);
-}
+// d log(x)/dx = 1/x
+template <class T>
+struct Log {
+  static constexpr const char* name = "LogBackward0";
+  static constexpr Saves saves = Saves::input;
+  T forward(T x) const { return std::log(x); }
+  T backward(T g, T x) const { return g / x; }
+};
+
+// d sqrt(x)/dx = 1/(2 sqrt(x)) = 1/(2y)
+template <class T>
+struct Sqrt {
+  static constexpr const char* name = "SqrtBackward0";
+  static constexpr Saves saves = Saves::output;
+  T forward(T x) const { return std::sqrt(x); }
+  T backward(T g, T y) const { return g / (T(2) * y); }
+};
+
+// d |x|/dx = sign(x), 0 at 0
+template <class T>
+struct Abs {
+  static constexpr const char* name = "AbsBackward0";
+  static constexpr Saves saves = Saves::input;
+  T forward(T x) const { return std::abs(x); }
+  T backward(T g, T x) const { return g * T((x > 0) - (x < 0)); }
+};
+
+// d tanh(x)/dx = 1 - tanh(x)^2 = 1 - y^2
+// NOTE: the float forward is PyTorch's vectorised (SLEEF) tanhf, a whole block at a time; 1 - y^2 is
+// one fused multiply-add, as in PyTorch's AVX2 build, so the rounding is PyTorch's.
+template <class T>
+struct Tanh {
+  static constexpr const char* name = "TanhBackward0";
+  static constexpr Saves saves = Saves::output;
+  static void forward_block(const T* x, T* y, int64_t n) { detail::tanh_values(x, y, n); }
+  T backward(T g, T y) const { return g * std::fma(-y, y, T(1)); }
+};
+
+// d sigmoid(x)/dx = sigmoid(x) (1 - sigmoid(x)) = y (1 - y)
+template <class T>
+struct Sigmoid {
+  static constexpr const char* name = "SigmoidBackward0";
+  static constexpr Saves saves = Saves::output;
+  T forward(T x) const { return T(1) / (T(1) + std::exp(-x)); }
+  T backward(T g, T y) const { return g * ((T(1) - y) * y); }
+};
+
+// d relu(x)/dx = 0 where the output is <= 0, else 1 (so a nan passes its gradient, as in PyTorch)
+// NOTE: `x < 0 ? 0 : x` keeps nan as nan, as PyTorch's relu does.
+template <class T>
+struct Relu {
+  static constexpr const char* name = "ReluBackward0";
+  static constexpr Saves saves = Saves::output;
+  T forward(T x) const { return x < 0 ? T(0) : x; }
+  T backward(T g, T y) const { return y <= 0 ? T(0) : g; }
+};
 
 /// x^p with PyTorch's special cases (p = 2 and 3 as products, 0.5 as sqrt, -1 as a reciprocal...),
 /// so the rounding is PyTorch's.
@@ -103,31 +146,83 @@ T pow_scalar_value(T x, T p) {
 
 // d x^p/dx = p x^(p-1) (0 when p = 0)
 template <class T>
-struct PowBackward0 final : autograd::Node<T> {
-  autograd::SavedTensor<T> x;
+struct Pow {
+  static constexpr const char* name = "PowBackward0";
+  static constexpr Saves saves = Saves::input;
   T p;
-  const char* name() const override { return "PowBackward0"; }
-  void apply(Tensor<T>& g, std::vector<Tensor<T>>& out) override {
-    if (p == T(0)) {
-      out[0] = Tensor<T>(g.shape());
-      return;
-    }
-    out[0] = detail::map2(g, x.get(), [p = p](T gv, T xv) { return gv * (p * pow_scalar_value(xv, p - T(1))); });
-  }
-  void release() override { x.release(); }
+  T forward(T x) const { return pow_scalar_value(x, p); }
+  T backward(T g, T x) const { return p == T(0) ? T(0) : g * (p * pow_scalar_value(x, p - T(1))); }
 };
 
+// Tensor-scalar arithmetic (the number cast to T first, as PyTorch casts a Python number).
+// d(x + c)/dx = 1
 template <class T>
-Tensor<T> pow(const Tensor<T>& x, T p) {
-  Tensor<T> y = detail::map1(x, [p](T v) { return pow_scalar_value(v, p); });
-  if (autograd::needs_grad(x)) {
-    auto node = detail::make_pooled<PowBackward0<T>>();
-    node->x.save(x);
-    node->p = p;
-    autograd::connect(y, node, {&x});
-  }
-  return y;
-}
+struct AddScalar {
+  static constexpr const char* name = "AddBackward0";
+  static constexpr Saves saves = Saves::nothing;
+  T c;
+  T forward(T x) const { return x + c; }
+  T backward(T g) const { return g * T(1); }
+};
+
+// d(x - c)/dx = 1 (a subtraction, not x + (-c): the rounding is PyTorch's)
+template <class T>
+struct SubScalar {
+  static constexpr const char* name = "SubBackward0";
+  static constexpr Saves saves = Saves::nothing;
+  T c;
+  T forward(T x) const { return x - c; }
+  T backward(T g) const { return g * T(1); }
+};
+
+// d(c - x)/dx = -1
+template <class T>
+struct RsubScalar {
+  static constexpr const char* name = "RsubBackward1";
+  static constexpr Saves saves = Saves::nothing;
+  T c;
+  T forward(T x) const { return c - x; }
+  T backward(T g) const { return g * T(-1); }
+};
+
+// d(x c)/dx = c
+template <class T>
+struct MulScalar {
+  static constexpr const char* name = "MulBackward0";
+  static constexpr Saves saves = Saves::number;
+  T c;
+  T forward(T x) const { return x * c; }
+  T backward(T g) const { return g * c; }
+};
+
+// d(x / c)/dx = 1/c (divided by c, not multiplied by a rounded 1/c)
+template <class T>
+struct DivScalar {
+  static constexpr const char* name = "DivBackward0";
+  static constexpr Saves saves = Saves::number;
+  T c;
+  T forward(T x) const { return x / c; }
+  T backward(T g) const { return g / c; }
+};
+
+// d(c / x)/dx = -c/x^2 (PyTorch: c * x.reciprocal(), hence the name)
+template <class T>
+struct ScalarDiv {
+  static constexpr const char* name = "MulBackward0";
+  static constexpr Saves saves = Saves::input;
+  T c;
+  T forward(T x) const { return c / x; }
+  T backward(T g, T x) const { return -c * g / (x * x); }
+};
+
+// d(-x)/dx = -1
+template <class T>
+struct Neg {
+  static constexpr const char* name = "NegBackward0";
+  static constexpr Saves saves = Saves::nothing;
+  T forward(T x) const { return -x; }
+  T backward(T g) const { return g * T(-1); }
+};
 
 // d a^b/da = b a^(b-1);  d a^b/db = a^b log(a), taken as 0 where a = 0 and b >= 0 (PyTorch's mask)
 template <class T>
@@ -136,26 +231,24 @@ struct PowBackward1 final : autograd::Node<T> {
   Size a_shape, b_shape;
   const char* name() const override { return "PowBackward1"; }
   void apply(Tensor<T>& g, std::vector<Tensor<T>>& out) override {
-    const Tensor<T>& vb = b.get();
-    if (this->next[0]) {
-      // NOTE: taken as 0 where the exponent is 0 (PyTorch's where(exponent == 0, 0, ...)), not 0 * 0^-1
-      Tensor<T> d = detail::map2(a.get(), vb, [](T av, T bv) { return bv == T(0) ? T(0) : bv * std::pow(av, bv - T(1)); });
-      out[0] = detail::sum_to(detail::map2(g, d, [](T gv, T dv) { return gv * dv; }), a_shape);
-    }
-    if (this->next[1]) {
-      Tensor<T> d = detail::map2(y.get(), a.get(), [](T yv, T av) { return yv * std::log(av); });
-      // mask where a == 0 and b >= 0: evaluated on the broadcast shape
-      Tensor<T> mask = detail::map2(a.get(), vb, [](T av, T bv) { return T(av == T(0) && bv >= T(0)); });
-      d = detail::map2(d, mask, [](T dv, T m) { return m != T(0) ? T(0) : dv; });
-      out[1] = detail::sum_to(detail::map2(g, d, [](T gv, T dv) { return gv * dv; }), b_shape);
-    }
+    // NOTE: taken as 0 where the exponent is 0 (PyTorch's where(exponent == 0, 0, ...)), not 0 * 0^-1
+    if (this->next[0])
+      out[0] = detail::sum_to(
+          detail::map([](T gv, T av, T bv) { return gv * (bv == T(0) ? T(0) : bv * std::pow(av, bv - T(1))); }, g,
+                      a.get(), b.get()),
+          a_shape);
+    if (this->next[1])
+      out[1] = detail::sum_to(
+          detail::map([](T gv, T yv, T av, T bv) { return gv * (av == T(0) && bv >= T(0) ? T(0) : yv * std::log(av)); },
+                      g, y.get(), a.get(), b.get()),
+          b_shape);
   }
   void release() override { a.release(); b.release(); y.release(); }
 };
 
 template <class T>
 Tensor<T> pow(const Tensor<T>& a, const Tensor<T>& b) {
-  Tensor<T> y = detail::map2(a, b, [](T av, T bv) { return std::pow(av, bv); });
+  Tensor<T> y = detail::map([](T av, T bv) { return std::pow(av, bv); }, a, b);
   if (autograd::needs_grad(a, b)) {
     auto node = detail::make_pooled<PowBackward1<T>>();
     node->a.save(a);
@@ -170,32 +263,38 @@ Tensor<T> pow(const Tensor<T>& a, const Tensor<T>& b) {
 
 }  // namespace ops
 
-template <class T> Tensor<T> Tensor<T>::exp() const { return ops::exp(*this); }
-template <class T> Tensor<T> Tensor<T>::log() const { return ops::log(*this); }
-template <class T> Tensor<T> Tensor<T>::sqrt() const { return ops::sqrt(*this); }
-template <class T> Tensor<T> Tensor<T>::abs() const { return ops::abs(*this); }
-template <class T> Tensor<T> Tensor<T>::tanh() const { return ops::tanh(*this); }
-template <class T> Tensor<T> Tensor<T>::sigmoid() const { return ops::sigmoid(*this); }
-template <class T> Tensor<T> Tensor<T>::relu() const { return ops::relu(*this); }
-template <class T> Tensor<T> Tensor<T>::pow(double p) const { return ops::pow(*this, static_cast<T>(p)); }
-template <class T> Tensor<T> Tensor<T>::pow(const Tensor& e) const { return ops::pow(*this, e); }
+// ---- the public ops: free functions, and the Tensor methods that forward to them -------------------
 
-template <class T> Tensor<T> exp(const Tensor<T>& x) { return ops::exp(x); }
-template <class T> Tensor<T> log(const Tensor<T>& x) { return ops::log(x); }
-template <class T> Tensor<T> sqrt(const Tensor<T>& x) { return ops::sqrt(x); }
-template <class T> Tensor<T> abs(const Tensor<T>& x) { return ops::abs(x); }
-template <class T> Tensor<T> tanh(const Tensor<T>& x) { return ops::tanh(x); }
-template <class T> Tensor<T> sigmoid(const Tensor<T>& x) { return ops::sigmoid(x); }
-template <class T> Tensor<T> relu(const Tensor<T>& x) { return ops::relu(x); }
+template <class T> Tensor<T> exp(const Tensor<T>& x) { return ops::pointwise(x, ops::Exp<T>{}); }
+template <class T> Tensor<T> log(const Tensor<T>& x) { return ops::pointwise(x, ops::Log<T>{}); }
+template <class T> Tensor<T> sqrt(const Tensor<T>& x) { return ops::pointwise(x, ops::Sqrt<T>{}); }
+template <class T> Tensor<T> abs(const Tensor<T>& x) { return ops::pointwise(x, ops::Abs<T>{}); }
 template <class T> Tensor<T> pow(const Tensor<T>& x, const Tensor<T>& e) { return ops::pow(x, e); }
 template <class T, class U, detail::if_arithmetic<U> = 0>
-Tensor<T> pow(const Tensor<T>& x, U p) { return ops::pow(x, static_cast<T>(p)); }
+Tensor<T> pow(const Tensor<T>& x, U p) { return ops::pointwise(x, ops::Pow<T>{static_cast<T>(p)}); }
 /// c^x, as `2 ** x` (PowBackward1; only the exponent gets a gradient).
 template <class T, class U, detail::if_arithmetic<U> = 0>
 Tensor<T> pow(U c, const Tensor<T>& x) {
-  Tensor<T> base(Size{});
-  detail::kernel([](const Tensor<T>& b, T v) { b.data()[0] = v; }, base, static_cast<T>(c));
+  Tensor<T> base(Size{}, detail::uninitialized);
+  detail::fill(base, static_cast<T>(c));
   return ops::pow(base, x);
 }
+
+/// The activations, also nn::functional's (which takes this namespace in whole): see activation.hpp.
+inline namespace activations {
+template <class T> Tensor<T> tanh(const Tensor<T>& x) { return ops::pointwise(x, ops::Tanh<T>{}); }
+template <class T> Tensor<T> sigmoid(const Tensor<T>& x) { return ops::pointwise(x, ops::Sigmoid<T>{}); }
+template <class T> Tensor<T> relu(const Tensor<T>& x) { return ops::pointwise(x, ops::Relu<T>{}); }
+}  // namespace activations
+
+template <class T> Tensor<T> Tensor<T>::exp() const { return eigentorch::exp(*this); }
+template <class T> Tensor<T> Tensor<T>::log() const { return eigentorch::log(*this); }
+template <class T> Tensor<T> Tensor<T>::sqrt() const { return eigentorch::sqrt(*this); }
+template <class T> Tensor<T> Tensor<T>::abs() const { return eigentorch::abs(*this); }
+template <class T> Tensor<T> Tensor<T>::tanh() const { return eigentorch::tanh(*this); }
+template <class T> Tensor<T> Tensor<T>::sigmoid() const { return eigentorch::sigmoid(*this); }
+template <class T> Tensor<T> Tensor<T>::relu() const { return eigentorch::relu(*this); }
+template <class T> Tensor<T> Tensor<T>::pow(double p) const { return eigentorch::pow(*this, p); }
+template <class T> Tensor<T> Tensor<T>::pow(const Tensor& e) const { return eigentorch::pow(*this, e); }
 
 }  // namespace eigentorch

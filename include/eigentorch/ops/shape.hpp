@@ -1,24 +1,17 @@
 // Shape ops: reshape / view / unsqueeze / squeeze / flatten share storage with their input (changes
 // through one show through the other, as in PyTorch); t / transpose copy, since eigentorch tensors are
-// always contiguous; clone copies. Each with its derivative, which reshapes or transposes the gradient.
+// always contiguous; clone and expand copy. Each with its derivative, which reshapes, transposes or sums
+// the gradient.
 #pragma once
 
 #include "../autograd/node.hpp"
+#include "kernels.hpp"
 
 #include <algorithm>  // copy
 #include <utility>    // swap
 
 namespace eigentorch {
 namespace ops {
-
-/// A tensor with x's storage and another shape (numel must agree); no autograd.
-template <class T>
-Tensor<T> alias_with_shape(const Tensor<T>& x, const Size& shape) {
-  auto impl = detail::make_pooled<detail::TensorImpl<T>>();
-  impl->storage = x.impl()->storage;
-  impl->shape = shape;
-  return Tensor<T>(std::move(impl));
-}
 
 // The derivative of any reshaping view: the gradient, reshaped back to the input's shape.
 template <class T>
@@ -27,59 +20,14 @@ struct ViewBackward final : autograd::Node<T> {
   const char* name_;
   ViewBackward(Size s, const char* n) : input_shape(std::move(s)), name_(n) {}
   const char* name() const override { return name_; }
-  void apply(Tensor<T>& g, std::vector<Tensor<T>>& out) override { out[0] = alias_with_shape(g, input_shape); }
+  void apply(Tensor<T>& g, std::vector<Tensor<T>>& out) override { out[0] = detail::alias(g, input_shape); }
 };
 
 /// x viewed with a new shape, recorded as `name` (ViewBackward0, UnsqueezeBackward0, ...).
 template <class T>
 Tensor<T> view_as_shape(const Tensor<T>& x, const Size& shape, const char* name) {
-  Tensor<T> out = alias_with_shape(x, shape);
+  Tensor<T> out = detail::alias(x, shape);
   if (autograd::needs_grad(x)) autograd::connect(out, detail::make_pooled<ViewBackward<T>>(x.shape(), name), {&x});
-  return out;
-}
-
-/// x with dims dim0 and dim1 swapped, copied into row-major order; no autograd.
-template <class T>
-Tensor<T> transpose_copy(const Tensor<T>& x, int64_t dim0, int64_t dim1) {
-  std::vector<int64_t> shape = x.shape().vec();
-  if (dim0 == dim1 || x.dim() < 2 || x.numel() == 0) {  // nothing moves (0-d and 1-d included)
-    Tensor<T> out(x.shape(), detail::uninitialized);
-    detail::kernel([](const Tensor<T>& x, const Tensor<T>& out) { std::copy(x.data(), x.data() + x.numel(), out.data()); },
-                   x, out);
-    return out;
-  }
-  std::swap(shape[static_cast<std::size_t>(dim0)], shape[static_cast<std::size_t>(dim1)]);
-  Tensor<T> out(Size(shape), detail::uninitialized);
-  // Input strides, permuted into the output's dim order.
-  const std::size_t nd = shape.size();
-  std::vector<int64_t> in_strides(nd);
-  int64_t s = 1;
-  for (std::size_t d = nd; d-- > 0;) {
-    in_strides[d] = s;
-    s *= x.shape()[d];
-  }
-  std::swap(in_strides[static_cast<std::size_t>(dim0)], in_strides[static_cast<std::size_t>(dim1)]);
-  detail::kernel(
-      [](const Tensor<T>& x, const Tensor<T>& out, const std::vector<int64_t>& in_strides) {
-        const Size& shape = out.shape();
-        const std::size_t nd = shape.size();
-        std::vector<int64_t> counter(nd, 0);
-        const T* px = x.data();
-        T* po = out.data();
-        int64_t src = 0;
-        for (int64_t i = 0, n = out.numel(); i < n; ++i) {
-          po[i] = px[src];
-          for (std::size_t d = nd; d-- > 0;) {
-            if (++counter[d] < shape[d]) {
-              src += in_strides[d];
-              break;
-            }
-            src -= in_strides[d] * (shape[d] - 1);
-            counter[d] = 0;
-          }
-        }
-      },
-      x, out, in_strides);
   return out;
 }
 
@@ -90,14 +38,38 @@ struct TransposeBackward final : autograd::Node<T> {
   const char* name_;
   TransposeBackward(int64_t a, int64_t b, const char* n) : dim0(a), dim1(b), name_(n) {}
   const char* name() const override { return name_; }
-  void apply(Tensor<T>& g, std::vector<Tensor<T>>& out) override { out[0] = transpose_copy(g, dim0, dim1); }
+  void apply(Tensor<T>& g, std::vector<Tensor<T>>& out) override { out[0] = detail::transposed(g, dim0, dim1); }
 };
 
 template <class T>
 Tensor<T> transpose(const Tensor<T>& x, int64_t dim0, int64_t dim1, const char* name = "TransposeBackward0") {
   const int64_t a = detail::wrap_dim(dim0, x.dim()), b = detail::wrap_dim(dim1, x.dim());
-  Tensor<T> out = x.dim() == 0 ? x.detach().clone() : transpose_copy(x, a, b);
+  Tensor<T> out = detail::transposed(x, a, b);
   if (autograd::needs_grad(x)) autograd::connect(out, detail::make_pooled<TransposeBackward<T>>(a, b, name), {&x});
+  return out;
+}
+
+// d expand(x) = the gradient summed back over the expanded dims
+template <class T>
+struct ExpandBackward final : autograd::Node<T> {
+  Size input_shape;
+  const char* name() const override { return "ExpandBackward0"; }
+  void apply(Tensor<T>& g, std::vector<Tensor<T>>& out) override { out[0] = detail::sum_to(g, input_shape); }
+};
+
+/// x broadcast to `shape` (copied; PyTorch's expand is a view, but only reading it is meaningful).
+template <class T>
+Tensor<T> expand(const Tensor<T>& x, const Size& shape) {
+  if (x.shape() == shape) return x;
+  if (detail::broadcast_shapes(x.shape(), shape) != shape || shape.size() < x.shape().size())
+    detail::fail({"The expanded size of the tensor must match the existing size ", x.shape().list_str(),
+                  " at non-singleton dimensions. Target sizes: ", shape.list_str()});
+  Tensor<T> out = detail::map_to(shape, detail::Identity{}, x);
+  if (autograd::needs_grad(x)) {
+    auto node = detail::make_pooled<ExpandBackward<T>>();
+    node->input_shape = x.shape();
+    autograd::connect(out, node, {&x});
+  }
   return out;
 }
 
@@ -112,9 +84,7 @@ struct CloneBackward final : autograd::Node<T> {
 
 template <class T>
 Tensor<T> Tensor<T>::clone() const {
-  Tensor out(shape(), detail::uninitialized);
-  detail::kernel([](const Tensor& x, const Tensor& out) { std::copy(x.data(), x.data() + x.numel(), out.data()); },
-                 *this, out);
+  Tensor out = detail::map(detail::Identity{}, *this);
   if (autograd::needs_grad(*this)) autograd::connect(out, detail::make_pooled<ops::CloneBackward<T>>(), {this});
   return out;
 }
@@ -157,7 +127,7 @@ template <class T>
 Tensor<T> Tensor<T>::flatten(int64_t start_dim, int64_t end_dim) const {
   if (dim() == 0) return reshape({1});
   const int64_t a = detail::wrap_dim(start_dim, dim()), b = detail::wrap_dim(end_dim, dim());
-  if (a > b) throw Error("flatten() has invalid args: start_dim cannot come after end_dim");
+  if (a > b) detail::fail({"flatten() has invalid args: start_dim cannot come after end_dim"});
   if (a == b) return *this;
   std::vector<int64_t> s(shape().begin(), shape().begin() + a);
   int64_t merged = 1;
