@@ -1,8 +1,7 @@
-// The activations beyond tanh, sigmoid and relu (pointwise.hpp): leaky_relu, elu, gelu, silu,
-// softplus, hardtanh, relu6, mish, logsigmoid, hardswish, softsign, tanhshrink, softmax and
-// log_softmax. Each pointwise one is a rule (forward, derivative, node name, what it saves; see
-// pointwise.hpp) and a function in eigentorch::activations, which nn::functional takes in whole: a
-// new activation is a rule, a function here and a module in nn/activation.hpp.
+// The activations beyond tanh, sigmoid and relu (pointwise.hpp), softmax and log_softmax among them.
+// Each pointwise one is a rule (forward, derivative, node name, what it saves; see pointwise.hpp) and
+// a function in eigentorch::activations, which nn::functional takes in whole: a new activation is a
+// rule and a function here, and a module in nn/activation.hpp.
 #pragma once
 
 #include "../autograd/node.hpp"
