@@ -2,7 +2,7 @@
 // elements, and so the only callers of detail::kernel (which records each call for a CPUGraph
 // replay). An op hands them scalar functions (or, rarely, whole-array ones) and never sees the capture.
 //   map(f, a, b, ...)         a new tensor out[i] = f(a[i], b[i], ...), the inputs broadcast together
-//                             (map_to: broadcast to a given shape)
+//                             (map_to: broadcast to a given shape; zip: inputs of a's shape or scalars)
 //   map_block(f, a)           a new tensor filled by f(a.data(), out.data(), n): a vectorised function
 //   write(self, f, a, ...)    self[i] = f(a[i], ...) in place (self may be among the inputs), and the
 //                             version bumped; fill(self, v) writes v everywhere
@@ -76,31 +76,35 @@ Size broadcast_all(const Tensor<T>& a, const Ts&... rest) {
 
 // ---- the loops (run inside kernels) --------------------------------------------------------------
 
+/// How much broadcasting a loop handles: inputs of out's shape only, or also one-element inputs (read
+/// at 0), or any that broadcast to it.
+enum class Broadcast { none, scalars, full };
+
 /// out[i] = f(in[i]...), each input broadcast to out's shape: one pass for equal shapes, one that
 /// reads one-element inputs at 0, else the odometer.
-// NOTE: Broadcast = false compiles the first loop only, for inputs known to have out's shape (each
-// instantiation is compile time that every program including eigentorch pays).
-template <bool Broadcast, class T, class F, std::size_t N, std::size_t... J>
+// NOTE: each loop is compile time that every program including eigentorch pays, per function f: B
+// says which of them to build (zip and map1 need fewer than map).
+template <Broadcast B, class T, class F, std::size_t N, std::size_t... J>
 void map_loop(const F& f, const Tensor<T>& out, const std::array<const Tensor<T>*, N>& in, std::index_sequence<J...>) {
   T* po = out.data();
   const int64_t n = out.numel();
   const std::array<const T*, N> p{in[J]->data()...};
-  if (!Broadcast || ((in[J]->shape() == out.shape()) && ...)) {
+  if (B == Broadcast::none || ((in[J]->shape() == out.shape()) && ...)) {
     for (int64_t i = 0; i < n; ++i) po[i] = f(p[J][i]...);
-  } else if constexpr (Broadcast) {
-    if (((in[J]->shape() == out.shape() || in[J]->numel() == 1) && ...)) {  // one-element inputs read at 0
+  } else if constexpr (B != Broadcast::none) {
+    if (B == Broadcast::scalars || ((in[J]->shape() == out.shape() || in[J]->numel() == 1) && ...)) {
       const std::array<int64_t, N> mask{(in[J]->shape() == out.shape() ? ~int64_t(0) : int64_t(0))...};
       for (int64_t i = 0; i < n; ++i) po[i] = f(p[J][i & mask[J]]...);
-    } else {
+    } else if constexpr (B == Broadcast::full) {
       for_each_broadcast<N>(out.shape(), {&in[J]->shape()...},
                             [&](int64_t i, const std::array<int64_t, N>& at) { po[i] = f(p[J][at[J]]...); });
     }
   }
 }
 
-template <bool Broadcast = true, class T, class F, class... Ins>
+template <Broadcast B = Broadcast::full, class T, class F, class... Ins>
 void map_into(const F& f, const Tensor<T>& out, const Ins&... ins) {
-  map_loop<Broadcast, T>(f, out, std::array<const Tensor<T>*, sizeof...(Ins)>{&ins...}, std::index_sequence_for<Ins...>{});
+  map_loop<B, T>(f, out, std::array<const Tensor<T>*, sizeof...(Ins)>{&ins...}, std::index_sequence_for<Ins...>{});
 }
 
 /// f(v) = v: one type for every copy, so that its loops are compiled once.
@@ -126,15 +130,25 @@ Tensor<T> map_to(const Size& shape, F f, const Tensor<T>& a, const Ts&... rest) 
   return out;
 }
 
+/// map for inputs known to have a's shape, or one element (no general broadcasting to compile).
+template <class F, class T, class... Ts>
+Tensor<T> zip(F f, const Tensor<T>& a, const Ts&... rest) {
+  Tensor<T> out(a.shape(), uninitialized);
+  kernel(
+      [](const F& f, const Tensor<T>& out, const Tensor<T>& a, const Ts&... rest) {
+        map_into<sizeof...(Ts) == 0 ? Broadcast::none : Broadcast::scalars>(f, out, a, rest...);
+      },
+      f, out, a, rest...);
+  return out;
+}
+
 /// A new tensor out[i] = f(a[i], rest[i]...), the inputs broadcast together; no autograd.
 template <class F, class T, class... Ts>
 Tensor<T> map(F f, const Tensor<T>& a, const Ts&... rest) {
   if constexpr (sizeof...(Ts) > 0) {
     return map_to(broadcast_all(a, rest...), f, a, rest...);
-  } else {  // one input: no broadcasting to compile
-    Tensor<T> out(a.shape(), uninitialized);
-    kernel([](const F& f, const Tensor<T>& out, const Tensor<T>& a) { map_into<false>(f, out, a); }, f, out, a);
-    return out;
+  } else {  // one input: nothing to broadcast
+    return zip(f, a);
   }
 }
 
@@ -207,19 +221,15 @@ void lanes(int64_t dim, F f, const Tensor<T>& out, const Ts&... ins) {
       f, wrap_dim(dim, out.dim()), out, ins...);
 }
 
-/// A 0-d tensor (or a one-element tensor of `shape`) holding f(n, a.data(), rest.data()...),
-/// n = a.numel(): a whole-array reduction (a sum in PyTorch's order, a dot product, a loss).
+/// A 0-d tensor holding f(n, a.data(), rest.data()...), n = a.numel(): a whole-array reduction (a
+/// sum in PyTorch's order, a dot product, a loss).
 template <class F, class T, class... Ts>
-Tensor<T> reduce_all_as(const Size& shape, F f, const Tensor<T>& a, const Ts&... rest) {
-  Tensor<T> out(shape, uninitialized);
+Tensor<T> reduce_all(F f, const Tensor<T>& a, const Ts&... rest) {
+  Tensor<T> out(Size{}, uninitialized);
   kernel([](const F& f, const Tensor<T>& out, const Tensor<T>& a,
             const Ts&... rest) { out.data()[0] = f(a.numel(), a.data(), rest.data()...); },
          f, out, a, rest...);
   return out;
-}
-template <class F, class T, class... Ts>
-Tensor<T> reduce_all(F f, const Tensor<T>& a, const Ts&... rest) {
-  return reduce_all_as(Size{}, f, a, rest...);
 }
 
 /// The sum of n values elem(i), in PyTorch's order (the values are formed first: the order depends
@@ -308,6 +318,11 @@ void product(int64_t n, int64_t m, int64_t k, const Tensor<T>& a, bool trans_a, 
         const T* pb = b.data();
         T* pc = c.data();
         const T* pbias = bias.defined() ? bias.data() : nullptr;
+        thread_local std::vector<T> row;
+        if (pbias && bias.numel() != m) {  // one element for every column: spread into a row
+          row.assign(static_cast<std::size_t>(m), pbias[0]);
+          pbias = row.data();
+        }
         for (int64_t i = 0; i < batch; ++i) gemm(n, m, k, pa + i * n * k, ta, pb + i * k * m, tb, pc + i * n * m, pbias);
       },
       n, m, k, a, trans_a, b, trans_b, c, bias, batch);

@@ -33,9 +33,12 @@ struct LinearBackward final : autograd::Node<T> {
       out[1] = Tensor<T>(Size{o, in}, detail::uninitialized);
       detail::product(o, in, n, g, true, vx, false, out[1]);
     }
-    if (has_bias && this->next[2]) {  // one sum of all of G for a spread bias, else column sums
-      out[2] = bias_spread ? detail::reduce_all_as(bias_0d ? Size{} : Size{1}, detail::SumAll{}, g)
-                           : detail::sum_along(g, 0, false, false);
+    if (has_bias && this->next[2]) {
+      // column sums of G; for a spread bias, the sum of all of G: G seen as one row ([n o] into a 0-d
+      // bias, [1, n o] into a [1] one), summed along it
+      out[2] = !bias_spread ? detail::sum_along(g, 0, false, false)
+               : bias_0d    ? detail::sum_along(detail::alias(g, Size{n * o}), 0, false, false)
+                            : detail::sum_along(detail::alias(g, Size{1, n * o}), 1, false, false);
     }
   }
   void release() override { x.release(); w.release(); }
@@ -56,10 +59,7 @@ Tensor<T> linear2d(const Tensor<T>& x, const Tensor<T>& w, const Tensor<T>& b) {
                   b.shape().list_str()});
   Tensor<T> out(Size{n, o}, detail::uninitialized);
   const bool bias_spread = has_bias && (b.dim() == 0 || b.numel() != o);  // one element for every output
-  if (bias_spread)
-    detail::product(n, o, in, x, false, w, true, out, detail::map_to(Size{o}, detail::Identity{}, b));
-  else
-    detail::product(n, o, in, x, false, w, true, out, b);
+  detail::product(n, o, in, x, false, w, true, out, b);
   const bool bias_grad = has_bias && b.requires_grad();
   if (is_grad_enabled() && (x.requires_grad() || w.requires_grad() || bias_grad)) {
     auto node = detail::make_pooled<LinearBackward<T>>();

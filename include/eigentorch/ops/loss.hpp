@@ -24,8 +24,8 @@ struct MseLossBackward final : autograd::Node<T> {
     // NOTE: the factor is computed in double and rounded once to T, as PyTorch does.
     const T norm = static_cast<T>(reduction == Reduction::Mean ? 2.0 / static_cast<double>(x.numel()) : 2.0);
     const auto d = [norm](T a, T b, T gv) { return norm * (a - b) * gv; };  // g: one value unless "none"
-    if (this->next[0]) out[0] = detail::map(d, x, y, g);
-    if (this->next[1]) out[1] = detail::map(d, y, x, g);
+    if (this->next[0]) out[0] = detail::zip(d, x, y, g);
+    if (this->next[1]) out[1] = detail::zip(d, y, x, g);
   }
   void release() override {
     input.release();
@@ -45,7 +45,7 @@ Tensor<T> mse_loss(const Tensor<T>& input, const Tensor<T>& target, Reduction re
   const auto square = [](T a, T b) { return (a - b) * (a - b); };
   // NOTE: the mean of no elements is nan, as in PyTorch
   Tensor<T> out = reduction == Reduction::None
-                      ? detail::map(square, input, target)
+                      ? detail::zip(square, input, target)
                       : detail::reduce_all(
                             [square, mean = reduction == Reduction::Mean](int64_t n, const T* a, const T* b) {
                               const T sum = detail::sum_of<T>(n, [&](int64_t i) { return square(a[i], b[i]); });

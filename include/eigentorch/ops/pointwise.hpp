@@ -30,7 +30,7 @@ struct PointwiseBackward final : autograd::Node<T> {
   void release() override { saved.release(); }
   void apply(Tensor<T>& g, std::vector<Tensor<T>>& out) override {
     if constexpr (Rule::saves == Saves::input || Rule::saves == Saves::output) {
-      out[0] = detail::map([r = rule](T gv, T v) { return r.backward(gv, v); }, g, saved.get());
+      out[0] = detail::zip([r = rule](T gv, T v) { return r.backward(gv, v); }, g, saved.get());
     } else {
       if (saved.was_saved()) (void)saved.get();  // throws the second-backward message once released
       out[0] = detail::map([r = rule](T gv) { return r.backward(gv); }, g);
