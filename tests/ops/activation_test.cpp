@@ -90,7 +90,8 @@ TEST_CASE("activation: modules print PyTorch's repr and forward to their functio
       std::make_shared<nn::ReLU6<>>(), std::make_shared<nn::Mish<>>(), std::make_shared<nn::LogSigmoid<>>(),
       std::make_shared<nn::Softsign<>>(), std::make_shared<nn::Tanhshrink<>>(), std::make_shared<nn::Softmax<>>(1),
       std::make_shared<nn::LogSoftmax<>>(0), std::make_shared<nn::Identity<>>(), std::make_shared<nn::LeakyReLU<>>(0.2),
-      std::make_shared<nn::ELU<>>(0.5)};
+      std::make_shared<nn::ELU<>>(0.5),
+  };
   REQUIRE(modules.size() == ref::reprs.size());
   for (std::size_t i = 0; i < modules.size(); ++i) {
     std::ostringstream os;

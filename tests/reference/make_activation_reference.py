@@ -30,7 +30,8 @@ CASES = [
 
 MODULES = [nn.LeakyReLU(), nn.ELU(), nn.GELU(), nn.SiLU(), nn.Softplus(), nn.Hardtanh(), nn.ReLU6(),
            nn.Mish(), nn.LogSigmoid(), nn.Softsign(), nn.Tanhshrink(), nn.Softmax(dim=1),
-           nn.LogSoftmax(dim=0), nn.Identity(), nn.LeakyReLU(0.2), nn.ELU(alpha=0.5)]
+           nn.LogSoftmax(dim=0), nn.Identity(), nn.LeakyReLU(0.2), nn.ELU(alpha=0.5),
+           ]
 
 
 def arr(values):
