@@ -42,6 +42,7 @@ std::map<std::string, Fn<T>> activations() {
       {"tanhshrink", [](const et::Tensor<T>& t) { return F::tanhshrink(t); }},
       {"softmax_1", [](const et::Tensor<T>& t) { return F::softmax(t.reshape({3, 4}), 1); }},
       {"log_softmax_0", [](const et::Tensor<T>& t) { return F::log_softmax(t.reshape({3, 4}), 0); }},
+      {"hardswish", [](const et::Tensor<T>& t) { return F::hardswish(t); }},
   };
 }
 
@@ -91,6 +92,7 @@ TEST_CASE("activation: modules print PyTorch's repr and forward to their functio
       std::make_shared<nn::Softsign<>>(), std::make_shared<nn::Tanhshrink<>>(), std::make_shared<nn::Softmax<>>(1),
       std::make_shared<nn::LogSoftmax<>>(0), std::make_shared<nn::Identity<>>(), std::make_shared<nn::LeakyReLU<>>(0.2),
       std::make_shared<nn::ELU<>>(0.5),
+      std::make_shared<nn::Hardswish<>>(),
   };
   REQUIRE(modules.size() == ref::reprs.size());
   for (std::size_t i = 0; i < modules.size(); ++i) {

@@ -26,11 +26,13 @@ CASES = [
     ("tanhshrink", F.tanhshrink),
     ("softmax_1", lambda t: F.softmax(t.reshape(3, 4), 1)),
     ("log_softmax_0", lambda t: F.log_softmax(t.reshape(3, 4), 0)),
+    ("hardswish", F.hardswish),
 ]
 
 MODULES = [nn.LeakyReLU(), nn.ELU(), nn.GELU(), nn.SiLU(), nn.Softplus(), nn.Hardtanh(), nn.ReLU6(),
            nn.Mish(), nn.LogSigmoid(), nn.Softsign(), nn.Tanhshrink(), nn.Softmax(dim=1),
            nn.LogSoftmax(dim=0), nn.Identity(), nn.LeakyReLU(0.2), nn.ELU(alpha=0.5),
+           nn.Hardswish(),
            ]
 
 

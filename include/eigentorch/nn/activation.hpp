@@ -140,6 +140,14 @@ class LogSigmoid : public Module<T> {
   std::string name() const override { return "LogSigmoid"; }
 };
 
+/// x relu6(x + 3) / 6.
+template <class T = float>
+class Hardswish : public Module<T> {
+ public:
+  Tensor<T> forward(const Tensor<T>& x) override { return functional::hardswish(x); }
+  std::string name() const override { return "Hardswish"; }
+};
+
 /// x / (1 + |x|).
 template <class T = float>
 class Softsign : public Module<T> {

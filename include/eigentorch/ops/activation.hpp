@@ -121,6 +121,15 @@ struct LogSigmoid {
   T backward(T g, T x) const { return g * (T(1) / (T(1) + std::exp(x))); }
 };
 
+// d hardswish(x)/dx = 0 below -3, x/3 + 1/2 up to 3, 1 above
+template <class T>
+struct Hardswish {
+  static constexpr const char* name = "HardswishBackward0";
+  static constexpr Saves saves = Saves::input;
+  T forward(T x) const { return x * std::min(std::max(x + T(3), T(0)), T(6)) / T(6); }
+  T backward(T g, T x) const { return x < T(-3) ? T(0) : x <= T(3) ? g * (x / T(3) + T(0.5)) : g; }
+};
+
 // d softmax: dx = y (g - sum(g y)); d log_softmax: dx = g - e^y sum(g), both along the dim
 template <class T>
 struct SoftmaxBackward final : autograd::Node<T> {
@@ -211,6 +220,8 @@ Tensor<T> mish(const Tensor<T>& x) { return ops::pointwise(x, ops::Mish<T>{}); }
 /// log(sigmoid(x)).
 template <class T>
 Tensor<T> logsigmoid(const Tensor<T>& x) { return ops::pointwise(x, ops::LogSigmoid<T>{}); }
+/// x relu6(x + 3) / 6.
+template <class T> Tensor<T> hardswish(const Tensor<T>& x) { return ops::pointwise(x, ops::Hardswish<T>{}); }
 /// x / (1 + |x|), composed (as PyTorch composes it).
 template <class T>
 Tensor<T> softsign(const Tensor<T>& x) { return x / (eigentorch::abs(x) + T(1)); }
