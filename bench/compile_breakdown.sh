@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Where a program's compile time goes: compiles (g++ -O2 -c) small programs that use a growing part of
 # eigentorch, from the include alone to the spec's tour, and prints the median user CPU seconds of each
-# (user time: a busy machine disturbs it less than wall time). The table in bench/README.md came from it.
+# (user time: a busy machine disturbs it less than wall time), header-only and in compiled mode
+# (-DEIGENTORCH_COMPILED: what is left when the library's instantiations are extern templates). The
+# table in bench/README.md came from it.
 #
 # Usage: bench/compile_breakdown.sh [runs]     (runs defaults to 3)
 # Environment: CXX (default g++).
@@ -56,11 +58,16 @@ program 10_sequential 'et::manual_seed(0); auto xs = et::rand({11}).unsqueeze(1)
 cp tests/data/spec_seed_tour.cpp "$work/11_tour.cpp"
 
 echo "$cxx -O2 -std=c++17 -c, user CPU seconds, median of $runs:"
+printf "%-20s %12s %12s\n" program header-only compiled
 for src in "$work"/*.cpp; do
   name=$(basename "$src" .cpp)
-  for _ in $(seq "$runs"); do
-    /usr/bin/time -f "%U" -o "$work/time" "$cxx" -O2 -std=c++17 -I "$root/include" -I /usr/include/eigen3 \
-      -c "$src" -o "$work/$name.o"
-    cat "$work/time"
-  done | median | xargs printf "%-20s %6.2f\n" "$name"
+  times=()
+  for mode in -UEIGENTORCH_COMPILED -DEIGENTORCH_COMPILED; do
+    times+=("$(for _ in $(seq "$runs"); do
+      /usr/bin/time -f "%U" -o "$work/time" "$cxx" -O2 -std=c++17 "$mode" -I "$root/include" -I /usr/include/eigen3 \
+        -c "$src" -o "$work/$name.o"
+      cat "$work/time"
+    done | median)")
+  done
+  printf "%-20s %12.2f %12.2f\n" "$name" "${times[0]}" "${times[1]}"
 done

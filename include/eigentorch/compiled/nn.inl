@@ -1,6 +1,6 @@
 // The float and double instantiations behind <eigentorch/nn.hpp> (modules, nn::functional, nn::init),
 // read twice as compiled/tensor.inl is: `extern template` at the end of nn.hpp in compiled mode,
-// definitions in the library (src/). See compiled/README.md.
+// definitions in the library (src/).
 #ifndef EIGENTORCH_T
 #ifndef EIGENTORCH_COMPILED_SOURCE  // the library's own sources define them instead
 #define EIGENTORCH_INSTANTIATE extern template
@@ -45,26 +45,10 @@ EIGENTORCH_INSTANTIATE Tensor<EIGENTORCH_T> MSELoss<float>::forward(const Tensor
 EIGENTORCH_INSTANTIATE Tensor<EIGENTORCH_T> MSELoss<double>::forward(const Tensor<EIGENTORCH_T>&,
                                                                      const Tensor<EIGENTORCH_T>&) const;
 
-// nn::functional.
+// nn::functional's own functions (its activations are eigentorch's, listed in tensor.inl).
 namespace functional {
 EIGENTORCH_INSTANTIATE Tensor<EIGENTORCH_T> linear(const Tensor<EIGENTORCH_T>&, const Tensor<EIGENTORCH_T>&,
                                                    const Tensor<EIGENTORCH_T>&);
-EIGENTORCH_INSTANTIATE Tensor<EIGENTORCH_T> tanh(const Tensor<EIGENTORCH_T>&);
-EIGENTORCH_INSTANTIATE Tensor<EIGENTORCH_T> sigmoid(const Tensor<EIGENTORCH_T>&);
-EIGENTORCH_INSTANTIATE Tensor<EIGENTORCH_T> relu(const Tensor<EIGENTORCH_T>&);
-EIGENTORCH_INSTANTIATE Tensor<EIGENTORCH_T> leaky_relu(const Tensor<EIGENTORCH_T>&, double);
-EIGENTORCH_INSTANTIATE Tensor<EIGENTORCH_T> elu(const Tensor<EIGENTORCH_T>&, double);
-EIGENTORCH_INSTANTIATE Tensor<EIGENTORCH_T> gelu(const Tensor<EIGENTORCH_T>&, const std::string&);
-EIGENTORCH_INSTANTIATE Tensor<EIGENTORCH_T> silu(const Tensor<EIGENTORCH_T>&);
-EIGENTORCH_INSTANTIATE Tensor<EIGENTORCH_T> mish(const Tensor<EIGENTORCH_T>&);
-EIGENTORCH_INSTANTIATE Tensor<EIGENTORCH_T> softplus(const Tensor<EIGENTORCH_T>&, double, double);
-EIGENTORCH_INSTANTIATE Tensor<EIGENTORCH_T> hardtanh(const Tensor<EIGENTORCH_T>&, double, double);
-EIGENTORCH_INSTANTIATE Tensor<EIGENTORCH_T> relu6(const Tensor<EIGENTORCH_T>&);
-EIGENTORCH_INSTANTIATE Tensor<EIGENTORCH_T> logsigmoid(const Tensor<EIGENTORCH_T>&);
-EIGENTORCH_INSTANTIATE Tensor<EIGENTORCH_T> softsign(const Tensor<EIGENTORCH_T>&);
-EIGENTORCH_INSTANTIATE Tensor<EIGENTORCH_T> tanhshrink(const Tensor<EIGENTORCH_T>&);
-EIGENTORCH_INSTANTIATE Tensor<EIGENTORCH_T> softmax(const Tensor<EIGENTORCH_T>&, int64_t);
-EIGENTORCH_INSTANTIATE Tensor<EIGENTORCH_T> log_softmax(const Tensor<EIGENTORCH_T>&, int64_t);
 EIGENTORCH_INSTANTIATE Tensor<EIGENTORCH_T> mse_loss(const Tensor<EIGENTORCH_T>&, const Tensor<EIGENTORCH_T>&,
                                                      const std::string&);
 }  // namespace functional

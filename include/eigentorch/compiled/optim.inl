@@ -1,6 +1,6 @@
 // The float and double instantiations behind <eigentorch/optim.hpp>, read twice as
 // compiled/tensor.inl is: `extern template` at the end of optim.hpp in compiled mode, definitions in
-// the library (src/). See compiled/README.md.
+// the library (src/).
 #ifndef EIGENTORCH_T
 #ifndef EIGENTORCH_COMPILED_SOURCE  // the library's own sources define them instead
 #define EIGENTORCH_INSTANTIATE extern template

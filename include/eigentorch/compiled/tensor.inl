@@ -1,9 +1,16 @@
-// The float and double instantiations behind <eigentorch/tensor.hpp>: the one list that the compiled
-// mode reads twice. A program built with EIGENTORCH_COMPILED gets them as `extern template`
-// declarations (tensor.hpp includes this file last), so it compiles none of them; the library
-// eigentorch_compiled (src/) defines them, once per scalar type. See compiled/README.md.
-// Only public names are listed (classes, methods, free functions); the ops' nodes and helpers are
-// instantiated in the library through them.
+// Compiled mode (as spdlog's SPDLOG_COMPILED_LIB): the float and double instantiations behind
+// <eigentorch/tensor.hpp>, listed once and read in two ways.
+// - A program built with EIGENTORCH_COMPILED (target eigentorch::compiled sets it) reads them at the
+//   end of tensor.hpp as `extern template` declarations, for float and then double (the first
+//   branch below): it compiles none of these functions and links them from libeigentorch_compiled.a.
+// - The library's sources (src/float.cpp, src/double.cpp) define EIGENTORCH_COMPILED_SOURCE, which
+//   turns the declarations off, and include this file with EIGENTORCH_INSTANTIATE = `template` and
+//   EIGENTORCH_T = their scalar type: explicit instantiation definitions, one object per type.
+// nn.inl and optim.inl do the same for <eigentorch/nn.hpp> and <eigentorch/optim.hpp>.
+// Only public names are listed (classes, with every method not defined in the class; free
+// functions); the ops' nodes and helpers are instantiated in the library through them.
+// NOTE: C++ still instantiates, for inlining, what a class defines in its body (and whatever is
+// declared `inline`) even under `extern template`; what a program then compiles is those bodies.
 #ifndef EIGENTORCH_T
 #ifndef EIGENTORCH_COMPILED_SOURCE  // the library's own sources define them instead
 #define EIGENTORCH_INSTANTIATE extern template
@@ -71,6 +78,18 @@ EIGENTORCH_INSTANTIATE Tensor<EIGENTORCH_T> tanh(const Tensor<EIGENTORCH_T>&);
 EIGENTORCH_INSTANTIATE Tensor<EIGENTORCH_T> sigmoid(const Tensor<EIGENTORCH_T>&);
 EIGENTORCH_INSTANTIATE Tensor<EIGENTORCH_T> relu(const Tensor<EIGENTORCH_T>&);
 EIGENTORCH_INSTANTIATE Tensor<EIGENTORCH_T> pow(const Tensor<EIGENTORCH_T>&, const Tensor<EIGENTORCH_T>&);
+// The activations (nn::functional's too).
+EIGENTORCH_INSTANTIATE Tensor<EIGENTORCH_T> leaky_relu(const Tensor<EIGENTORCH_T>&, double);
+EIGENTORCH_INSTANTIATE Tensor<EIGENTORCH_T> elu(const Tensor<EIGENTORCH_T>&, double);
+EIGENTORCH_INSTANTIATE Tensor<EIGENTORCH_T> gelu(const Tensor<EIGENTORCH_T>&, const std::string&);
+EIGENTORCH_INSTANTIATE Tensor<EIGENTORCH_T> silu(const Tensor<EIGENTORCH_T>&);
+EIGENTORCH_INSTANTIATE Tensor<EIGENTORCH_T> softplus(const Tensor<EIGENTORCH_T>&, double, double);
+EIGENTORCH_INSTANTIATE Tensor<EIGENTORCH_T> hardtanh(const Tensor<EIGENTORCH_T>&, double, double);
+EIGENTORCH_INSTANTIATE Tensor<EIGENTORCH_T> relu6(const Tensor<EIGENTORCH_T>&);
+EIGENTORCH_INSTANTIATE Tensor<EIGENTORCH_T> mish(const Tensor<EIGENTORCH_T>&);
+EIGENTORCH_INSTANTIATE Tensor<EIGENTORCH_T> logsigmoid(const Tensor<EIGENTORCH_T>&);
+EIGENTORCH_INSTANTIATE Tensor<EIGENTORCH_T> softsign(const Tensor<EIGENTORCH_T>&);
+EIGENTORCH_INSTANTIATE Tensor<EIGENTORCH_T> tanhshrink(const Tensor<EIGENTORCH_T>&);
 EIGENTORCH_INSTANTIATE Tensor<EIGENTORCH_T> softmax(const Tensor<EIGENTORCH_T>&, int64_t);
 EIGENTORCH_INSTANTIATE Tensor<EIGENTORCH_T> log_softmax(const Tensor<EIGENTORCH_T>&, int64_t);
 
