@@ -85,23 +85,18 @@ Tensor<T> mul_or_div(const Tensor<T>& a, const Tensor<T>& b, F f, bool b_always)
   return out;
 }
 
-template <class T>
-Tensor<T> mul(const Tensor<T>& a, const Tensor<T>& b) {
-  return mul_or_div<T, MulBackward<T>>(a, b, [](T x, T y) { return x * y; }, false);
-}
-template <class T>
-Tensor<T> div(const Tensor<T>& a, const Tensor<T>& b) {
-  return mul_or_div<T, DivBackward<T>>(a, b, [](T x, T y) { return x / y; }, true);
-}
-
 }  // namespace ops
 
 // ---- the operators, free functions and methods ------------------------------------------------------
 
 template <class T> Tensor<T> add(const Tensor<T>& a, const Tensor<T>& b) { return ops::add(a, b); }
 template <class T> Tensor<T> sub(const Tensor<T>& a, const Tensor<T>& b) { return ops::add(a, b, T(1), true); }
-template <class T> Tensor<T> mul(const Tensor<T>& a, const Tensor<T>& b) { return ops::mul(a, b); }
-template <class T> Tensor<T> div(const Tensor<T>& a, const Tensor<T>& b) { return ops::div(a, b); }
+template <class T> Tensor<T> mul(const Tensor<T>& a, const Tensor<T>& b) {
+  return ops::mul_or_div<T, ops::MulBackward<T>>(a, b, [](T x, T y) { return x * y; }, false);
+}
+template <class T> Tensor<T> div(const Tensor<T>& a, const Tensor<T>& b) {
+  return ops::mul_or_div<T, ops::DivBackward<T>>(a, b, [](T x, T y) { return x / y; }, true);
+}
 template <class T> Tensor<T> neg(const Tensor<T>& x) { return ops::pointwise(x, ops::Neg<T>{}); }
 
 template <class T> Tensor<T> operator+(const Tensor<T>& a, const Tensor<T>& b) { return eigentorch::add(a, b); }

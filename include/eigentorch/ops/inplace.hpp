@@ -129,7 +129,7 @@ template <class T>
 Tensor<T>& Tensor<T>::mul_(const Tensor& other) {
   detail::check_not_leaf(*this);
   detail::check_broadcast_into(*this, other);
-  Tensor result = ops::mul(*this, other);
+  Tensor result = eigentorch::mul(*this, other);
   if (result.grad_fn()) detail::unalias_saved<T, ops::MulBackward<T>>(result, *this, detach().clone());
   return detail::rebase(*this, result);
 }
@@ -138,7 +138,7 @@ template <class T>
 Tensor<T>& Tensor<T>::div_(const Tensor& other) {
   detail::check_not_leaf(*this);
   detail::check_broadcast_into(*this, other);
-  Tensor result = ops::div(*this, other);
+  Tensor result = eigentorch::div(*this, other);
   if (result.grad_fn()) detail::unalias_saved<T, ops::DivBackward<T>>(result, *this, detach().clone());
   return detail::rebase(*this, result);
 }

@@ -56,21 +56,6 @@ struct MmBackward final : autograd::Node<T> {
   void release() override { a.release(); b.release(); }
 };
 
-template <class T>
-Tensor<T> mm(const Tensor<T>& a, const Tensor<T>& b) {
-  detail::check_mm(a.shape(), b.shape());
-  const int64_t n = a.size(0), k = a.size(1), m = b.size(1);
-  Tensor<T> out(Size{n, m}, detail::uninitialized);
-  detail::product(n, m, k, a, false, b, false, out);
-  if (autograd::needs_grad(a, b)) {
-    auto node = detail::make_pooled<MmBackward<T>>();
-    if (b.requires_grad()) node->a.save(a);
-    if (a.requires_grad()) node->b.save(b);
-    autograd::connect(out, node, {&a, &b});
-  }
-  return out;
-}
-
 // d(a . b) = g b, g a
 template <class T>
 struct DotBackward final : autograd::Node<T> {
@@ -83,29 +68,6 @@ struct DotBackward final : autograd::Node<T> {
   }
   void release() override { a.release(); b.release(); }
 };
-
-template <class T>
-Tensor<T> dot(const Tensor<T>& a, const Tensor<T>& b) {
-  if (a.dim() != 1 || b.dim() != 1)
-    detail::fail({"1D tensors expected, but got ", a.dim(), "D and ", b.dim(), "D tensors"});
-  if (a.numel() != b.numel())
-    detail::fail({"inconsistent tensor size, expected tensor [", a.numel(), "] and src [", b.numel(),
-                  "] to have the same number of elements, but got ", a.numel(), " and ", b.numel(),
-                  " elements respectively"});
-  Tensor<T> out = detail::reduce_all(
-      [](int64_t n, const T* pa, const T* pb) {
-        using Vec = Eigen::Matrix<T, Eigen::Dynamic, 1>;
-        return Eigen::Map<const Vec>(pa, n).dot(Eigen::Map<const Vec>(pb, n));
-      },
-      a, b);
-  if (autograd::needs_grad(a, b)) {
-    auto node = detail::make_pooled<DotBackward<T>>();
-    if (b.requires_grad()) node->a.save(a);
-    if (a.requires_grad()) node->b.save(b);
-    autograd::connect(out, node, {&a, &b});
-  }
-  return out;
-}
 
 // d(A v) = g v^T (for A), A^T g (for v)
 template <class T>
@@ -130,23 +92,6 @@ struct MvBackward final : autograd::Node<T> {
   void release() override { a.release(); v.release(); }
 };
 
-template <class T>
-Tensor<T> mv(const Tensor<T>& a, const Tensor<T>& v) {
-  if (a.dim() != 2 || v.dim() != 1) detail::fail({"vector + matrix @ vector expected, got ", a.dim(), ", ", v.dim()});
-  const int64_t n = a.size(0), k = a.size(1);
-  if (k != v.numel())
-    detail::fail({"size mismatch, got ", n, ", ", detail::dims_str(a.shape()), ",", v.numel()});
-  Tensor<T> out(Size{n}, detail::uninitialized);
-  detail::product(n, int64_t(1), k, a, false, v, false, out);
-  if (autograd::needs_grad(a, v)) {
-    auto node = detail::make_pooled<MvBackward<T>>();
-    if (v.requires_grad()) node->a.save(a);
-    if (a.requires_grad()) node->v.save(v);
-    autograd::connect(out, node, {&a, &v});
-  }
-  return out;
-}
-
 // d(A_i B_i) per batch i, as MmBackward
 template <class T>
 struct BmmBackward final : autograd::Node<T> {
@@ -170,6 +115,66 @@ struct BmmBackward final : autograd::Node<T> {
   void release() override { a.release(); b.release(); }
 };
 
+}  // namespace ops
+
+/// The product of two matrices.
+template <class T>
+Tensor<T> mm(const Tensor<T>& a, const Tensor<T>& b) {
+  detail::check_mm(a.shape(), b.shape());
+  const int64_t n = a.size(0), k = a.size(1), m = b.size(1);
+  Tensor<T> out(Size{n, m}, detail::uninitialized);
+  detail::product(n, m, k, a, false, b, false, out);
+  if (autograd::needs_grad(a, b)) {
+    auto node = detail::make_pooled<ops::MmBackward<T>>();
+    if (b.requires_grad()) node->a.save(a);
+    if (a.requires_grad()) node->b.save(b);
+    autograd::connect(out, node, {&a, &b});
+  }
+  return out;
+}
+
+/// The dot product of two 1-D tensors.
+template <class T>
+Tensor<T> dot(const Tensor<T>& a, const Tensor<T>& b) {
+  if (a.dim() != 1 || b.dim() != 1)
+    detail::fail({"1D tensors expected, but got ", a.dim(), "D and ", b.dim(), "D tensors"});
+  if (a.numel() != b.numel())
+    detail::fail({"inconsistent tensor size, expected tensor [", a.numel(), "] and src [", b.numel(),
+                  "] to have the same number of elements, but got ", a.numel(), " and ", b.numel(),
+                  " elements respectively"});
+  Tensor<T> out = detail::reduce_all(
+      [](int64_t n, const T* pa, const T* pb) {
+        using Vec = Eigen::Matrix<T, Eigen::Dynamic, 1>;
+        return Eigen::Map<const Vec>(pa, n).dot(Eigen::Map<const Vec>(pb, n));
+      },
+      a, b);
+  if (autograd::needs_grad(a, b)) {
+    auto node = detail::make_pooled<ops::DotBackward<T>>();
+    if (b.requires_grad()) node->a.save(a);
+    if (a.requires_grad()) node->b.save(b);
+    autograd::connect(out, node, {&a, &b});
+  }
+  return out;
+}
+
+/// Matrix times vector.
+template <class T>
+Tensor<T> mv(const Tensor<T>& a, const Tensor<T>& v) {
+  if (a.dim() != 2 || v.dim() != 1) detail::fail({"vector + matrix @ vector expected, got ", a.dim(), ", ", v.dim()});
+  const int64_t n = a.size(0), k = a.size(1);
+  if (k != v.numel())
+    detail::fail({"size mismatch, got ", n, ", ", detail::dims_str(a.shape()), ",", v.numel()});
+  Tensor<T> out(Size{n}, detail::uninitialized);
+  detail::product(n, int64_t(1), k, a, false, v, false, out);
+  if (autograd::needs_grad(a, v)) {
+    auto node = detail::make_pooled<ops::MvBackward<T>>();
+    if (v.requires_grad()) node->a.save(a);
+    if (a.requires_grad()) node->v.save(v);
+    autograd::connect(out, node, {&a, &v});
+  }
+  return out;
+}
+
 /// Batched product of [B, n, k] and [B, k, m].
 template <class T>
 Tensor<T> bmm(const Tensor<T>& a, const Tensor<T>& b) {
@@ -182,7 +187,7 @@ Tensor<T> bmm(const Tensor<T>& a, const Tensor<T>& b) {
   Tensor<T> out(Size{batch, n, m}, detail::uninitialized);
   detail::product(n, m, k, a, false, b, false, out, Tensor<T>(), batch);
   if (autograd::needs_grad(a, b)) {
-    auto node = detail::make_pooled<BmmBackward<T>>();
+    auto node = detail::make_pooled<ops::BmmBackward<T>>();
     if (b.requires_grad()) node->a.save(a);
     if (a.requires_grad()) node->b.save(b);
     autograd::connect(out, node, {&a, &b});
@@ -196,11 +201,11 @@ Tensor<T> matmul(const Tensor<T>& a, const Tensor<T>& b) {
   const int64_t da = a.dim(), db = b.dim();
   if (da == 0 || db == 0)
     detail::fail({"both arguments to matmul need to be at least 1D, but they are ", da, "D and ", db, "D"});
-  if (da == 1 && db == 1) return ops::dot(a, b);
-  if (da == 2 && db == 1) return ops::mv(a, b);
-  if (da == 2 && db == 2) return ops::mm(a, b);
+  if (da == 1 && db == 1) return eigentorch::dot(a, b);
+  if (da == 2 && db == 1) return eigentorch::mv(a, b);
+  if (da == 2 && db == 2) return eigentorch::mm(a, b);
   if (da == 1 && db == 2) {
-    Tensor<T> out = ops::mm(a.unsqueeze(0), b).squeeze(0);
+    Tensor<T> out = eigentorch::mm(a.unsqueeze(0), b).squeeze(0);
     if (out.grad_fn()) out.grad_fn()->set_display_name("SqueezeBackward3");
     return out;
   }
@@ -227,7 +232,7 @@ Tensor<T> matmul(const Tensor<T>& a, const Tensor<T>& b) {
   eb.push_back(k);
   eb.push_back(m);
   const int64_t nb = batch.numel();
-  Tensor<T> prod = ops::bmm(ops::expand(a2, Size(ea)).reshape({nb, n, k}), ops::expand(b2, Size(eb)).reshape({nb, k, m}));
+  Tensor<T> prod = eigentorch::bmm(ops::expand(a2, Size(ea)).reshape({nb, n, k}), ops::expand(b2, Size(eb)).reshape({nb, k, m}));
   if (da > 1) eo.push_back(n);
   if (db > 1) eo.push_back(m);
   Tensor<T> out = prod.view(Size(eo));
@@ -235,14 +240,6 @@ Tensor<T> matmul(const Tensor<T>& a, const Tensor<T>& b) {
   if (out.grad_fn()) out.grad_fn()->set_display_name(da == 2 && db >= 3 ? "CloneBackward0" : "UnsafeViewBackward0");
   return out;
 }
-
-}  // namespace ops
-
-template <class T> Tensor<T> matmul(const Tensor<T>& a, const Tensor<T>& b) { return ops::matmul(a, b); }
-template <class T> Tensor<T> mm(const Tensor<T>& a, const Tensor<T>& b) { return ops::mm(a, b); }
-template <class T> Tensor<T> bmm(const Tensor<T>& a, const Tensor<T>& b) { return ops::bmm(a, b); }
-template <class T> Tensor<T> dot(const Tensor<T>& a, const Tensor<T>& b) { return ops::dot(a, b); }
-template <class T> Tensor<T> mv(const Tensor<T>& a, const Tensor<T>& b) { return ops::mv(a, b); }
 
 template <class T> Tensor<T> Tensor<T>::matmul(const Tensor& o) const { return eigentorch::matmul(*this, o); }
 template <class T> Tensor<T> Tensor<T>::mm(const Tensor& o) const { return eigentorch::mm(*this, o); }

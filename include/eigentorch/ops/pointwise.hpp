@@ -246,11 +246,20 @@ struct PowBackward1 final : autograd::Node<T> {
   void release() override { a.release(); b.release(); y.release(); }
 };
 
+}  // namespace ops
+
+// ---- the public ops: free functions, and the Tensor methods that forward to them -------------------
+
+template <class T> Tensor<T> exp(const Tensor<T>& x) { return ops::pointwise(x, ops::Exp<T>{}); }
+template <class T> Tensor<T> log(const Tensor<T>& x) { return ops::pointwise(x, ops::Log<T>{}); }
+template <class T> Tensor<T> sqrt(const Tensor<T>& x) { return ops::pointwise(x, ops::Sqrt<T>{}); }
+template <class T> Tensor<T> abs(const Tensor<T>& x) { return ops::pointwise(x, ops::Abs<T>{}); }
+/// a^b elementwise, broadcasting.
 template <class T>
 Tensor<T> pow(const Tensor<T>& a, const Tensor<T>& b) {
   Tensor<T> y = detail::map([](T av, T bv) { return std::pow(av, bv); }, a, b);
   if (autograd::needs_grad(a, b)) {
-    auto node = detail::make_pooled<PowBackward1<T>>();
+    auto node = detail::make_pooled<ops::PowBackward1<T>>();
     node->a.save(a);
     node->b.save(b);
     node->y.save(y, "PowBackward1");
@@ -261,15 +270,6 @@ Tensor<T> pow(const Tensor<T>& a, const Tensor<T>& b) {
   return y;
 }
 
-}  // namespace ops
-
-// ---- the public ops: free functions, and the Tensor methods that forward to them -------------------
-
-template <class T> Tensor<T> exp(const Tensor<T>& x) { return ops::pointwise(x, ops::Exp<T>{}); }
-template <class T> Tensor<T> log(const Tensor<T>& x) { return ops::pointwise(x, ops::Log<T>{}); }
-template <class T> Tensor<T> sqrt(const Tensor<T>& x) { return ops::pointwise(x, ops::Sqrt<T>{}); }
-template <class T> Tensor<T> abs(const Tensor<T>& x) { return ops::pointwise(x, ops::Abs<T>{}); }
-template <class T> Tensor<T> pow(const Tensor<T>& x, const Tensor<T>& e) { return ops::pow(x, e); }
 template <class T, class U, detail::if_arithmetic<U> = 0>
 Tensor<T> pow(const Tensor<T>& x, U p) { return ops::pointwise(x, ops::Pow<T>{static_cast<T>(p)}); }
 /// c^x, as `2 ** x` (PowBackward1; only the exponent gets a gradient).
@@ -277,7 +277,7 @@ template <class T, class U, detail::if_arithmetic<U> = 0>
 Tensor<T> pow(U c, const Tensor<T>& x) {
   Tensor<T> base(Size{}, detail::uninitialized);
   detail::fill(base, static_cast<T>(c));
-  return ops::pow(base, x);
+  return eigentorch::pow(base, x);
 }
 
 /// The activations, also nn::functional's (which takes this namespace in whole): see activation.hpp.
