@@ -7,9 +7,11 @@
 //   write(self, f, a, ...)    self[i] = f(a[i], ...) in place (self may be among the inputs), and the
 //                             version bumped; fill(self, v) writes v everywhere
 //   lanes(dim, f, out, a...)  f(out's lane, a's lane, ...) for every 1-D lane along dim (softmax)
-//   reduce_all(f, a, ...)     a 0-d tensor holding f(n, a.data(), ...); sum_to, sum_along: sums in
-//                             PyTorch's order over broadcast dims, along one dim
+//   reduce_all(f, a, ...)     a 0-d tensor holding f(n, a.data(), ...) (sum_of: a sum in PyTorch's
+//                             order, for such an f); sum_to, sum_along: sums in PyTorch's order over
+//                             broadcast dims, along one dim
 //   product(...)              matrix products through detail::gemm; transposed: a transposed copy
+//   alias(x, shape)           x's storage under another shape (no data touched, no kernel)
 // Each helper call is one kernel; the function is copied into it (capture its state by value).
 #pragma once
 
