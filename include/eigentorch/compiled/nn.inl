@@ -68,4 +68,9 @@ EIGENTORCH_INSTANTIATE Tensor<EIGENTORCH_T>& xavier_uniform_(Tensor<EIGENTORCH_T
 
 }  // namespace eigentorch::nn
 
+// The standard containers of named_parameters() / state traversal and named_children() (see the
+// note on std::vector in tensor.inl).
+EIGENTORCH_INSTANTIATE class std::vector<std::pair<std::string, eigentorch::Tensor<EIGENTORCH_T>>>;
+EIGENTORCH_INSTANTIATE class std::vector<std::pair<std::string, std::shared_ptr<eigentorch::nn::Module<EIGENTORCH_T>>>>;
+
 #endif

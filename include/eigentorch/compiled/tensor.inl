@@ -144,4 +144,9 @@ EIGENTORCH_INSTANTIATE std::ostream& operator<<(std::ostream&, const std::vector
 
 }  // namespace eigentorch
 
+// The standard container that the public API hands out most (parameters(), an optimizer's list): its
+// out-of-line members (growth, resize) are compiled once too. [namespace.std] allows explicit
+// instantiations of a standard class template that depend on a program-defined type.
+EIGENTORCH_INSTANTIATE class std::vector<eigentorch::Tensor<EIGENTORCH_T>>;
+
 #endif
