@@ -14,6 +14,7 @@
 #include "ops/reduce.hpp"          // sum mean
 #include "ops/shape.hpp"           // reshape view unsqueeze squeeze flatten t transpose clone
 #include "ops/linalg.hpp"          // mm matmul bmm dot mv
+#include "ops/linear.hpp"          // linear: x W^T + b in one pass
 #include "ops/loss.hpp"            // mse_loss
 #include "ops/activation.hpp"      // leaky_relu elu gelu silu softplus hardtanh mish softmax ...
 #include "ops/inplace.hpp"         // fill_ copy_ add_ mul_ uniform_ normal_

@@ -90,16 +90,7 @@ class Module {
 
   // ---- registration --------------------------------------------------------------------------------
   /// Adds a parameter (made a leaf that requires grad) under `name`; returns the handle to keep.
-  Tensor<T> register_parameter(const std::string& name, Tensor<T> param, bool requires_grad = true) {
-    detail::check_name(name, "parameter");
-    if (param.defined()) {
-      if (!param.is_leaf()) detail::fail({"Cannot assign non-leaf Tensor to parameter '", name, "'."});
-      param.impl()->is_parameter = true;
-      param.requires_grad_(requires_grad);
-    }
-    put(state_->parameters, name, param);
-    return param;
-  }
+  Tensor<T> register_parameter(const std::string& name, Tensor<T> param, bool requires_grad = true);
   /// Adds a buffer (state that is saved but not trained) under `name`.
   Tensor<T> register_buffer(const std::string& name, Tensor<T> buffer) {
     detail::check_name(name, "buffer");
@@ -121,9 +112,7 @@ class Module {
   }
 
   // ---- traversal -----------------------------------------------------------------------------------
-  std::vector<std::pair<std::string, Tensor<T>>> named_parameters(bool recurse = true) const {
-    return named_tensors(&detail::ModuleState<T>::parameters, recurse);
-  }
+  std::vector<std::pair<std::string, Tensor<T>>> named_parameters(bool recurse = true) const;
   std::vector<Tensor<T>> parameters(bool recurse = true) const { return detail::values_of(named_parameters(recurse)); }
   std::vector<std::pair<std::string, Tensor<T>>> named_buffers(bool recurse = true) const {
     return named_tensors(&detail::ModuleState<T>::buffers, recurse);
@@ -134,61 +123,13 @@ class Module {
 
   // ---- state ---------------------------------------------------------------------------------------
   /// Parameters and buffers by dotted name, in order, detached (they share data with the model).
-  OrderedDict<T> state_dict() const {
-    OrderedDict<T> sd;
-    add_state(sd, "");
-    return sd;
-  }
+  OrderedDict<T> state_dict() const;
   /// Copies values from `sd` into the model's parameters and buffers. Missing or unexpected keys
   /// (when strict) and shape mismatches throw, naming every offending key.
-  void load_state_dict(const OrderedDict<T>& sd, bool strict = true) {
-    OrderedDict<T> own = state_dict();
-    std::vector<std::string> missing, unexpected, errors;
-    for (const auto& [key, target] : own) {
-      if (!sd.contains(key)) {
-        missing.push_back(key);
-        continue;
-      }
-      const Tensor<T>& source = sd[key];
-      if (source.shape() != target.shape())
-        errors.push_back("size mismatch for " + key + ": copying a param with shape " + source.shape().str() +
-                         " from checkpoint, the shape in current model is " + target.shape().str() + ".");
-    }
-    for (const auto& kv : sd)
-      if (!own.contains(kv.first)) unexpected.push_back(kv.first);
-    auto quoted = [](const std::vector<std::string>& keys) {
-      std::string s;
-      for (std::size_t i = 0; i < keys.size(); ++i) s += (i ? ", \"" : "\"") + keys[i] + "\"";
-      return s;
-    };
-    if (strict && !unexpected.empty()) errors.insert(errors.begin(), "Unexpected key(s) in state_dict: " + quoted(unexpected) + ". ");
-    if (strict && !missing.empty()) errors.insert(errors.begin(), "Missing key(s) in state_dict: " + quoted(missing) + ". ");
-    if (!errors.empty()) {
-      std::string msg = "Error(s) in loading state_dict for " + name() + ":";
-      for (const auto& e : errors) msg += "\n\t" + e;
-      detail::fail({msg});
-    }
-    NoGradGuard no_grad;
-    for (const auto& [key, target] : own)
-      if (sd.contains(key)) {
-        Tensor<T> dst = target;
-        dst.copy_(sd[key]);
-      }
-  }
+  void load_state_dict(const OrderedDict<T>& sd, bool strict = true);
 
   /// Clears every parameter's gradient (set to none, as PyTorch 2 does; or to zero).
-  void zero_grad(bool set_to_none = true) {
-    for (auto& p : parameters()) {
-      if (!p.grad().defined()) continue;
-      if (set_to_none) {
-        p.set_grad(Tensor<T>());
-      } else {
-        Tensor<T> g = p.grad();
-        NoGradGuard no_grad;
-        g.zero_();
-      }
-    }
-  }
+  void zero_grad(bool set_to_none = true);
 
   /// Sets training mode here and in every descendant (as Module.train(mode)).
   Module& train(bool on = true) {
@@ -203,7 +144,9 @@ class Module {
 
  protected:
   /// The children, without a copy (for forward passes on the hot path).
-  const std::vector<std::pair<std::string, std::shared_ptr<Module<T>>>>& children_ref() const { return state_->children; }
+  const std::vector<std::pair<std::string, std::shared_ptr<Module<T>>>>& children_ref() const {
+    return state_->children;
+  }
 
   /// Runs reset_parameters(), remembering the generator state it started from, so that a container
   /// can redraw its children in argument order (replay_children_initialisation).
@@ -226,33 +169,121 @@ class Module {
   using TensorList = std::vector<std::pair<std::string, Tensor<T>>>;
 
   /// The tensors of one kind (parameters or buffers) here and, with recurse, in every descendant.
-  TensorList named_tensors(TensorList detail::ModuleState<T>::*member, bool recurse) const {
-    TensorList out;
-    collect(out, "", recurse, member);
-    return out;
-  }
+  TensorList named_tensors(TensorList detail::ModuleState<T>::*member, bool recurse) const;
 
-  void collect(TensorList& out, const std::string& prefix, bool recurse, TensorList detail::ModuleState<T>::*member) const {
-    for (const auto& [key, t] : (*state_).*member) {
-      if (!t.defined()) continue;
-      bool seen = false;  // a tensor shared by two modules is listed once, as in PyTorch
-      for (const auto& kv : out) seen = seen || kv.second.is_same(t);
-      if (!seen) out.emplace_back(prefix + key, t);
-    }
-    if (recurse)
-      for (const auto& [key, child] : state_->children) child->collect(out, prefix + key + ".", true, member);
-  }
+  void collect(TensorList& out, const std::string& prefix, bool recurse,
+               TensorList detail::ModuleState<T>::*member) const;
 
-  void add_state(OrderedDict<T>& sd, const std::string& prefix) const {
-    for (const auto& [key, t] : state_->parameters)
-      if (t.defined()) sd.insert(prefix + key, t.detach());
-    for (const auto& [key, t] : state_->buffers)
-      if (t.defined()) sd.insert(prefix + key, t.detach());
-    for (const auto& [key, child] : state_->children) child->add_state(sd, prefix + key + ".");
-  }
+  void add_state(OrderedDict<T>& sd, const std::string& prefix) const;
 
   std::shared_ptr<detail::ModuleState<T>> state_;
 };
+
+template <class T>
+Tensor<T> Module<T>::register_parameter(const std::string& name, Tensor<T> param, bool requires_grad) {
+  detail::check_name(name, "parameter");
+  if (param.defined()) {
+    if (!param.is_leaf()) detail::fail({"Cannot assign non-leaf Tensor to parameter '", name, "'."});
+    param.impl()->is_parameter = true;
+    param.requires_grad_(requires_grad);
+  }
+  put(state_->parameters, name, param);
+  return param;
+}
+
+template <class T>
+std::vector<std::pair<std::string, Tensor<T>>> Module<T>::named_parameters(bool recurse) const {
+  return named_tensors(&detail::ModuleState<T>::parameters, recurse);
+}
+
+template <class T>
+OrderedDict<T> Module<T>::state_dict() const {
+  OrderedDict<T> sd;
+  add_state(sd, "");
+  return sd;
+}
+
+template <class T>
+void Module<T>::load_state_dict(const OrderedDict<T>& sd, bool strict) {
+  OrderedDict<T> own = state_dict();
+  std::vector<std::string> missing, unexpected, errors;
+  for (const auto& [key, target] : own) {
+    if (!sd.contains(key)) {
+      missing.push_back(key);
+      continue;
+    }
+    const Tensor<T>& source = sd[key];
+    if (source.shape() != target.shape())
+      errors.push_back("size mismatch for " + key + ": copying a param with shape " + source.shape().str() +
+                       " from checkpoint, the shape in current model is " + target.shape().str() + ".");
+  }
+  for (const auto& kv : sd)
+    if (!own.contains(kv.first)) unexpected.push_back(kv.first);
+  auto quoted = [](const std::vector<std::string>& keys) {
+    std::string s;
+    for (std::size_t i = 0; i < keys.size(); ++i) s += (i ? ", \"" : "\"") + keys[i] + "\"";
+    return s;
+  };
+  if (strict && !unexpected.empty())
+    errors.insert(errors.begin(), "Unexpected key(s) in state_dict: " + quoted(unexpected) + ". ");
+  if (strict && !missing.empty())
+    errors.insert(errors.begin(), "Missing key(s) in state_dict: " + quoted(missing) + ". ");
+  if (!errors.empty()) {
+    std::string msg = "Error(s) in loading state_dict for " + name() + ":";
+    for (const auto& e : errors) msg += "\n\t" + e;
+    detail::fail({msg});
+  }
+  NoGradGuard no_grad;
+  for (const auto& [key, target] : own)
+    if (sd.contains(key)) {
+      Tensor<T> dst = target;
+      dst.copy_(sd[key]);
+    }
+}
+
+template <class T>
+void Module<T>::zero_grad(bool set_to_none) {
+  for (auto& p : parameters()) {
+    if (!p.grad().defined()) continue;
+    if (set_to_none) {
+      p.set_grad(Tensor<T>());
+    } else {
+      Tensor<T> g = p.grad();
+      NoGradGuard no_grad;
+      g.zero_();
+    }
+  }
+}
+
+template <class T>
+typename Module<T>::TensorList Module<T>::named_tensors(TensorList detail::ModuleState<T>::*member,
+                                                        bool recurse) const {
+  TensorList out;
+  collect(out, "", recurse, member);
+  return out;
+}
+
+template <class T>
+void Module<T>::collect(TensorList& out, const std::string& prefix, bool recurse,
+                        TensorList detail::ModuleState<T>::*member) const {
+  for (const auto& [key, t] : (*state_).*member) {
+    if (!t.defined()) continue;
+    bool seen = false;  // a tensor shared by two modules is listed once, as in PyTorch
+    for (const auto& kv : out) seen = seen || kv.second.is_same(t);
+    if (!seen) out.emplace_back(prefix + key, t);
+  }
+  if (recurse)
+    for (const auto& [key, child] : state_->children) child->collect(out, prefix + key + ".", true, member);
+}
+
+template <class T>
+void Module<T>::add_state(OrderedDict<T>& sd, const std::string& prefix) const {
+  for (const auto& [key, t] : state_->parameters)
+    if (t.defined()) sd.insert(prefix + key, t.detach());
+  for (const auto& [key, t] : state_->buffers)
+    if (t.defined()) sd.insert(prefix + key, t.detach());
+  for (const auto& [key, child] : state_->children) child->add_state(sd, prefix + key + ".");
+}
 
 }  // namespace nn
 }  // namespace eigentorch
