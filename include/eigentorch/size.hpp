@@ -23,6 +23,8 @@ class Size {
   Size() = default;
   Size(std::initializer_list<int64_t> dims) { assign(dims.begin(), dims.size()); }
   Size(const std::vector<int64_t>& dims) { assign(dims.data(), dims.size()); }  // NOLINT: implicit on purpose
+  /// The first n dims at `dims` (no allocation up to kInline dims).
+  Size(const int64_t* dims, std::size_t n) { assign(dims, n); }
   Size(const Size& other) { assign(other.data(), other.n_); }
   Size& operator=(const Size& other) {
     if (this != &other) assign(other.data(), other.n_);

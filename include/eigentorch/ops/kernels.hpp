@@ -251,12 +251,17 @@ T sum_of(int64_t n, Elem elem) {
 /// for a mean.
 template <class T>
 Tensor<T> sum_along(const Tensor<T>& x, int64_t d, bool keepdim, bool mean) {
-  std::vector<int64_t> dims = x.shape().vec();
-  if (keepdim)
-    dims[static_cast<std::size_t>(d)] = 1;
-  else
-    dims.erase(dims.begin() + d);
-  Tensor<T> out(Size(std::move(dims)), uninitialized);
+  // NOTE: the shape is built in a Size, not a std::vector: a bias gradient goes through here every
+  // training step, which must make no heap allocation.
+  Size shape = x.shape();
+  const auto at = static_cast<std::size_t>(d);
+  if (keepdim) {
+    shape[at] = 1;
+  } else {
+    for (std::size_t i = at; i + 1 < shape.size(); ++i) shape[i] = shape[i + 1];
+    shape = Size(shape.begin(), shape.size() - 1);
+  }
+  Tensor<T> out(shape, uninitialized);
   kernel(
       [](const Tensor<T>& x, const Tensor<T>& out, int64_t d, bool mean) {
         int64_t outer = 1, inner = 1;
