@@ -12,23 +12,11 @@ if(NOT TARGET eigentorch_compiled)
   return()
 endif()
 
-add_test(NAME consumer_compiled
-  COMMAND ${CMAKE_COMMAND}
-    -D MODE=find_package
-    -D CONSUMER_DIR=${PROJECT_SOURCE_DIR}/tests/consumer/compiled
-    -D WORK_DIR=${CMAKE_CURRENT_BINARY_DIR}/consumer/compiled
-    -D EIGENTORCH_SOURCE_DIR=${PROJECT_SOURCE_DIR}
-    -D EIGENTORCH_BINARY_DIR=${PROJECT_BINARY_DIR}
-    -D CONFIG=$<CONFIG>
-    -D GENERATOR=${CMAKE_GENERATOR}
-    -D MAKE_PROGRAM=${CMAKE_MAKE_PROGRAM}
-    -D CXX_COMPILER=${CMAKE_CXX_COMPILER}
-    "-DCXX_FLAGS=${CMAKE_CXX_FLAGS}"
-    -D EXPECTED=${PROJECT_SOURCE_DIR}/tests/data/seed_tour.expected
-    -D MASK=${PROJECT_SOURCE_DIR}/tests/data/seed_tour.mask
-    -P ${PROJECT_SOURCE_DIR}/cmake/ConsumerTest.cmake)
-# It configures and compiles a whole project (the library is already built), so give it room.
-set_tests_properties(consumer_compiled PROPERTIES LABELS "consumer;compiled" TIMEOUT 900)
+include(${PROJECT_SOURCE_DIR}/cmake/AddConsumerTest.cmake)
+eigentorch_add_consumer_test(consumer_compiled find_package ${PROJECT_SOURCE_DIR}/tests/consumer/compiled
+  -D EXPECTED=${PROJECT_SOURCE_DIR}/tests/data/seed_tour.expected
+  -D MASK=${PROJECT_SOURCE_DIR}/tests/data/seed_tour.mask)
+set_tests_properties(consumer_compiled PROPERTIES LABELS "consumer;compiled")
 
 option(EIGENTORCH_TESTS_USE_COMPILED "Link the unit tests to eigentorch::compiled (compiled mode)" OFF)
 if(EIGENTORCH_TESTS_USE_COMPILED AND TARGET eigentorch_tests)
