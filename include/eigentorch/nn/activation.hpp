@@ -6,58 +6,93 @@
 #include "../detail/py_repr.hpp"
 #include "module.hpp"
 
+#include <array>
 #include <string>
+#include <tuple>  // apply
+
+namespace eigentorch::detail {
+
+/// The activations without options: forward is the functional form F, the repr is the class name.
+template <class T, Tensor<T> (*F)(const Tensor<T>&)>
+class Elementwise : public nn::Module<T> {
+ public:
+  explicit Elementwise(const char* name) : name_(name) {}
+  Tensor<T> forward(const Tensor<T>& x) override { return F(x); }
+  std::string name() const override { return name_; }
+
+ private:
+  const char* name_;
+};
+
+/// The activations with number options (LeakyReLU, ELU, Softplus, Hardtanh): forward is
+/// F(x, values...), the repr lists "option=value" (integral values as Python ints where PyTorch's
+/// defaults are ints, as_int).
+template <class T, auto F, std::size_t N>
+class WithOptions : public nn::Module<T> {
+ public:
+  WithOptions(const char* name, std::array<const char*, N> options, std::array<double, N> values, bool as_int = false)
+      : name_(name), options_(options), values_(values), as_int_(as_int) {}
+  Tensor<T> forward(const Tensor<T>& x) override {
+    return std::apply([&x](auto... v) { return F(x, v...); }, values_);
+  }
+  std::string name() const override { return name_; }
+  std::string extra_repr() const override {
+    std::string out;
+    for (std::size_t i = 0; i < N; ++i)
+      out += (i ? ", " : "") + (options_[i] + ("=" + (as_int_ ? py_number(values_[i]) : py_float(values_[i]))));
+    return out;
+  }
+
+ private:
+  const char* name_;
+  std::array<const char*, N> options_;
+  std::array<double, N> values_;
+  bool as_int_;
+};
+
+/// Softmax and LogSoftmax: one option, the dimension.
+template <class T, bool Log>
+class AlongDim : public nn::Module<T> {
+ public:
+  explicit AlongDim(int64_t dim) : dim_(dim) {}
+  Tensor<T> forward(const Tensor<T>& x) override { return Log ? nn::functional::log_softmax(x, dim_) : nn::functional::softmax(x, dim_); }
+  std::string name() const override { return Log ? "LogSoftmax" : "Softmax"; }
+  std::string extra_repr() const override { return "dim=" + std::to_string(dim_); }
+
+ private:
+  int64_t dim_;
+};
+
+}  // namespace eigentorch::detail
 
 namespace eigentorch::nn {
 
-/// tanh, elementwise.
-template <class T = float>
-class Tanh : public Module<T> {
- public:
-  Tensor<T> forward(const Tensor<T>& x) override { return functional::tanh(x); }
-  std::string name() const override { return "Tanh"; }
-};
-
-/// 1 / (1 + exp(-x)), elementwise.
-template <class T = float>
-class Sigmoid : public Module<T> {
- public:
-  Tensor<T> forward(const Tensor<T>& x) override { return functional::sigmoid(x); }
-  std::string name() const override { return "Sigmoid"; }
-};
-
-/// max(x, 0), elementwise.
-template <class T = float>
-class ReLU : public Module<T> {
- public:
-  Tensor<T> forward(const Tensor<T>& x) override { return functional::relu(x); }
-  std::string name() const override { return "ReLU"; }
-};
+// The activations without options, one line each: forward is functional::f, the string is the repr.
+// Tanh: tanh(x). Sigmoid: 1 / (1 + e^-x). ReLU: max(x, 0). ReLU6: min(max(x, 0), 6). SiLU: x sigmoid(x).
+// Mish: x tanh(softplus(x)). LogSigmoid: log(sigmoid(x)). Hardswish: x relu6(x + 3) / 6.
+// Softsign: x / (1 + |x|). Tanhshrink: x - tanh(x).
+template <class T = float> struct Tanh : detail::Elementwise<T, functional::tanh<T>> { Tanh() : Tanh::Elementwise("Tanh") {} };
+template <class T = float> struct Sigmoid : detail::Elementwise<T, functional::sigmoid<T>> { Sigmoid() : Sigmoid::Elementwise("Sigmoid") {} };
+template <class T = float> struct ReLU : detail::Elementwise<T, functional::relu<T>> { ReLU() : ReLU::Elementwise("ReLU") {} };
+template <class T = float> struct ReLU6 : detail::Elementwise<T, functional::relu6<T>> { ReLU6() : ReLU6::Elementwise("ReLU6") {} };
+template <class T = float> struct SiLU : detail::Elementwise<T, functional::silu<T>> { SiLU() : SiLU::Elementwise("SiLU") {} };
+template <class T = float> struct Mish : detail::Elementwise<T, functional::mish<T>> { Mish() : Mish::Elementwise("Mish") {} };
+template <class T = float> struct LogSigmoid : detail::Elementwise<T, functional::logsigmoid<T>> { LogSigmoid() : LogSigmoid::Elementwise("LogSigmoid") {} };
+template <class T = float> struct Hardswish : detail::Elementwise<T, functional::hardswish<T>> { Hardswish() : Hardswish::Elementwise("Hardswish") {} };
+template <class T = float> struct Softsign : detail::Elementwise<T, functional::softsign<T>> { Softsign() : Softsign::Elementwise("Softsign") {} };
+template <class T = float> struct Tanhshrink : detail::Elementwise<T, functional::tanhshrink<T>> { Tanhshrink() : Tanhshrink::Elementwise("Tanhshrink") {} };
 
 /// x for x > 0, negative_slope * x otherwise.
 template <class T = float>
-class LeakyReLU : public Module<T> {
- public:
-  explicit LeakyReLU(double negative_slope = 0.01) : slope_(negative_slope) {}
-  Tensor<T> forward(const Tensor<T>& x) override { return functional::leaky_relu(x, slope_); }
-  std::string name() const override { return "LeakyReLU"; }
-  std::string extra_repr() const override { return "negative_slope=" + eigentorch::detail::py_float(slope_); }
-
- private:
-  double slope_;
+struct LeakyReLU : detail::WithOptions<T, functional::leaky_relu<T>, 1> {
+  explicit LeakyReLU(double negative_slope = 0.01)
+      : LeakyReLU::WithOptions("LeakyReLU", {"negative_slope"}, {negative_slope}) {}
 };
 
 /// x for x > 0, alpha (e^x - 1) otherwise.
 template <class T = float>
-class ELU : public Module<T> {
- public:
-  explicit ELU(double alpha = 1.0) : alpha_(alpha) {}
-  Tensor<T> forward(const Tensor<T>& x) override { return functional::elu(x, alpha_); }
-  std::string name() const override { return "ELU"; }
-  std::string extra_repr() const override { return "alpha=" + eigentorch::detail::py_float(alpha_); }
-
- private:
-  double alpha_;
+struct ELU : detail::WithOptions<T, functional::elu<T>, 1> {
+  explicit ELU(double alpha = 1.0) : ELU::WithOptions("ELU", {"alpha"}, {alpha}) {}
 };
 
 /// x Phi(x); approximate = "none" (erf) or "tanh".
@@ -78,116 +113,32 @@ class GELU : public Module<T> {
 
 /// log(1 + e^(beta x)) / beta, linear above beta x > threshold.
 template <class T = float>
-class Softplus : public Module<T> {
- public:
-  explicit Softplus(double beta = 1.0, double threshold = 20.0) : beta_(beta), threshold_(threshold) {}
-  Tensor<T> forward(const Tensor<T>& x) override { return functional::softplus(x, beta_, threshold_); }
-  std::string name() const override { return "Softplus"; }
-  std::string extra_repr() const override {
-    return "beta=" + eigentorch::detail::py_number(beta_) + ", threshold=" + eigentorch::detail::py_number(threshold_);
-  }
-
- private:
-  double beta_, threshold_;
+struct Softplus : detail::WithOptions<T, functional::softplus<T>, 2> {
+  explicit Softplus(double beta = 1.0, double threshold = 20.0)
+      : Softplus::WithOptions("Softplus", {"beta", "threshold"}, {beta, threshold}, true) {}
 };
 
 /// x clamped to [min_val, max_val].
 template <class T = float>
-class Hardtanh : public Module<T> {
- public:
-  explicit Hardtanh(double min_val = -1.0, double max_val = 1.0) : min_(min_val), max_(max_val) {
+struct Hardtanh : detail::WithOptions<T, functional::hardtanh<T>, 2> {
+  explicit Hardtanh(double min_val = -1.0, double max_val = 1.0)
+      : Hardtanh::WithOptions("Hardtanh", {"min_val", "max_val"}, {min_val, max_val}) {
     if (!(min_val <= max_val)) eigentorch::detail::fail({"min_val cannot be greater than max_val"});
   }
-  Tensor<T> forward(const Tensor<T>& x) override { return functional::hardtanh(x, min_, max_); }
-  std::string name() const override { return "Hardtanh"; }
-  std::string extra_repr() const override {
-    return "min_val=" + eigentorch::detail::py_float(min_) + ", max_val=" + eigentorch::detail::py_float(max_);
-  }
-
- private:
-  double min_, max_;
-};
-
-/// min(max(x, 0), 6).
-template <class T = float>
-class ReLU6 : public Module<T> {
- public:
-  Tensor<T> forward(const Tensor<T>& x) override { return functional::relu6(x); }
-  std::string name() const override { return "ReLU6"; }
-};
-
-/// x sigmoid(x).
-template <class T = float>
-class SiLU : public Module<T> {
- public:
-  Tensor<T> forward(const Tensor<T>& x) override { return functional::silu(x); }
-  std::string name() const override { return "SiLU"; }
-};
-
-/// x tanh(softplus(x)).
-template <class T = float>
-class Mish : public Module<T> {
- public:
-  Tensor<T> forward(const Tensor<T>& x) override { return functional::mish(x); }
-  std::string name() const override { return "Mish"; }
-};
-
-/// log(sigmoid(x)).
-template <class T = float>
-class LogSigmoid : public Module<T> {
- public:
-  Tensor<T> forward(const Tensor<T>& x) override { return functional::logsigmoid(x); }
-  std::string name() const override { return "LogSigmoid"; }
-};
-
-/// x relu6(x + 3) / 6.
-template <class T = float>
-class Hardswish : public Module<T> {
- public:
-  Tensor<T> forward(const Tensor<T>& x) override { return functional::hardswish(x); }
-  std::string name() const override { return "Hardswish"; }
-};
-
-/// x / (1 + |x|).
-template <class T = float>
-class Softsign : public Module<T> {
- public:
-  Tensor<T> forward(const Tensor<T>& x) override { return functional::softsign(x); }
-  std::string name() const override { return "Softsign"; }
-};
-
-/// x - tanh(x).
-template <class T = float>
-class Tanhshrink : public Module<T> {
- public:
-  Tensor<T> forward(const Tensor<T>& x) override { return functional::tanhshrink(x); }
-  std::string name() const override { return "Tanhshrink"; }
 };
 
 /// e^x / sum(e^x) along `dim`.
 template <class T = float>
-class Softmax : public Module<T> {
+class Softmax : public eigentorch::detail::AlongDim<T, false> {
  public:
-  explicit Softmax(int64_t dim) : dim_(dim) {}
-  Tensor<T> forward(const Tensor<T>& x) override { return functional::softmax(x, dim_); }
-  std::string name() const override { return "Softmax"; }
-  std::string extra_repr() const override { return "dim=" + std::to_string(dim_); }
-
- private:
-  int64_t dim_;
+  using eigentorch::detail::AlongDim<T, false>::AlongDim;
 };
 
 /// log(softmax(x)) along `dim`, computed stably.
 template <class T = float>
-class LogSoftmax : public Module<T> {
+class LogSoftmax : public eigentorch::detail::AlongDim<T, true> {
  public:
-  explicit LogSoftmax(int64_t dim) : dim_(dim) {}
-  Tensor<T> forward(const Tensor<T>& x) override { return functional::log_softmax(x, dim_); }
-  std::string name() const override { return "LogSoftmax"; }
-  std::string extra_repr() const override { return "dim=" + std::to_string(dim_); }
-
- private:
-  int64_t dim_;
+  using eigentorch::detail::AlongDim<T, true>::AlongDim;
 };
 
 /// The input, unchanged (a placeholder layer).

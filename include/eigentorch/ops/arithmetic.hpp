@@ -23,34 +23,30 @@ struct AddBackward final : autograd::Node<T> {
   }
 };
 
-// d(a b) = g b, g a
-template <class T>
-struct MulBackward final : autograd::Node<T> {
+// d(a b) = g b, g a; d(a / b) = g / b, -g a / b^2 (rounded as PyTorch rounds it: -g ((a / b) / b))
+template <class T, bool Div>
+struct MulDivBackward final : autograd::Node<T> {
   autograd::SavedTensor<T> a, b;
   Size a_shape, b_shape;
-  const char* name() const override { return "MulBackward0"; }
+  const char* name() const override { return Div ? "DivBackward0" : "MulBackward0"; }
   void apply(Tensor<T>& g, std::vector<Tensor<T>>& out) override {
-    const auto mul = [](T x, T y) { return x * y; };
-    if (this->next[0]) out[0] = detail::sum_to(detail::map(mul, g, b.get()), a_shape);
-    if (this->next[1]) out[1] = detail::sum_to(detail::map(mul, g, a.get()), b_shape);
+    if constexpr (Div) {
+      if (this->next[0]) out[0] = detail::sum_to(detail::map([](T gv, T bv) { return gv / bv; }, g, b.get()), a_shape);
+      if (this->next[1])
+        out[1] = detail::sum_to(
+            detail::map([](T gv, T av, T bv) { return -gv * ((av / bv) / bv); }, g, a.get(), b.get()), b_shape);
+    } else {
+      const auto mul = [](T x, T y) { return x * y; };
+      if (this->next[0]) out[0] = detail::sum_to(detail::map(mul, g, b.get()), a_shape);
+      if (this->next[1]) out[1] = detail::sum_to(detail::map(mul, g, a.get()), b_shape);
+    }
   }
   void release() override { a.release(); b.release(); }
 };
-
-// d(a / b) = g / b, -g a / b^2 (rounded as PyTorch rounds it: -g ((a / b) / b))
 template <class T>
-struct DivBackward final : autograd::Node<T> {
-  autograd::SavedTensor<T> a, b;
-  Size a_shape, b_shape;
-  const char* name() const override { return "DivBackward0"; }
-  void apply(Tensor<T>& g, std::vector<Tensor<T>>& out) override {
-    if (this->next[0]) out[0] = detail::sum_to(detail::map([](T gv, T bv) { return gv / bv; }, g, b.get()), a_shape);
-    if (this->next[1])
-      out[1] = detail::sum_to(
-          detail::map([](T gv, T av, T bv) { return -gv * ((av / bv) / bv); }, g, a.get(), b.get()), b_shape);
-  }
-  void release() override { a.release(); b.release(); }
-};
+using MulBackward = MulDivBackward<T, false>;
+template <class T>
+using DivBackward = MulDivBackward<T, true>;
 
 /// a + alpha b, or (sub) a - alpha b.
 // NOTE: one loop for every alpha (1 * y is exact, so alpha = 1 gives a + b to the bit): each lambda
@@ -109,7 +105,7 @@ Tensor<T> operator+(const Tensor<T>& x, U c) { return ops::pointwise(x, ops::Add
 template <class T, class U, detail::if_arithmetic<U> = 0>
 Tensor<T> operator+(U c, const Tensor<T>& x) { return x + c; }
 template <class T, class U, detail::if_arithmetic<U> = 0>
-Tensor<T> operator-(const Tensor<T>& x, U c) { return ops::pointwise(x, ops::SubScalar<T>{static_cast<T>(c)}); }
+Tensor<T> operator-(const Tensor<T>& x, U c) { return ops::pointwise(x, ops::SubScalar<T>{{-static_cast<T>(c)}}); }
 template <class T, class U, detail::if_arithmetic<U> = 0>
 Tensor<T> operator-(U c, const Tensor<T>& x) { return ops::pointwise(x, ops::RsubScalar<T>{static_cast<T>(c)}); }
 template <class T, class U, detail::if_arithmetic<U> = 0>

@@ -111,61 +111,48 @@ Tensor<T>& Tensor<T>::copy_(const Tensor& src) {
   return *this;
 }
 
-template <class T>
-Tensor<T>& Tensor<T>::add_(const Tensor& other, T alpha) {
-  detail::check_not_leaf(*this);
-  detail::check_broadcast_into(*this, other);
-  return detail::rebase(*this, ops::add(*this, other, alpha));
+namespace detail {
+
+/// self = op(self) in place: a leaf that requires grad refuses, then self takes the result's values
+/// and history.
+template <class T, class Op>
+Tensor<T>& inplace(Tensor<T>& self, Op op) {
+  check_not_leaf(self);
+  return rebase(self, op(self));
 }
 
+/// self += alpha other or self -= alpha other.
 template <class T>
-Tensor<T>& Tensor<T>::sub_(const Tensor& other, T alpha) {
-  detail::check_not_leaf(*this);
-  detail::check_broadcast_into(*this, other);
-  return detail::rebase(*this, ops::add(*this, other, alpha, true));
+Tensor<T>& add_or_sub_(Tensor<T>& self, const Tensor<T>& other, T alpha, bool sub) {
+  check_not_leaf(self);
+  check_broadcast_into(self, other);
+  return rebase(self, ops::add(self, other, alpha, sub));
 }
 
-template <class T>
-Tensor<T>& Tensor<T>::mul_(const Tensor& other) {
-  detail::check_not_leaf(*this);
-  detail::check_broadcast_into(*this, other);
-  Tensor result = eigentorch::mul(*this, other);
-  if (result.grad_fn()) detail::unalias_saved<T, ops::MulBackward<T>>(result, *this, detach().clone());
-  return detail::rebase(*this, result);
+/// self *= other or self /= other: the node that records it must keep self's old values, not read
+/// the storage the op is about to overwrite.
+template <class T, bool Div>
+Tensor<T>& mul_or_div_(Tensor<T>& self, const Tensor<T>& other) {
+  check_not_leaf(self);
+  check_broadcast_into(self, other);
+  Tensor<T> result = Div ? eigentorch::div(self, other) : eigentorch::mul(self, other);
+  if (result.grad_fn()) unalias_saved<T, ops::MulDivBackward<T, Div>>(result, self, self.detach().clone());
+  return rebase(self, result);
 }
 
-template <class T>
-Tensor<T>& Tensor<T>::div_(const Tensor& other) {
-  detail::check_not_leaf(*this);
-  detail::check_broadcast_into(*this, other);
-  Tensor result = eigentorch::div(*this, other);
-  if (result.grad_fn()) detail::unalias_saved<T, ops::DivBackward<T>>(result, *this, detach().clone());
-  return detail::rebase(*this, result);
-}
+}  // namespace detail
 
 template <class T>
-Tensor<T>& Tensor<T>::add_scalar_(T value) {
-  detail::check_not_leaf(*this);
-  return detail::rebase(*this, *this + value);
-}
-
+Tensor<T>& Tensor<T>::add_(const Tensor& other, T alpha) { return detail::add_or_sub_(*this, other, alpha, false); }
 template <class T>
-Tensor<T>& Tensor<T>::sub_scalar_(T value) {
-  detail::check_not_leaf(*this);
-  return detail::rebase(*this, *this - value);
-}
+Tensor<T>& Tensor<T>::sub_(const Tensor& other, T alpha) { return detail::add_or_sub_(*this, other, alpha, true); }
+template <class T> Tensor<T>& Tensor<T>::mul_(const Tensor& other) { return detail::mul_or_div_<T, false>(*this, other); }
+template <class T> Tensor<T>& Tensor<T>::div_(const Tensor& other) { return detail::mul_or_div_<T, true>(*this, other); }
 
-template <class T>
-Tensor<T>& Tensor<T>::mul_scalar_(T value) {
-  detail::check_not_leaf(*this);
-  return detail::rebase(*this, *this * value);
-}
-
-template <class T>
-Tensor<T>& Tensor<T>::div_scalar_(T value) {
-  detail::check_not_leaf(*this);
-  return detail::rebase(*this, *this / value);
-}
+template <class T> Tensor<T>& Tensor<T>::add_scalar_(T c) { return detail::inplace(*this, [c](auto& t) { return t + c; }); }
+template <class T> Tensor<T>& Tensor<T>::sub_scalar_(T c) { return detail::inplace(*this, [c](auto& t) { return t - c; }); }
+template <class T> Tensor<T>& Tensor<T>::mul_scalar_(T c) { return detail::inplace(*this, [c](auto& t) { return t * c; }); }
+template <class T> Tensor<T>& Tensor<T>::div_scalar_(T c) { return detail::inplace(*this, [c](auto& t) { return t / c; }); }
 
 template <class T>
 Tensor<T>& Tensor<T>::uniform_(double from, double to) {

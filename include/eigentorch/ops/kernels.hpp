@@ -78,35 +78,44 @@ Size broadcast_all(const Tensor<T>& a, const Ts&... rest) {
 
 // ---- the loops (run inside kernels) --------------------------------------------------------------
 
-/// How much broadcasting a loop handles: inputs of out's shape only, or also one-element inputs (read
-/// at 0), or any that broadcast to it.
-enum class Broadcast { none, scalars, full };
+/// How a loop's inputs meet out's shape, decided when the op runs (a CPUGraph replay only loops):
+/// whole[j] for an input of out's shape (else one element, read at 0), `odometer` when some input
+/// needs general broadcasting.
+template <std::size_t N>
+struct Plan {
+  std::array<bool, N> whole;
+  bool odometer;
+};
 
-/// out[i] = f(in[i]...), each input broadcast to out's shape: one pass for equal shapes, one that
-/// reads one-element inputs at 0, else the odometer.
-// NOTE: each loop is compile time that every program including eigentorch pays, per function f: B
-// says which of them to build (zip and map1 need fewer than map).
-template <Broadcast B, class T, class F, std::size_t N, std::size_t... J>
-void map_loop(const F& f, const Tensor<T>& out, const std::array<const Tensor<T>*, N>& in, std::index_sequence<J...>) {
+template <class T, class... Ins>
+Plan<sizeof...(Ins)> plan(const Size& out, const Ins&... ins) {
+  return {{(ins.shape() == out)...}, ((ins.shape() != out && ins.numel() != 1) || ...)};
+}
+
+/// out[i] = f(in[i]...), each input broadcast to out's shape as `plan` says: one pass for equal
+/// shapes, one that reads one-element inputs at 0, else (Full only) the odometer.
+// NOTE: each loop is compile time that every program including eigentorch pays, per function f:
+// zip, whose inputs never need the odometer, does not build it.
+template <bool Full, class T, class F, std::size_t N, std::size_t... J>
+void map_loop(const F& f, const Tensor<T>& out, const std::array<const Tensor<T>*, N>& in, const Plan<N>& plan,
+              std::index_sequence<J...>) {
   T* po = out.data();
   const int64_t n = out.numel();
   const std::array<const T*, N> p{in[J]->data()...};
-  if (B == Broadcast::none || ((in[J]->shape() == out.shape()) && ...)) {
+  if ((plan.whole[J] && ...)) {
     for (int64_t i = 0; i < n; ++i) po[i] = f(p[J][i]...);
-  } else if constexpr (B != Broadcast::none) {
-    if (B == Broadcast::scalars || ((in[J]->shape() == out.shape() || in[J]->numel() == 1) && ...)) {
-      const std::array<int64_t, N> mask{(in[J]->shape() == out.shape() ? ~int64_t(0) : int64_t(0))...};
-      for (int64_t i = 0; i < n; ++i) po[i] = f(p[J][i & mask[J]]...);
-    } else if constexpr (B == Broadcast::full) {
-      for_each_broadcast<N>(out.shape(), {&in[J]->shape()...},
-                            [&](int64_t i, const std::array<int64_t, N>& at) { po[i] = f(p[J][at[J]]...); });
-    }
+  } else if (!Full || !plan.odometer) {
+    for (int64_t i = 0; i < n; ++i) po[i] = f(p[J][plan.whole[J] ? i : 0]...);
+  } else if constexpr (Full) {
+    for_each_broadcast<N>(out.shape(), {&in[J]->shape()...},
+                          [&](int64_t i, const std::array<int64_t, N>& at) { po[i] = f(p[J][at[J]]...); });
   }
 }
 
-template <Broadcast B = Broadcast::full, class T, class F, class... Ins>
-void map_into(const F& f, const Tensor<T>& out, const Ins&... ins) {
-  map_loop<B, T>(f, out, std::array<const Tensor<T>*, sizeof...(Ins)>{&ins...}, std::index_sequence_for<Ins...>{});
+template <bool Full = true, class T, class F, class... Ins>
+void map_into(const F& f, const Tensor<T>& out, const Plan<sizeof...(Ins)>& plan, const Ins&... ins) {
+  map_loop<Full, T>(f, out, std::array<const Tensor<T>*, sizeof...(Ins)>{&ins...}, plan,
+                    std::index_sequence_for<Ins...>{});
 }
 
 /// f(v) = v: one type for every copy, so that its loops are compiled once.
@@ -127,8 +136,9 @@ struct SumAll {
 template <class F, class T, class... Ts>
 Tensor<T> map_to(const Size& shape, F f, const Tensor<T>& a, const Ts&... rest) {
   Tensor<T> out(shape, uninitialized);
-  kernel([](const F& f, const Tensor<T>& out, const Tensor<T>& a, const Ts&... rest) { map_into(f, out, a, rest...); },
-         f, out, a, rest...);
+  kernel([](const F& f, const Tensor<T>& out, const Plan<1 + sizeof...(Ts)>& plan, const Tensor<T>& a,
+            const Ts&... rest) { map_into(f, out, plan, a, rest...); },
+         f, out, plan<T>(shape, a, rest...), a, rest...);
   return out;
 }
 
@@ -136,11 +146,9 @@ Tensor<T> map_to(const Size& shape, F f, const Tensor<T>& a, const Ts&... rest) 
 template <class F, class T, class... Ts>
 Tensor<T> zip(F f, const Tensor<T>& a, const Ts&... rest) {
   Tensor<T> out(a.shape(), uninitialized);
-  kernel(
-      [](const F& f, const Tensor<T>& out, const Tensor<T>& a, const Ts&... rest) {
-        map_into<sizeof...(Ts) == 0 ? Broadcast::none : Broadcast::scalars>(f, out, a, rest...);
-      },
-      f, out, a, rest...);
+  kernel([](const F& f, const Tensor<T>& out, const Plan<1 + sizeof...(Ts)>& plan, const Tensor<T>& a,
+            const Ts&... rest) { map_into<false>(f, out, plan, a, rest...); },
+         f, out, plan<T>(a.shape(), a, rest...), a, rest...);
   return out;
 }
 
@@ -168,11 +176,11 @@ Tensor<T> map_block(F f, const Tensor<T>& a) {
 template <class F, class T, class... Ts>
 void write(const Tensor<T>& self, F f, const Ts&... ins) {
   kernel(
-      [](const F& f, const Tensor<T>& self, const Ts&... ins) {
-        map_into(f, self, ins...);
+      [](const F& f, const Tensor<T>& self, const Plan<sizeof...(Ts)>& plan, const Ts&... ins) {
+        map_into(f, self, plan, ins...);
         ++self.impl()->storage->version;
       },
-      f, self, ins...);
+      f, self, plan<T>(self.shape(), ins...), ins...);
 }
 
 /// Every element of self set to v, in place (version bumped).
@@ -240,9 +248,12 @@ template <class T, class Elem>
 T sum_of(int64_t n, Elem elem) {
   constexpr int64_t kOnStack = 256;
   T on_stack[kOnStack];
-  thread_local std::vector<T> on_heap;
-  if (n > kOnStack) on_heap.resize(static_cast<std::size_t>(n));
-  T* v = n > kOnStack ? on_heap.data() : on_stack;
+  T* v = on_stack;
+  if (n > kOnStack) {
+    thread_local std::vector<T> on_heap;  // (declared here: a thread_local costs a call where it is)
+    on_heap.resize(static_cast<std::size_t>(n));
+    v = on_heap.data();
+  }
   for (int64_t i = 0; i < n; ++i) v[i] = elem(i);
   return sum_contiguous(v, n);
 }
@@ -262,12 +273,12 @@ Tensor<T> sum_along(const Tensor<T>& x, int64_t d, bool keepdim, bool mean) {
     shape = Size(shape.begin(), shape.size() - 1);
   }
   Tensor<T> out(shape, uninitialized);
+  int64_t outer = 1, inner = 1;  // decided once: a CPUGraph replay only runs the loop
+  const int64_t n = x.shape()[at];
+  for (std::size_t i = 0; i < at; ++i) outer *= x.shape()[i];
+  for (std::size_t i = at + 1; i < x.shape().size(); ++i) inner *= x.shape()[i];
   kernel(
-      [](const Tensor<T>& x, const Tensor<T>& out, int64_t d, bool mean) {
-        int64_t outer = 1, inner = 1;
-        const int64_t n = x.shape()[static_cast<std::size_t>(d)];
-        for (int64_t i = 0; i < d; ++i) outer *= x.shape()[static_cast<std::size_t>(i)];
-        for (int64_t i = d + 1; i < x.dim(); ++i) inner *= x.shape()[static_cast<std::size_t>(i)];
+      [](const Tensor<T>& x, const Tensor<T>& out, int64_t outer, int64_t n, int64_t inner, bool mean) {
         const T* px = x.data();
         T* po = out.data();
         for (int64_t o = 0; o < outer; ++o) {
@@ -277,9 +288,9 @@ Tensor<T> sum_along(const Tensor<T>& x, int64_t d, bool keepdim, bool mean) {
             sum_columns(px + o * n * inner, n, inner, po + o * inner);
         }
         if (mean)
-          for (int64_t i = 0, m = out.numel(); i < m; ++i) po[i] /= static_cast<T>(n);
+          for (int64_t i = 0, m = outer * inner; i < m; ++i) po[i] /= static_cast<T>(n);
       },
-      x, out, d, mean);
+      x, out, outer, n, inner, mean);
   return out;
 }
 
@@ -325,8 +336,8 @@ void product(int64_t n, int64_t m, int64_t k, const Tensor<T>& a, bool trans_a, 
         const T* pb = b.data();
         T* pc = c.data();
         const T* pbias = bias.defined() ? bias.data() : nullptr;
-        thread_local std::vector<T> row;
         if (pbias && bias.numel() != m) {  // one element for every column: spread into a row
+          thread_local std::vector<T> row;  // (declared here: a thread_local costs a call where it is)
           row.assign(static_cast<std::size_t>(m), pbias[0]);
           pbias = row.data();
         }

@@ -33,24 +33,23 @@ inline void check_mm(const Size& a, const Size& b) {
 
 namespace ops {
 
-// d(A B) = G B^T (for A), A^T G (for B)
+// d(A B) = G B^T (for A), A^T G (for B): mm, and with the shapes of the operands mv (B a k x 1
+// column) and bmm (`batch` consecutive products).
 template <class T>
-struct MmBackward final : autograd::Node<T> {
+struct ProductBackward final : autograd::Node<T> {
   autograd::SavedTensor<T> a, b;
-  const char* name() const override { return "MmBackward0"; }
+  Size a_shape, b_shape;
+  int64_t batch = 1, n = 0, k = 0, m = 0;
+  const char* name_ = "MmBackward0";
+  const char* name() const override { return name_; }
   void apply(Tensor<T>& g, std::vector<Tensor<T>>& out) override {
-    const int64_t n = g.size(0), m = g.size(1);
     if (this->next[0]) {
-      const Tensor<T>& vb = b.get();
-      const int64_t k = vb.size(0);
-      out[0] = Tensor<T>(Size{n, k}, detail::uninitialized);
-      detail::product(n, k, m, g, false, vb, true, out[0]);
+      out[0] = Tensor<T>(a_shape, detail::uninitialized);
+      detail::product(n, k, m, g, false, b.get(), true, out[0], Tensor<T>(), batch);
     }
     if (this->next[1]) {
-      const Tensor<T>& va = a.get();
-      const int64_t k = va.size(1);
-      out[1] = Tensor<T>(Size{k, m}, detail::uninitialized);
-      detail::product(k, m, n, va, true, g, false, out[1]);
+      out[1] = Tensor<T>(b_shape, detail::uninitialized);
+      detail::product(k, m, n, a.get(), true, g, false, out[1], Tensor<T>(), batch);
     }
   }
   void release() override { a.release(); b.release(); }
@@ -69,51 +68,31 @@ struct DotBackward final : autograd::Node<T> {
   void release() override { a.release(); b.release(); }
 };
 
-// d(A v) = g v^T (for A), A^T g (for v)
-template <class T>
-struct MvBackward final : autograd::Node<T> {
-  autograd::SavedTensor<T> a, v;
-  const char* name() const override { return "MvBackward0"; }
-  void apply(Tensor<T>& g, std::vector<Tensor<T>>& out) override {
-    const int64_t n = g.numel();
-    if (this->next[0]) {
-      const Tensor<T>& vv = v.get();
-      const int64_t k = vv.numel();
-      out[0] = Tensor<T>(Size{n, k}, detail::uninitialized);
-      detail::product(n, k, int64_t(1), g, false, vv, false, out[0]);
-    }
-    if (this->next[1]) {
-      const Tensor<T>& va = a.get();
-      const int64_t k = va.size(1);
-      out[1] = Tensor<T>(Size{k}, detail::uninitialized);
-      detail::product(k, int64_t(1), n, va, true, g, false, out[1]);
-    }
-  }
-  void release() override { a.release(); v.release(); }
-};
+/// Records a two-operand product's node: each operand is saved only when the other one needs its
+/// gradient (the derivative for one side reads the other).
+template <class T, class NodeT>
+void record_product(const Tensor<T>& out, const Tensor<T>& a, const Tensor<T>& b, NodeT node) {
+  if (b.requires_grad()) node->a.save(a);
+  if (a.requires_grad()) node->b.save(b);
+  autograd::connect(out, node, {&a, &b});
+}
 
-// d(A_i B_i) per batch i, as MmBackward
+/// `batch` products of n x k and k x m matrices into a tensor of `shape`, with its node.
 template <class T>
-struct BmmBackward final : autograd::Node<T> {
-  autograd::SavedTensor<T> a, b;
-  const char* name() const override { return "BmmBackward0"; }
-  void apply(Tensor<T>& g, std::vector<Tensor<T>>& out) override {
-    const int64_t batch = g.size(0), n = g.size(1), m = g.size(2);
-    if (this->next[0]) {
-      const Tensor<T>& vb = b.get();
-      const int64_t k = vb.size(1);
-      out[0] = Tensor<T>(Size{batch, n, k}, detail::uninitialized);
-      detail::product(n, k, m, g, false, vb, true, out[0], Tensor<T>(), batch);
-    }
-    if (this->next[1]) {
-      const Tensor<T>& va = a.get();
-      const int64_t k = va.size(2);
-      out[1] = Tensor<T>(Size{batch, k, m}, detail::uninitialized);
-      detail::product(k, m, n, va, true, g, false, out[1], Tensor<T>(), batch);
-    }
+Tensor<T> product(const char* name, const Tensor<T>& a, const Tensor<T>& b, const Size& shape, int64_t batch,
+                  int64_t n, int64_t k, int64_t m) {
+  Tensor<T> out(shape, detail::uninitialized);
+  detail::product(n, m, k, a, false, b, false, out, Tensor<T>(), batch);
+  if (autograd::needs_grad(a, b)) {
+    auto node = detail::make_pooled<ProductBackward<T>>();
+    node->a_shape = a.shape();
+    node->b_shape = b.shape();
+    node->batch = batch, node->n = n, node->k = k, node->m = m;
+    node->name_ = name;
+    record_product(out, a, b, node);
   }
-  void release() override { a.release(); b.release(); }
-};
+  return out;
+}
 
 }  // namespace ops
 
@@ -122,15 +101,7 @@ template <class T>
 Tensor<T> mm(const Tensor<T>& a, const Tensor<T>& b) {
   detail::check_mm(a.shape(), b.shape());
   const int64_t n = a.size(0), k = a.size(1), m = b.size(1);
-  Tensor<T> out(Size{n, m}, detail::uninitialized);
-  detail::product(n, m, k, a, false, b, false, out);
-  if (autograd::needs_grad(a, b)) {
-    auto node = detail::make_pooled<ops::MmBackward<T>>();
-    if (b.requires_grad()) node->a.save(a);
-    if (a.requires_grad()) node->b.save(b);
-    autograd::connect(out, node, {&a, &b});
-  }
-  return out;
+  return ops::product("MmBackward0", a, b, Size{n, m}, 1, n, k, m);
 }
 
 /// The dot product of two 1-D tensors.
@@ -148,12 +119,7 @@ Tensor<T> dot(const Tensor<T>& a, const Tensor<T>& b) {
         return Eigen::Map<const Vec>(pa, n).dot(Eigen::Map<const Vec>(pb, n));
       },
       a, b);
-  if (autograd::needs_grad(a, b)) {
-    auto node = detail::make_pooled<ops::DotBackward<T>>();
-    if (b.requires_grad()) node->a.save(a);
-    if (a.requires_grad()) node->b.save(b);
-    autograd::connect(out, node, {&a, &b});
-  }
+  if (autograd::needs_grad(a, b)) ops::record_product(out, a, b, detail::make_pooled<ops::DotBackward<T>>());
   return out;
 }
 
@@ -164,15 +130,7 @@ Tensor<T> mv(const Tensor<T>& a, const Tensor<T>& v) {
   const int64_t n = a.size(0), k = a.size(1);
   if (k != v.numel())
     detail::fail({"size mismatch, got ", n, ", ", detail::dims_str(a.shape()), ",", v.numel()});
-  Tensor<T> out(Size{n}, detail::uninitialized);
-  detail::product(n, int64_t(1), k, a, false, v, false, out);
-  if (autograd::needs_grad(a, v)) {
-    auto node = detail::make_pooled<ops::MvBackward<T>>();
-    if (v.requires_grad()) node->a.save(a);
-    if (a.requires_grad()) node->v.save(v);
-    autograd::connect(out, node, {&a, &v});
-  }
-  return out;
+  return ops::product("MvBackward0", a, v, Size{n}, 1, n, k, 1);
 }
 
 /// Batched product of [B, n, k] and [B, k, m].
@@ -184,15 +142,7 @@ Tensor<T> bmm(const Tensor<T>& a, const Tensor<T>& b) {
     detail::fail({"Expected size for first two dimensions of batch2 tensor to be: [", a.size(0), ", ", a.size(2),
                   "] but got: [", b.size(0), ", ", b.size(1), "]."});
   const int64_t batch = a.size(0), n = a.size(1), k = a.size(2), m = b.size(2);
-  Tensor<T> out(Size{batch, n, m}, detail::uninitialized);
-  detail::product(n, m, k, a, false, b, false, out, Tensor<T>(), batch);
-  if (autograd::needs_grad(a, b)) {
-    auto node = detail::make_pooled<ops::BmmBackward<T>>();
-    if (b.requires_grad()) node->a.save(a);
-    if (a.requires_grad()) node->b.save(b);
-    autograd::connect(out, node, {&a, &b});
-  }
-  return out;
+  return ops::product("BmmBackward0", a, b, Size{batch, n, m}, batch, n, k, m);
 }
 
 /// torch.matmul: dot for 1-D x 1-D, mv, mm, and batched products with broadcast batch dims.

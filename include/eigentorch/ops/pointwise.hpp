@@ -162,48 +162,39 @@ struct AddScalar {
   static constexpr Saves saves = Saves::nothing;
   T c;
   T forward(T x) const { return x + c; }
-  T backward(T g) const { return g * T(1); }
+  T backward(T g) const { return g; }
 };
 
-// d(x - c)/dx = 1 (a subtraction, not x + (-c): the rounding is PyTorch's)
+// x - c is x + (-c) in IEEE arithmetic, bit for bit (signed zeros too): AddScalar{-c} under
+// PyTorch's other node name.
 template <class T>
-struct SubScalar {
+struct SubScalar : AddScalar<T> {
   static constexpr const char* name = "SubBackward0";
-  static constexpr Saves saves = Saves::nothing;
-  T c;
-  T forward(T x) const { return x - c; }
-  T backward(T g) const { return g * T(1); }
 };
 
-// d(c - x)/dx = -1
+// d(c - x)/dx = -1 (not -(x - c), which would turn c - c into -0)
 template <class T>
 struct RsubScalar {
   static constexpr const char* name = "RsubBackward1";
   static constexpr Saves saves = Saves::nothing;
   T c;
   T forward(T x) const { return c - x; }
-  T backward(T g) const { return g * T(-1); }
+  T backward(T g) const { return -g; }
 };
 
-// d(x c)/dx = c
-template <class T>
-struct MulScalar {
-  static constexpr const char* name = "MulBackward0";
+// d(x c)/dx = c; d(x / c)/dx = 1/c (divided by c, not multiplied by a rounded 1/c)
+template <class T, bool Div>
+struct MulDivScalar {
+  static constexpr const char* name = Div ? "DivBackward0" : "MulBackward0";
   static constexpr Saves saves = Saves::number;
   T c;
-  T forward(T x) const { return x * c; }
-  T backward(T g) const { return g * c; }
+  T forward(T x) const { return Div ? x / c : x * c; }
+  T backward(T g) const { return Div ? g / c : g * c; }
 };
-
-// d(x / c)/dx = 1/c (divided by c, not multiplied by a rounded 1/c)
 template <class T>
-struct DivScalar {
-  static constexpr const char* name = "DivBackward0";
-  static constexpr Saves saves = Saves::number;
-  T c;
-  T forward(T x) const { return x / c; }
-  T backward(T g) const { return g / c; }
-};
+using MulScalar = MulDivScalar<T, false>;
+template <class T>
+using DivScalar = MulDivScalar<T, true>;
 
 // d(c / x)/dx = -c/x^2 (PyTorch: c * x.reciprocal(), hence the name)
 template <class T>
