@@ -11,8 +11,10 @@
 #include "autograd/engine.hpp"     // backward()
 #include "ops/arithmetic.hpp"      // + - * / with broadcasting
 #include "ops/pointwise.hpp"       // exp log sqrt abs tanh sigmoid relu pow
+#include "ops/math.hpp"            // clamp square rsqrt reciprocal sin cos ... maximum minimum
 #include "ops/reduce.hpp"          // sum mean
 #include "ops/shape.hpp"           // reshape view unsqueeze squeeze flatten t transpose clone
+#include "ops/index.hpp"           // select narrow slice permute repeat split chunk cat stack ...
 #include "ops/linalg.hpp"          // mm matmul bmm dot mv
 #include "ops/linear.hpp"          // linear: x W^T + b in one pass
 #include "ops/loss.hpp"            // mse_loss

@@ -204,6 +204,12 @@ class Tensor {
   Tensor mul(const Tensor& other) const;
   Tensor div(const Tensor& other) const;
 
+  // ---- more math (ops/math.hpp) ------------------------------------------------------------------
+
+  // ---- more reductions (ops/reduce.hpp) ----------------------------------------------------------
+
+  // ---- indexing and joining (ops/index.hpp) ------------------------------------------------------
+
   // ---- autograd ----------------------------------------------------------------------------------
   bool requires_grad() const { return ref().requires_grad; }
   /// Starts (or stops) recording ops on this leaf, as Tensor.requires_grad_.
