@@ -96,10 +96,10 @@ Plan<sizeof...(Ins)> plan(const Size& out, const Ins&... ins) {
 /// shapes, one that reads one-element inputs at 0, else (Full only) the odometer.
 // NOTE: each loop is compile time that every program including eigentorch pays, per function f:
 // zip, whose inputs never need the odometer, does not build it.
-template <bool Full, class T, class F, std::size_t N, std::size_t... J>
-void map_loop(const F& f, const Tensor<T>& out, const std::array<const Tensor<T>*, N>& in, const Plan<N>& plan,
+template <bool Full, class T, class U, class F, std::size_t N, std::size_t... J>
+void map_loop(const F& f, const Tensor<U>& out, const std::array<const Tensor<T>*, N>& in, const Plan<N>& plan,
               std::index_sequence<J...>) {
-  T* po = out.data();
+  U* po = out.data();
   const int64_t n = out.numel();
   const std::array<const T*, N> p{in[J]->data()...};
   if ((plan.whole[J] && ...)) {
@@ -112,10 +112,11 @@ void map_loop(const F& f, const Tensor<T>& out, const std::array<const Tensor<T>
   }
 }
 
-template <bool Full = true, class T, class F, class... Ins>
-void map_into(const F& f, const Tensor<T>& out, const Plan<sizeof...(Ins)>& plan, const Ins&... ins) {
-  map_loop<Full, T>(f, out, std::array<const Tensor<T>*, sizeof...(Ins)>{&ins...}, plan,
-                    std::index_sequence_for<Ins...>{});
+template <bool Full = true, class U, class F, class In, class... Ins>
+void map_into(const F& f, const Tensor<U>& out, const Plan<1 + sizeof...(Ins)>& plan, const In& a, const Ins&... ins) {
+  using T = typename In::Scalar;
+  map_loop<Full, T>(f, out, std::array<const Tensor<T>*, 1 + sizeof...(Ins)>{&a, &ins...}, plan,
+                    std::index_sequence_for<In, Ins...>{});
 }
 
 /// f(v) = v: one type for every copy, so that its loops are compiled once.
@@ -132,14 +133,21 @@ struct SumAll {
 
 // ---- the helpers ---------------------------------------------------------------------------------
 
-/// A new tensor of `shape`, out[i] = f(a[i], rest[i]...), each input broadcast to it; no autograd.
-template <class F, class T, class... Ts>
-Tensor<T> map_to(const Size& shape, F f, const Tensor<T>& a, const Ts&... rest) {
-  Tensor<T> out(shape, uninitialized);
-  kernel([](const F& f, const Tensor<T>& out, const Plan<1 + sizeof...(Ts)>& plan, const Tensor<T>& a,
+/// A new tensor of `shape` and element type U (T by default), out[i] = f(a[i], rest[i]...), each
+/// input broadcast to it; no autograd.
+template <class U = void, class F, class T, class... Ts, class R = std::conditional_t<std::is_void_v<U>, T, U>>
+Tensor<R> map_to(const Size& shape, F f, const Tensor<T>& a, const Ts&... rest) {
+  Tensor<R> out(shape, uninitialized);
+  kernel([](const F& f, const Tensor<R>& out, const Plan<1 + sizeof...(Ts)>& plan, const Tensor<T>& a,
             const Ts&... rest) { map_into(f, out, plan, a, rest...); },
          f, out, plan<T>(shape, a, rest...), a, rest...);
   return out;
+}
+
+/// map with results of another element type U: a comparison's bools, a conversion's numbers.
+template <class U, class F, class T, class... Ts>
+Tensor<U> map_as(F f, const Tensor<T>& a, const Ts&... rest) {
+  return map_to<U>(broadcast_all(a, rest...), f, a, rest...);
 }
 
 /// map for inputs known to have a's shape, or one element (no general broadcasting to compile).
@@ -233,10 +241,11 @@ void lanes(int64_t dim, F f, const Tensor<T>& out, const Ts&... ins) {
 
 /// A 0-d tensor holding f(n, a.data(), rest.data()...), n = a.numel(): a whole-array reduction (a
 /// sum in PyTorch's order, a dot product, a loss).
-template <class F, class T, class... Ts>
-Tensor<T> reduce_all(F f, const Tensor<T>& a, const Ts&... rest) {
-  Tensor<T> out(Size{}, uninitialized);
-  kernel([](const F& f, const Tensor<T>& out, const Tensor<T>& a,
+// (U: the result's element type, T's by default; all() and any() give bool.)
+template <class U = void, class F, class T, class... Ts, class R = std::conditional_t<std::is_void_v<U>, T, U>>
+Tensor<R> reduce_all(F f, const Tensor<T>& a, const Ts&... rest) {
+  Tensor<R> out(Size{}, uninitialized);
+  kernel([](const F& f, const Tensor<R>& out, const Tensor<T>& a,
             const Ts&... rest) { out.data()[0] = f(a.numel(), a.data(), rest.data()...); },
          f, out, a, rest...);
   return out;

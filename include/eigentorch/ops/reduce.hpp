@@ -6,6 +6,8 @@
 #include "kernels.hpp"
 #include "../backend/sum_order.hpp"
 
+#include <numeric>  // accumulate
+
 namespace eigentorch {
 namespace ops {
 
@@ -71,14 +73,28 @@ Tensor<T> reduce_dim(const Tensor<T>& x, int64_t dim, bool keepdim, bool mean) {
 
 }  // namespace ops
 
-template <class T> Tensor<T> sum(const Tensor<T>& x) { return ops::reduce_all(x, false); }
-template <class T> Tensor<T> sum(const Tensor<T>& x, int64_t d, bool keepdim = false) { return ops::reduce_dim(x, d, keepdim, false); }
+/// The sum of the elements (of an integer or bool tensor: an int64 one, as in PyTorch).
+template <class T>
+Tensor<detail::sum_t<T>> sum(const Tensor<T>& x) {
+  if constexpr (std::is_floating_point_v<T>)
+    return ops::reduce_all(x, false);
+  else
+    return detail::reduce_all<int64_t>([](int64_t n, const T* p) { return std::accumulate(p, p + n, int64_t(0)); }, x);
+}
+template <class T>
+Tensor<detail::sum_t<T>> sum(const Tensor<T>& x, int64_t d, bool keepdim = false) {
+  if constexpr (std::is_floating_point_v<T>)
+    return ops::reduce_dim(x, d, keepdim, false);
+  else
+    return detail::sum_along(x.template to<int64_t>(), detail::wrap_dim(d, x.dim()), keepdim, false);
+}
 template <class T> Tensor<T> mean(const Tensor<T>& x) { return ops::reduce_all(x, true); }
 template <class T> Tensor<T> mean(const Tensor<T>& x, int64_t d, bool keepdim = false) { return ops::reduce_dim(x, d, keepdim, true); }
 
-template <class T> Tensor<T> Tensor<T>::sum() const { return eigentorch::sum(*this); }
+template <class T> Tensor<detail::sum_t<T>> Tensor<T>::sum() const { return eigentorch::sum(*this); }
 template <class T> Tensor<T> Tensor<T>::mean() const { return eigentorch::mean(*this); }
-template <class T> Tensor<T> Tensor<T>::sum(int64_t d, bool keepdim) const { return eigentorch::sum(*this, d, keepdim); }
+template <class T>
+Tensor<detail::sum_t<T>> Tensor<T>::sum(int64_t d, bool keepdim) const { return eigentorch::sum(*this, d, keepdim); }
 template <class T> Tensor<T> Tensor<T>::mean(int64_t d, bool keepdim) const { return eigentorch::mean(*this, d, keepdim); }
 
 }  // namespace eigentorch

@@ -8,6 +8,7 @@
 #include <cmath>        // std::isfinite, std::isnan, std::ceil, std::fabs
 #include <cstddef>      // size_t
 #include <cstdint>      // int64_t, INT64_MAX
+#include <algorithm>    // max
 #include <cstdio>       // std::snprintf
 #include <string>
 #include <type_traits>  // std::is_floating_point
@@ -21,6 +22,7 @@ struct TensorPrintInfo {
   std::string grad_fn;         // e.g. "AddmmBackward0"; empty if none
   bool requires_grad = false;  // printed as requires_grad=True only when grad_fn is empty
   bool is_double = false;      // adds the suffix dtype=float64 (float32 is the default dtype)
+  const char* int_dtype = nullptr;  // "int64" or "bool": printed only when there are no elements
   bool is_parameter = false;   // prefix "Parameter containing:\n"
 };
 
@@ -138,11 +140,11 @@ inline ShownRanges shown_ranges(int64_t size, bool summarize) {
 }
 
 // Gathers the values on show in printing order, which is the order get_summarized_data keeps.
-template <class T>
+template <class T, class V>
 [[gnu::cold]] void collect_shown(const T* data, const std::vector<int64_t>& shape, const std::vector<int64_t>& strides,
-             std::size_t dim, int64_t offset, bool summarize, std::vector<double>& out) {
+             std::size_t dim, int64_t offset, bool summarize, std::vector<V>& out) {
   if (dim == shape.size()) {
-    out.push_back(static_cast<double>(data[offset]));
+    out.push_back(static_cast<V>(data[offset]));
     return;
   }
   const ShownRanges r = shown_ranges(shape[dim], summarize);
@@ -247,7 +249,6 @@ inline ReprSuffix repr_suffix(std::string text, int64_t dropped_chars = 0) {
 template <class T>
 [[gnu::cold]] std::string format_tensor(const T* data, const std::vector<int64_t>& shape,
                           const TensorPrintInfo& info) {
-  static_assert(std::is_floating_point<T>::value, "format_tensor prints float or double data");
   const std::string prefix = "tensor(";
   const int64_t indent = static_cast<int64_t>(prefix.size());
 
@@ -267,19 +268,21 @@ template <class T>
 
   // "dtype=torch.float64" in PyTorch: 6 characters longer than what we print. (Made where it is
   // pushed, so that every push_back moves: one vector growth routine to compile, not two.)
-  auto dtype = [] { return repr_suffix("dtype=float64", 6); };
+  auto dtype = [&info] {
+    return info.int_dtype ? repr_suffix(std::string("dtype=") + info.int_dtype, 6) : repr_suffix("dtype=float64", 6);
+  };
   std::vector<ReprSuffix> suffixes;
   std::string body;
   if (numel == 0) {
     // As NumPy does, an empty tensor shows its shape unless it is (0,), and its dtype even when
     // it is the default, since there are no elements to infer it from.
     if (shape.size() != 1) suffixes.push_back(repr_suffix("size=" + tuple_str(shape)));
-    if (info.is_double) suffixes.push_back(dtype());
+    if (info.is_double || info.int_dtype) suffixes.push_back(dtype());
     body = "[]";
   } else if (data == nullptr || unreadable) {
     // No elements to read: printed the way PyTorch prints a tensor on the meta device.
     suffixes.push_back(repr_suffix("size=" + tuple_str(shape)));
-    if (info.is_double) suffixes.push_back(dtype());
+    if (info.is_double || info.int_dtype) suffixes.push_back(dtype());
     body = "...";
   } else {
     if (info.is_double) suffixes.push_back(dtype());
@@ -287,14 +290,29 @@ template <class T>
     for (std::size_t i = shape.size(); i-- > 1;) strides[i - 1] = strides[i] * shape[i];
 
     const bool summarize = numel > print_options::threshold;
-    std::vector<double> shown;
-    collect_shown(data, shape, strides, 0, 0, summarize, shown);
-    const Formatter formatter = make_formatter(shown);
     std::vector<std::string> cells;
-    cells.reserve(shown.size());
-    for (double v : shown) cells.push_back(formatter(v));
+    std::size_t width = 0;
+    if constexpr (std::is_floating_point_v<T>) {
+      std::vector<double> shown;
+      collect_shown(data, shape, strides, 0, 0, summarize, shown);
+      const Formatter formatter = make_formatter(shown);
+      cells.reserve(shown.size());
+      for (double v : shown) cells.push_back(formatter(v));
+      width = formatter.width;
+    } else {  // PyTorch's int mode: str(value), right-aligned to the widest (True / False for bool)
+      std::vector<T> shown;
+      collect_shown(data, shape, strides, 0, 0, summarize, shown);
+      for (T v : shown) {
+        if constexpr (std::is_same_v<T, bool>)
+          cells.push_back(v ? "True" : "False");
+        else
+          cells.push_back(std::to_string(static_cast<long long>(v)));
+        width = std::max(width, cells.back().size());
+      }
+      for (std::string& c : cells) c.insert(0, width - c.size(), ' ');
+    }
     std::size_t next = 0;
-    render_shown(shape, 0, indent, summarize, formatter.width, cells, next, body);
+    render_shown(shape, 0, indent, summarize, width, cells, next, body);
   }
 
   if (!info.grad_fn.empty()) {

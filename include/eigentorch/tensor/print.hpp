@@ -21,6 +21,8 @@ template <class T>
   if (t.grad_fn()) info.grad_fn = t.grad_fn()->display_name();
   info.requires_grad = t.requires_grad();
   info.is_double = std::is_same_v<T, double>;
+  if constexpr (std::is_same_v<T, int64_t>) info.int_dtype = "int64";
+  if constexpr (std::is_same_v<T, bool>) info.int_dtype = "bool";
   info.is_parameter = t.impl()->is_parameter;
   return detail::format_tensor(t.data(), t.shape().vec(), info);
 }

@@ -114,16 +114,23 @@ struct TensorImpl {
 template <class U>
 using if_arithmetic = std::enable_if_t<std::is_arithmetic_v<U>, int>;
 
+/// The element type of a sum of T's, as PyTorch's: int64 for integer and bool tensors.
+template <class T>
+using sum_t = std::conditional_t<std::is_floating_point_v<T>, T, int64_t>;
+
 /// Tag for Tensor(shape, uninitialized): the caller writes every element before anyone reads one.
 struct Uninitialized {};
 inline constexpr Uninitialized uninitialized{};
 
 }  // namespace detail
 
-/// An n-dimensional array of T (float or double) that records the ops applied to it for backward().
+/// An n-dimensional array of T (float, double, int64_t or bool) that records the ops applied to it
+/// for backward() (float and double only: integer and bool tensors have no autograd).
 template <class T = float>
 class Tensor {
-  static_assert(std::is_same_v<T, float> || std::is_same_v<T, double>, "Tensor<T>: T must be float or double");
+  static_assert(std::is_same_v<T, float> || std::is_same_v<T, double> || std::is_same_v<T, int64_t> ||
+                    std::is_same_v<T, bool>,
+                "Tensor<T>: T must be float, double, int64_t or bool");
 
  public:
   using Scalar = T;
@@ -195,14 +202,40 @@ class Tensor {
   Tensor tanh() const;
   Tensor sigmoid() const;
   Tensor relu() const;
-  Tensor sum() const;
-  Tensor sum(int64_t d, bool keepdim = false) const;
+  Tensor<detail::sum_t<T>> sum() const;
+  Tensor<detail::sum_t<T>> sum(int64_t d, bool keepdim = false) const;
   Tensor mean() const;
   Tensor mean(int64_t d, bool keepdim = false) const;
   Tensor add(const Tensor& other) const;
   Tensor sub(const Tensor& other) const;
   Tensor mul(const Tensor& other) const;
   Tensor div(const Tensor& other) const;
+
+  // ---- element types, comparisons and selection (ops/compare.hpp) --------------------------------
+  /// This tensor's values as U (float, double, int64_t or bool), as Tensor.to(dtype): a copy, or this
+  /// tensor itself when U is T.
+  template <class U>
+  Tensor<U> to() const;
+  Tensor<bool> eq(const Tensor& other) const;
+  Tensor<bool> ne(const Tensor& other) const;
+  Tensor<bool> lt(const Tensor& other) const;
+  Tensor<bool> le(const Tensor& other) const;
+  Tensor<bool> gt(const Tensor& other) const;
+  Tensor<bool> ge(const Tensor& other) const;
+  template <class U, detail::if_arithmetic<U> = 0> Tensor<bool> eq(U v) const;
+  template <class U, detail::if_arithmetic<U> = 0> Tensor<bool> ne(U v) const;
+  template <class U, detail::if_arithmetic<U> = 0> Tensor<bool> lt(U v) const;
+  template <class U, detail::if_arithmetic<U> = 0> Tensor<bool> le(U v) const;
+  template <class U, detail::if_arithmetic<U> = 0> Tensor<bool> gt(U v) const;
+  template <class U, detail::if_arithmetic<U> = 0> Tensor<bool> ge(U v) const;
+  Tensor<bool> logical_not() const;
+  Tensor<bool> logical_and(const Tensor& other) const;
+  Tensor<bool> logical_or(const Tensor& other) const;
+  /// True when every element (all) / some element (any) is non-zero, as a 0-d bool tensor.
+  Tensor<bool> all() const;
+  Tensor<bool> any() const;
+  /// value where mask (broadcast to this shape) is true, this tensor's elements elsewhere.
+  Tensor masked_fill(const Tensor<bool>& mask, double value) const;
 
   // ---- more math (ops/math.hpp) ------------------------------------------------------------------
 
@@ -217,6 +250,8 @@ class Tensor {
     if (!is_leaf() && !on)
       detail::fail({"you can only change requires_grad flags of leaf variables. If you want to use a computed "
                     "variable in a subgraph that doesn't require differentiation use var_no_grad = var.detach()."});
+    if (on && !std::is_floating_point_v<T>)
+      detail::fail({"only Tensors of floating point dtype can require gradients"});
     ref().requires_grad = on;
     return *this;
   }
