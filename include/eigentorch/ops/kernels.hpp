@@ -239,6 +239,35 @@ void lanes(int64_t dim, F f, const Tensor<T>& out, const Ts&... ins) {
       f, wrap_dim(dim, out.dim()), out, ins...);
 }
 
+/// A new tensor of U: x reduced along dim d (the dim kept as size 1, or removed), each result f(lane)
+/// of x's lane along d (a Lane<const T>: lane[k], lane.size()). For reductions that are not sums
+/// (argmax, max with its index).
+template <class U, class F, class T>
+Tensor<U> reduce_lanes(int64_t d, bool keepdim, F f, const Tensor<T>& x) {
+  const Size& s = x.shape();
+  const auto at = static_cast<std::size_t>(d);
+  int64_t outer = 1, inner = 1;
+  for (std::size_t i = 0; i < at; ++i) outer *= s[i];
+  for (std::size_t i = at + 1; i < s.size(); ++i) inner *= s[i];
+  Size shape = s;
+  if (keepdim) {
+    shape[at] = 1;
+  } else {
+    for (std::size_t i = at; i + 1 < shape.size(); ++i) shape[i] = shape[i + 1];
+    shape = Size(shape.begin(), shape.size() - 1);
+  }
+  Tensor<U> out(shape, uninitialized);
+  kernel(
+      [](const F& f, const Tensor<T>& x, const Tensor<U>& out, int64_t outer, int64_t n, int64_t inner) {
+        const T* px = x.data();
+        U* po = out.data();
+        for (int64_t o = 0; o < outer; ++o)
+          for (int64_t i = 0; i < inner; ++i) po[o * inner + i] = f(Lane<const T>{px + o * n * inner + i, n, inner});
+      },
+      f, x, out, outer, s[at], inner);
+  return out;
+}
+
 /// A 0-d tensor holding f(n, a.data(), rest.data()...), n = a.numel(): a whole-array reduction (a
 /// sum in PyTorch's order, a dot product, a loss).
 // (U: the result's element type, T's by default; all() and any() give bool.)

@@ -97,4 +97,39 @@ template <class T>
 Tensor<detail::sum_t<T>> Tensor<T>::sum(int64_t d, bool keepdim) const { return eigentorch::sum(*this, d, keepdim); }
 template <class T> Tensor<T> Tensor<T>::mean(int64_t d, bool keepdim) const { return eigentorch::mean(*this, d, keepdim); }
 
+namespace ops {
+
+/// The index of the first extreme element of x along dim (Max: the largest); a NaN beats any number.
+template <bool Max, class T>
+Tensor<int64_t> arg_extreme(const Tensor<T>& x, int64_t dim, bool keepdim, bool flat) {
+  const char* name = Max ? "argmax()" : "argmin()";
+  if (flat && x.numel() == 0) detail::fail({name, ": Expected reduction dim to be specified for input.numel() == 0."});
+  const Tensor<T> in = flat ? detail::alias(x, Size{x.numel()}) : x;
+  const int64_t d = x.dim() == 0 ? 0 : detail::wrap_dim(dim, in.dim());
+  if (in.dim() == 0) return Tensor<int64_t>(keepdim ? in.shape() : Size{});
+  if (in.size(d) == 0) detail::fail({name, ": Expected reduction dim ", d, " to have non-zero size."});
+  return detail::reduce_lanes<int64_t>(d, keepdim && !flat, [](const auto& lane) {
+    int64_t best = 0;
+    for (int64_t k = 1; k < lane.size(); ++k) {
+      const T v = lane[k], b = lane[best];
+      if (b != b) break;  // a NaN is already the answer
+      if (v != v || (Max ? v > b : v < b)) best = k;
+    }
+    return best;
+  }, in);
+}
+
+}  // namespace ops
+
+template <class T> Tensor<int64_t> argmax(const Tensor<T>& x) { return ops::arg_extreme<true>(x, 0, false, true); }
+template <class T> Tensor<int64_t> argmin(const Tensor<T>& x) { return ops::arg_extreme<false>(x, 0, false, true); }
+template <class T>
+Tensor<int64_t> argmax(const Tensor<T>& x, int64_t d, bool keepdim = false) { return ops::arg_extreme<true>(x, d, keepdim, false); }
+template <class T>
+Tensor<int64_t> argmin(const Tensor<T>& x, int64_t d, bool keepdim = false) { return ops::arg_extreme<false>(x, d, keepdim, false); }
+template <class T> Tensor<int64_t> Tensor<T>::argmax() const { return eigentorch::argmax(*this); }
+template <class T> Tensor<int64_t> Tensor<T>::argmin() const { return eigentorch::argmin(*this); }
+template <class T> Tensor<int64_t> Tensor<T>::argmax(int64_t d, bool keepdim) const { return eigentorch::argmax(*this, d, keepdim); }
+template <class T> Tensor<int64_t> Tensor<T>::argmin(int64_t d, bool keepdim) const { return eigentorch::argmin(*this, d, keepdim); }
+
 }  // namespace eigentorch

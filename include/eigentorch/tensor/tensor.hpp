@@ -240,6 +240,12 @@ class Tensor {
   // ---- more math (ops/math.hpp) ------------------------------------------------------------------
 
   // ---- more reductions (ops/reduce.hpp) ----------------------------------------------------------
+  /// The index of the largest (argmax) / smallest (argmin) element along d (of the flattened tensor
+  /// without d): the first one on ties, a NaN counting as both, as in PyTorch.
+  Tensor<int64_t> argmax() const;
+  Tensor<int64_t> argmax(int64_t d, bool keepdim = false) const;
+  Tensor<int64_t> argmin() const;
+  Tensor<int64_t> argmin(int64_t d, bool keepdim = false) const;
 
   // ---- indexing and joining (ops/index.hpp) ------------------------------------------------------
 
