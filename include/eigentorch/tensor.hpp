@@ -21,6 +21,7 @@
 #include "ops/activation.hpp"      // leaky_relu elu gelu silu softplus hardtanh mish softmax ...
 #include "ops/inplace.hpp"         // fill_ copy_ add_ mul_ uniform_ normal_
 #include "ops/compare.hpp"         // to<U>() == < ... logical_and all any where masked_fill
+#include "ops/gather.hpp"          // index_select index gather scatter_add max(d) min(d)
 #include "tensor/factories.hpp"    // tensor zeros ones full arange rand randn from_vector from_eigen
 #include "tensor/print.hpp"        // std::cout << tensor, as PyTorch prints
 #include "autograd/gradcheck.hpp"  // finite-difference check of gradients

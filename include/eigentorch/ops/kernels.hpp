@@ -268,6 +268,53 @@ Tensor<U> reduce_lanes(int64_t d, bool keepdim, F f, const Tensor<T>& x) {
   return out;
 }
 
+/// A new int64 tensor of `shape`, pos[i] = f(i, idx.data()) for every flat i: where an op that takes
+/// elements by index reads each output element from (f checks the index and may throw).
+template <class F, class I>
+Tensor<int64_t> positions(const Size& shape, F f, const Tensor<I>& idx) {
+  Tensor<int64_t> out(shape, uninitialized);
+  kernel(
+      [](const F& f, const Tensor<int64_t>& out, const Tensor<I>& idx) {
+        int64_t* po = out.data();
+        const I* pi = idx.data();
+        for (int64_t i = 0, n = out.numel(); i < n; ++i) po[i] = f(i, pi);
+      },
+      f, out, idx);
+  return out;
+}
+
+/// A new tensor of pos's shape: out[i] = x[pos[i]].
+template <class T>
+Tensor<T> take(const Tensor<T>& x, const Tensor<int64_t>& pos) {
+  Tensor<T> out(pos.shape(), uninitialized);
+  kernel(
+      [](const Tensor<T>& x, const Tensor<int64_t>& pos, const Tensor<T>& out) {
+        const T* px = x.data();
+        const int64_t* pp = pos.data();
+        T* po = out.data();
+        for (int64_t i = 0, n = out.numel(); i < n; ++i) po[i] = px[pp[i]];
+      },
+      x, pos, out);
+  return out;
+}
+
+/// A copy of base with values[i] added at pos[i], in order of i (repeated positions accumulate, in
+/// PyTorch's order).
+template <class T>
+Tensor<T> put_add(const Tensor<T>& base, const Tensor<int64_t>& pos, const Tensor<T>& values) {
+  Tensor<T> out(base.shape(), uninitialized);
+  kernel(
+      [](const Tensor<T>& base, const Tensor<int64_t>& pos, const Tensor<T>& values, const Tensor<T>& out) {
+        T* po = out.data();
+        std::copy(base.data(), base.data() + base.numel(), po);
+        const int64_t* pp = pos.data();
+        const T* pv = values.data();
+        for (int64_t i = 0, n = values.numel(); i < n; ++i) po[pp[i]] += pv[i];
+      },
+      base, pos, values, out);
+  return out;
+}
+
 /// A 0-d tensor holding f(n, a.data(), rest.data()...), n = a.numel(): a whole-array reduction (a
 /// sum in PyTorch's order, a dot product, a loss).
 // (U: the result's element type, T's by default; all() and any() give bool.)

@@ -101,8 +101,7 @@ namespace ops {
 
 /// The index of the first extreme element of x along dim (Max: the largest); a NaN beats any number.
 template <bool Max, class T>
-Tensor<int64_t> arg_extreme(const Tensor<T>& x, int64_t dim, bool keepdim, bool flat) {
-  const char* name = Max ? "argmax()" : "argmin()";
+Tensor<int64_t> arg_extreme(const Tensor<T>& x, int64_t dim, bool keepdim, bool flat, const char* name) {
   if (flat && x.numel() == 0) detail::fail({name, ": Expected reduction dim to be specified for input.numel() == 0."});
   const Tensor<T> in = flat ? detail::alias(x, Size{x.numel()}) : x;
   const int64_t d = x.dim() == 0 ? 0 : detail::wrap_dim(dim, in.dim());
@@ -121,12 +120,12 @@ Tensor<int64_t> arg_extreme(const Tensor<T>& x, int64_t dim, bool keepdim, bool 
 
 }  // namespace ops
 
-template <class T> Tensor<int64_t> argmax(const Tensor<T>& x) { return ops::arg_extreme<true>(x, 0, false, true); }
-template <class T> Tensor<int64_t> argmin(const Tensor<T>& x) { return ops::arg_extreme<false>(x, 0, false, true); }
+template <class T> Tensor<int64_t> argmax(const Tensor<T>& x) { return ops::arg_extreme<true>(x, 0, false, true, "argmax()"); }
+template <class T> Tensor<int64_t> argmin(const Tensor<T>& x) { return ops::arg_extreme<false>(x, 0, false, true, "argmin()"); }
 template <class T>
-Tensor<int64_t> argmax(const Tensor<T>& x, int64_t d, bool keepdim = false) { return ops::arg_extreme<true>(x, d, keepdim, false); }
+Tensor<int64_t> argmax(const Tensor<T>& x, int64_t d, bool keepdim = false) { return ops::arg_extreme<true>(x, d, keepdim, false, "argmax()"); }
 template <class T>
-Tensor<int64_t> argmin(const Tensor<T>& x, int64_t d, bool keepdim = false) { return ops::arg_extreme<false>(x, d, keepdim, false); }
+Tensor<int64_t> argmin(const Tensor<T>& x, int64_t d, bool keepdim = false) { return ops::arg_extreme<false>(x, d, keepdim, false, "argmin()"); }
 template <class T> Tensor<int64_t> Tensor<T>::argmax() const { return eigentorch::argmax(*this); }
 template <class T> Tensor<int64_t> Tensor<T>::argmin() const { return eigentorch::argmin(*this); }
 template <class T> Tensor<int64_t> Tensor<T>::argmax(int64_t d, bool keepdim) const { return eigentorch::argmax(*this, d, keepdim); }

@@ -21,6 +21,7 @@
 #include <stdexcept>    // length_error
 #include <memory>       // shared_ptr, weak_ptr
 #include <string>
+#include <tuple>
 #include <type_traits>  // is_arithmetic, enable_if
 #include <vector>
 
@@ -246,6 +247,17 @@ class Tensor {
   Tensor<int64_t> argmax(int64_t d, bool keepdim = false) const;
   Tensor<int64_t> argmin() const;
   Tensor<int64_t> argmin(int64_t d, bool keepdim = false) const;
+
+  // ---- taking elements by index tensors (ops/gather.hpp) ------------------------------------------
+  /// The largest (smallest) values along d and their indices (first on ties, a NaN wins).
+  std::tuple<Tensor, Tensor<int64_t>> max(int64_t d, bool keepdim = false) const;
+  std::tuple<Tensor, Tensor<int64_t>> min(int64_t d, bool keepdim = false) const;
+  Tensor index_select(int64_t d, const Tensor<int64_t>& index) const;
+  /// PyTorch's t[index] (rows along dim 0, negative indices from the end) and t[mask].
+  Tensor index(const Tensor<int64_t>& index) const;
+  Tensor index(const Tensor<bool>& mask) const;
+  Tensor gather(int64_t d, const Tensor<int64_t>& index) const;
+  Tensor scatter_add(int64_t d, const Tensor<int64_t>& index, const Tensor& src) const;
 
   // ---- indexing and joining (ops/index.hpp) ------------------------------------------------------
 

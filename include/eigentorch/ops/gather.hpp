@@ -1,0 +1,216 @@
+// Ops that take elements by index tensors: index_select, index (PyTorch's t[idx] with an int64 index
+// tensor or a bool mask), gather, scatter_add; and max(d) / min(d) with their indices. Each reduces to
+// two primitives with their derivatives: take (out[i] = x[pos[i]]; the gradient is added back at
+// pos[i]) and put (base with values added at pos; the gradient of the values is taken at pos), where
+// pos, the flat position each element comes from, is worked out from the index tensor when the op runs.
+#pragma once
+
+#include "../autograd/node.hpp"
+#include "kernels.hpp"
+#include "reduce.hpp"  // arg_extreme
+
+#include <cstdint>
+#include <string>
+#include <tuple>
+#include <vector>
+
+namespace eigentorch {
+namespace ops {
+
+// d take(x, pos) = g added at pos into zeros of x's shape (index_add / scatter_add / index_put's
+// accumulation, in order)
+template <class T>
+struct TakeBackward final : autograd::Node<T> {
+  Tensor<int64_t> pos;
+  Size x_shape;
+  const char* name_ = "IndexBackward0";
+  const char* name() const override { return name_; }
+  void apply(Tensor<T>& g, std::vector<Tensor<T>>& out) override { out[0] = detail::put_add(Tensor<T>(x_shape), pos, g); }
+};
+
+// d put(base, pos, values) = g (for base), g taken at pos (for values)
+template <class T>
+struct PutBackward final : autograd::Node<T> {
+  Tensor<int64_t> pos;
+  const char* name() const override { return "ScatterAddBackward0"; }
+  void apply(Tensor<T>& g, std::vector<Tensor<T>>& out) override {
+    if (this->next[0]) out[0] = g;
+    if (this->next[1]) out[1] = detail::take(g, pos);
+  }
+};
+
+template <class T>
+Tensor<T> take(const Tensor<T>& x, const Tensor<int64_t>& pos, const char* name) {
+  Tensor<T> out = detail::take(x, pos);
+  if (autograd::needs_grad(x)) {
+    auto node = detail::make_pooled<TakeBackward<T>>();
+    node->pos = pos;
+    node->x_shape = x.shape();
+    node->name_ = name;
+    autograd::connect(out, node, {&x});
+  }
+  return out;
+}
+
+template <class T>
+Tensor<T> put(const Tensor<T>& base, const Tensor<int64_t>& pos, const Tensor<T>& values) {
+  Tensor<T> out = detail::put_add(base, pos, values);
+  if (autograd::needs_grad(base, values)) {
+    auto node = detail::make_pooled<PutBackward<T>>();
+    node->pos = pos;
+    autograd::connect(out, node, {&base, &values});
+  }
+  return out;
+}
+
+/// For gather and scatter_add: where index's element i (flat) lands in a tensor of `shape`, at the
+/// same coordinates, or with its coordinate along d replaced by an index value (checked).
+struct Coordinates {
+  std::vector<int64_t> idx_shape, strides;
+  int64_t d, size;
+  Coordinates(const Size& idx, const Size& shape, int64_t dim)
+      : idx_shape(idx.vec()), strides(shape.size(), 1), d(dim), size(shape.empty() ? 1 : shape[static_cast<std::size_t>(dim)]) {
+    for (std::size_t k = shape.size(); k-- > 1;) strides[k - 1] = strides[k] * shape[k];
+  }
+  int64_t same(int64_t i) const { return flat(i, -1); }
+  int64_t along(int64_t i, int64_t v) const {
+    if (v < 0 || v >= size) detail::fail({"index ", v, " is out of bounds for dimension ", d, " with size ", size});
+    return flat(i, v);
+  }
+
+ private:
+  int64_t flat(int64_t i, int64_t v) const {
+    int64_t p = 0;
+    for (std::size_t k = idx_shape.size(); k-- > 0;) {
+      const int64_t c = i % idx_shape[k];
+      i /= idx_shape[k];
+      p += (v >= 0 && static_cast<int64_t>(k) == d ? v : c) * strides[k];
+    }
+    return p;
+  }
+};
+
+/// max(d) / min(d): the values and the index of each (the first on ties; a NaN wins), the values'
+/// gradient going to that index (MaxBackward0 / MinBackward0).
+template <bool Max, class T>
+std::tuple<Tensor<T>, Tensor<int64_t>> extreme_along(const Tensor<T>& x, int64_t dim, bool keepdim) {
+  const char* name = Max ? "max()" : "min()";
+  Tensor<int64_t> indices = arg_extreme<Max>(x, dim, keepdim, false, name);
+  const int64_t d = x.dim() == 0 ? 0 : detail::wrap_dim(dim, x.dim());
+  int64_t inner = 1;
+  for (int64_t i = d + 1; i < x.dim(); ++i) inner *= x.size(i);
+  const int64_t n = x.dim() == 0 ? 1 : x.size(d);
+  const Tensor<int64_t> pos = detail::positions(indices.shape(), [n, inner](int64_t i, const int64_t* idx) {
+    return ((i / inner) * n + idx[i]) * inner + i % inner;
+  }, indices);
+  return {take(x, pos, Max ? "MaxBackward0" : "MinBackward0"), indices};
+}
+
+}  // namespace ops
+
+template <class T>
+Tensor<T> Tensor<T>::index_select(int64_t dim, const Tensor<int64_t>& index) const {
+  if (index.dim() > 1) detail::fail<IndexError>({"index_select(): Index is supposed to be a vector"});
+  const int64_t d = detail::wrap_dim(dim, std::max<int64_t>(this->dim(), 1));
+  const Size& s = shape();
+  int64_t inner = 1;
+  for (std::size_t i = static_cast<std::size_t>(d) + 1; i < s.size(); ++i) inner *= s[i];
+  const int64_t n = s.empty() ? 1 : s[static_cast<std::size_t>(d)], m = index.numel();
+  Size out_shape = s;
+  if (!s.empty()) out_shape[static_cast<std::size_t>(d)] = m;
+  const Tensor<int64_t> pos = detail::positions(out_shape, [n, m, inner](int64_t i, const int64_t* idx) {
+    const int64_t v = idx[(i / inner) % m];
+    if (v < 0 || v >= n) detail::fail<IndexError>({"index out of range in self"});
+    return ((i / inner / m) * n + v) * inner + i % inner;
+  }, index);
+  return ops::take(*this, pos, "IndexSelectBackward0");
+}
+
+template <class T>
+Tensor<T> Tensor<T>::index(const Tensor<int64_t>& index) const {
+  if (dim() == 0) detail::fail<IndexError>({"too many indices for tensor of dimension 0"});
+  const int64_t n = size(0), inner = numel() / std::max<int64_t>(n, 1);
+  std::vector<int64_t> out_shape = index.shape().vec();
+  out_shape.insert(out_shape.end(), shape().begin() + 1, shape().end());
+  const Tensor<int64_t> pos = detail::positions(Size(out_shape), [n, inner](int64_t i, const int64_t* idx) {
+    int64_t v = idx[i / inner];
+    if (v < -n || v >= n) detail::fail<IndexError>({"index ", v, " is out of bounds for dimension 0 with size ", n});
+    if (v < 0) v += n;
+    return v * inner + i % inner;
+  }, index);
+  return ops::take(*this, pos, "IndexBackward0");
+}
+
+template <class T>
+Tensor<T> Tensor<T>::index(const Tensor<bool>& mask) const {
+  if (mask.dim() > dim())
+    detail::fail<IndexError>({"too many indices for tensor of dimension ", dim(), " (got ", mask.dim(), ")"});
+  for (int64_t i = 0; i < mask.dim(); ++i)
+    if (mask.size(i) != size(i))
+      detail::fail<IndexError>({"The shape of the mask ", mask.shape().list_str(), " at index ", i,
+                                " does not match the shape of the indexed tensor ", shape().list_str(), " at index ", i});
+  // The result's size depends on the mask's values: read them now (refused while a CPUGraph captures).
+  std::vector<int64_t> rows;
+  for (int64_t i = 0; i < mask.numel(); ++i)
+    if (mask.data()[i]) rows.push_back(i);
+  int64_t inner = 1;
+  for (int64_t i = mask.dim(); i < dim(); ++i) inner *= size(i);
+  std::vector<int64_t> out_shape{static_cast<int64_t>(rows.size())};
+  out_shape.insert(out_shape.end(), shape().begin() + mask.dim(), shape().end());
+  const Tensor<int64_t> pos = detail::positions(
+      Size(out_shape), [rows, inner](int64_t i, const bool*) { return rows[static_cast<std::size_t>(i / inner)] * inner + i % inner; },
+      mask);
+  return ops::take(*this, pos, "IndexBackward0");
+}
+
+template <class T>
+Tensor<T> Tensor<T>::gather(int64_t dim, const Tensor<int64_t>& index) const {
+  const int64_t d = detail::wrap_dim(dim, std::max<int64_t>(this->dim(), 1));
+  if (index.dim() != this->dim())
+    detail::fail({"Index tensor must have the same number of dimensions as input tensor"});
+  for (int64_t i = 0; i < this->dim(); ++i)
+    if (i != d && index.size(i) > size(i))
+      detail::fail({"Size does not match at dimension ", i, " expected index ", index.shape().list_str(),
+                    " to be smaller than self ", shape().list_str(), " apart from dimension ", d});
+  const ops::Coordinates at(index.shape(), shape(), d);
+  const Tensor<int64_t> pos =
+      detail::positions(index.shape(), [at](int64_t i, const int64_t* idx) { return at.along(i, idx[i]); }, index);
+  return ops::take(*this, pos, "GatherBackward0");
+}
+
+template <class T>
+Tensor<T> Tensor<T>::scatter_add(int64_t dim, const Tensor<int64_t>& index, const Tensor& src) const {
+  const int64_t d = detail::wrap_dim(dim, std::max<int64_t>(this->dim(), 1));
+  if (index.dim() != this->dim() || src.dim() != this->dim())
+    detail::fail({"Index tensor must have the same number of dimensions as self tensor"});
+  for (int64_t i = 0; i < this->dim(); ++i)
+    if ((i != d && index.size(i) > size(i)) || index.size(i) > src.size(i))
+      detail::fail({"Expected index ", index.shape().list_str(), " to be smaller than self ", shape().list_str(),
+                    " apart from dimension ", d, " and to be smaller size than src ", src.shape().list_str()});
+  const ops::Coordinates at(index.shape(), shape(), d);
+  const Tensor<int64_t> pos =
+      detail::positions(index.shape(), [at](int64_t i, const int64_t* idx) { return at.along(i, idx[i]); }, index);
+  Tensor values = src;
+  if (src.shape() != index.shape()) {  // only the part of src that the index covers
+    const ops::Coordinates in_src(index.shape(), src.shape(), d);
+    values = ops::take(src, detail::positions(index.shape(), [in_src](int64_t i, const int64_t*) { return in_src.same(i); }, index),
+                       "ScatterAddBackward0");
+  }
+  return ops::put(*this, pos, values);
+}
+
+template <class T>
+std::tuple<Tensor<T>, Tensor<int64_t>> Tensor<T>::max(int64_t d, bool keepdim) const {
+  return ops::extreme_along<true>(*this, d, keepdim);
+}
+template <class T>
+std::tuple<Tensor<T>, Tensor<int64_t>> Tensor<T>::min(int64_t d, bool keepdim) const {
+  return ops::extreme_along<false>(*this, d, keepdim);
+}
+
+template <class T> Tensor<T> index_select(const Tensor<T>& x, int64_t d, const Tensor<int64_t>& i) { return x.index_select(d, i); }
+template <class T> Tensor<T> gather(const Tensor<T>& x, int64_t d, const Tensor<int64_t>& i) { return x.gather(d, i); }
+template <class T>
+Tensor<T> scatter_add(const Tensor<T>& x, int64_t d, const Tensor<int64_t>& i, const Tensor<T>& src) { return x.scatter_add(d, i, src); }
+
+}  // namespace eigentorch
