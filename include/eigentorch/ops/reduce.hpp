@@ -102,11 +102,11 @@ namespace ops {
 /// The index of the first extreme element of x along dim (Max: the largest); a NaN beats any number.
 template <bool Max, class T>
 Tensor<int64_t> arg_extreme(const Tensor<T>& x, int64_t dim, bool keepdim, bool flat, const char* name) {
-  if (flat && x.numel() == 0) detail::fail({name, ": Expected reduction dim to be specified for input.numel() == 0."});
+  if (flat && x.numel() == 0) detail::fail<IndexError>({name, ": Expected reduction dim to be specified for input.numel() == 0."});
   const Tensor<T> in = flat ? detail::alias(x, Size{x.numel()}) : x;
   const int64_t d = x.dim() == 0 ? 0 : detail::wrap_dim(dim, in.dim());
   if (in.dim() == 0) return Tensor<int64_t>(keepdim ? in.shape() : Size{});
-  if (in.size(d) == 0) detail::fail({name, ": Expected reduction dim ", d, " to have non-zero size."});
+  if (in.size(d) == 0) detail::fail<IndexError>({name, ": Expected reduction dim ", d, " to have non-zero size."});
   return detail::reduce_lanes<int64_t>(d, keepdim && !flat, [](const auto& lane) {
     int64_t best = 0;
     for (int64_t k = 1; k < lane.size(); ++k) {
