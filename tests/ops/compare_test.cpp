@@ -172,6 +172,20 @@ TEST_CASE("where and masked_fill: values, gradients, node names, gradcheck") {
   check_same(values(i), {0, 2, 0, 4, 5, 0});
 }
 
+TEST_CASE("arithmetic of int64 and bool tensors: wrapping, true division, promotion with numbers") {
+  const auto i = et::from_vector<int64_t>({5, -2, 7}, {3});
+  const auto b = et::from_vector<bool>({true, false}, {2});
+  const auto big = et::from_vector<int64_t>({INT64_MAX, INT64_MIN}, {2});
+  const std::string got = "(" + repr(i + i) + ", " + repr(i * 2) + ", " + repr(i - 1) + ", " + repr(-i) + ", " +
+                          repr(i / 2) + ", " + repr(i + 0.5) + ", " + repr(i * 1.5) + ", " + repr(1 - i) + ", " +
+                          repr(10.0 / i) + ", " + repr(i / i) + ", " + repr(b + b) + ", " + repr(b * b) + ", " +
+                          repr(b + 1) + ", " + repr(b * 2.5) + ", " + repr(b + true) + ", " + repr(big + 1) + ", " +
+                          repr(-big) + ", " + repr(big * 2) + ")";
+  CHECK(got == ref::integer_arithmetic);
+  CHECK_THROWS_WITH_AS(b - b, ref::bool_sub_error, et::Error);
+  CHECK_THROWS_WITH_AS(-b, ref::bool_neg_error, et::Error);
+}
+
 TEST_CASE("int64 and bool tensors: PyTorch's errors") {
   auto i = et::from_vector<int64_t>({1, 2}, {2});
   CHECK_THROWS_WITH_AS(i.requires_grad_(), ref::requires_grad_error, et::Error);

@@ -117,6 +117,9 @@ inline const std::vector<double> where_grad_a = {0x1.0000000000000p-1, 0x0.0p+0,
 inline const std::vector<double> where_grad_b = {0x1.0000000000000p+1, 0x1.c000000000000p+1, 0x0.0p+0};
 inline const char* const masked_fill_repr = "tensor([[-7.,  2., -7.],\n        [ 4.,  5., -7.]], dtype=float64, grad_fn=<MaskedFillBackward0>)";
 inline const std::vector<double> masked_fill_grad_a = {0x0.0p+0, 0x1.0000000000000p+0, 0x0.0p+0, 0x1.0000000000000p+1, 0x1.4000000000000p+1, 0x0.0p+0};
+inline const char* const integer_arithmetic = "(tensor([10, -4, 14]), tensor([10, -4, 14]), tensor([ 4, -3,  6]), tensor([-5,  2, -7]), tensor([ 2.5000, -1.0000,  3.5000]), tensor([ 5.5000, -1.5000,  7.5000]), tensor([ 7.5000, -3.0000, 10.5000]), tensor([-4,  3, -6]), tensor([ 2.0000, -5.0000,  1.4286]), tensor([1., 1., 1.]), tensor([ True, False]), tensor([ True, False]), tensor([2, 1]), tensor([2.5000, 0.0000]), tensor([True, True]), tensor([-9223372036854775808, -9223372036854775807]), tensor([-9223372036854775807, -9223372036854775808]), tensor([-2,  0]))";
+inline const char* const bool_sub_error = "Subtraction, the `-` operator, with two bool tensors is not supported. Use the `^` or `logical_xor()` operator instead.";
+inline const char* const bool_neg_error = "Negation, the `-` operator, on a bool tensor is not supported. If you are trying to invert a mask, use the `~` or `logical_not()` operator instead.";
 inline const char* const requires_grad_error = "only Tensors of floating point dtype can require gradients";
 inline const char* const compare_shape_error = "The size of tensor a (2) must match the size of tensor b (3) at non-singleton dimension 0";
 

@@ -124,13 +124,23 @@ for name, fn in [("where", lambda xa, xb: torch.where(m, xa, xb)), ("masked_fill
     if xb.grad is not None:
         lines.append("inline const std::vector<double> %s_grad_b = %s;" % (name, vec(xb.grad.flatten().tolist())))
 
-# ---- errors
 def err(f):
     try:
         f()
     except Exception as e:
         return str(e).split("\n")[0]
     raise SystemExit("no error")
+
+# ---- arithmetic of int64 and bool tensors: wrapping, true division, promotion with numbers
+i = torch.tensor([5, -2, 7])
+bb = torch.tensor([True, False])
+big = torch.tensor([2**63 - 1, -2**63])
+arith = (i + i, i * 2, i - 1, -i, i / 2, i + 0.5, i * 1.5, 1 - i, 10.0 / i, i / i, bb + bb, bb * bb, bb + 1, bb * 2.5,
+         bb + True, big + 1, -big, big * 2)
+lines.append("inline const char* const integer_arithmetic = %s;" % cstr(repr(arith).replace("torch.", "")))
+lines.append("inline const char* const bool_sub_error = %s;" % cstr(err(lambda: bb - bb)))
+lines.append("inline const char* const bool_neg_error = %s;" % cstr(err(lambda: -bb)))
+
 lines.append("inline const char* const requires_grad_error = %s;" % cstr(err(lambda: torch.tensor([1, 2]).requires_grad_())))
 lines.append("inline const char* const compare_shape_error = %s;" % cstr(err(lambda: torch.zeros(2) < torch.zeros(3))))
 

@@ -85,37 +85,112 @@ Tensor<T> mul_or_div(const Tensor<T>& a, const Tensor<T>& b, F f, bool b_always)
 
 // ---- the operators, free functions and methods ------------------------------------------------------
 
-template <class T> Tensor<T> add(const Tensor<T>& a, const Tensor<T>& b) { return ops::add(a, b); }
-template <class T> Tensor<T> sub(const Tensor<T>& a, const Tensor<T>& b) { return ops::add(a, b, T(1), true); }
+namespace detail {
+
+/// + - * of two integer or bool tensors (no autograd): int64 wraps around as PyTorch's does
+/// (computed in uint64: no signed overflow); on bools + is or and * is and, - is refused.
+template <char Op, class T>
+Tensor<T> integer_arith(const Tensor<T>& a, const Tensor<T>& b) {
+  if constexpr (std::is_same_v<T, bool>) {
+    if (Op == '-')
+      fail({"Subtraction, the `-` operator, with two bool tensors is not supported. Use the `^` or `logical_xor()` "
+            "operator instead."});
+    return map([](bool x, bool y) { return Op == '+' ? (x || y) : (x && y); }, a, b);
+  } else {
+    return map([](T x, T y) {
+      const auto ux = static_cast<uint64_t>(x), uy = static_cast<uint64_t>(y);
+      return static_cast<T>(Op == '+' ? ux + uy : Op == '-' ? ux - uy : ux * uy);
+    }, a, b);
+  }
+}
+
+/// A 0-d tensor holding c as R: the number in an integer tensor's arithmetic.
+template <class R, class U>
+Tensor<R> number(U c) {
+  Tensor<R> t(Size{}, uninitialized);
+  fill(t, convert<R>(c));
+  return t;
+}
+
+}  // namespace detail
+
+template <class T> Tensor<T> add(const Tensor<T>& a, const Tensor<T>& b) {
+  if constexpr (std::is_floating_point_v<T>) return ops::add(a, b);
+  else return detail::integer_arith<'+'>(a, b);
+}
+template <class T> Tensor<T> sub(const Tensor<T>& a, const Tensor<T>& b) {
+  if constexpr (std::is_floating_point_v<T>) return ops::add(a, b, T(1), true);
+  else return detail::integer_arith<'-'>(a, b);
+}
 template <class T> Tensor<T> mul(const Tensor<T>& a, const Tensor<T>& b) {
-  return ops::mul_or_div<T, ops::MulBackward<T>>(a, b, [](T x, T y) { return x * y; }, false);
+  if constexpr (std::is_floating_point_v<T>)
+    return ops::mul_or_div<T, ops::MulBackward<T>>(a, b, [](T x, T y) { return x * y; }, false);
+  else
+    return detail::integer_arith<'*'>(a, b);
 }
-template <class T> Tensor<T> div(const Tensor<T>& a, const Tensor<T>& b) {
-  return ops::mul_or_div<T, ops::DivBackward<T>>(a, b, [](T x, T y) { return x / y; }, true);
+/// a / b; of integer or bool tensors a float tensor (true division, as PyTorch's).
+template <class T> Tensor<detail::quotient_t<T>> div(const Tensor<T>& a, const Tensor<T>& b) {
+  if constexpr (std::is_floating_point_v<T>)
+    return ops::mul_or_div<T, ops::DivBackward<T>>(a, b, [](T x, T y) { return x / y; }, true);
+  else
+    return div(a.template to<float>(), b.template to<float>());
 }
-template <class T> Tensor<T> neg(const Tensor<T>& x) { return ops::pointwise(x, ops::Neg<T>{}); }
+template <class T> Tensor<T> neg(const Tensor<T>& x) {
+  if constexpr (std::is_floating_point_v<T>) {
+    return ops::pointwise(x, ops::Neg<T>{});
+  } else {
+    if (std::is_same_v<T, bool>)
+      detail::fail({"Negation, the `-` operator, on a bool tensor is not supported. If you are trying to invert a "
+                    "mask, use the `~` or `logical_not()` operator instead."});
+    return detail::integer_arith<'-'>(detail::number<T>(0), x);
+  }
+}
 
 template <class T> Tensor<T> operator+(const Tensor<T>& a, const Tensor<T>& b) { return eigentorch::add(a, b); }
 template <class T> Tensor<T> operator-(const Tensor<T>& a, const Tensor<T>& b) { return eigentorch::sub(a, b); }
 template <class T> Tensor<T> operator*(const Tensor<T>& a, const Tensor<T>& b) { return eigentorch::mul(a, b); }
-template <class T> Tensor<T> operator/(const Tensor<T>& a, const Tensor<T>& b) { return eigentorch::div(a, b); }
+template <class T> Tensor<detail::quotient_t<T>> operator/(const Tensor<T>& a, const Tensor<T>& b) { return eigentorch::div(a, b); }
 
+// With a number: float and double tensors through the scalar rules (the number cast to T); integer
+// and bool ones promoted as PyTorch promotes them (detail::promote_t; a quotient is float).
 template <class T, class U, detail::if_arithmetic<U> = 0>
-Tensor<T> operator+(const Tensor<T>& x, U c) { return ops::pointwise(x, ops::AddScalar<T>{static_cast<T>(c)}); }
+Tensor<detail::promote_t<T, U>> operator+(const Tensor<T>& x, U c) {
+  using R = detail::promote_t<T, U>;
+  if constexpr (std::is_floating_point_v<T>) return ops::pointwise(x, ops::AddScalar<T>{static_cast<T>(c)});
+  else return x.template to<R>() + detail::number<R>(c);
+}
 template <class T, class U, detail::if_arithmetic<U> = 0>
-Tensor<T> operator+(U c, const Tensor<T>& x) { return x + c; }
+Tensor<detail::promote_t<T, U>> operator+(U c, const Tensor<T>& x) { return x + c; }
 template <class T, class U, detail::if_arithmetic<U> = 0>
-Tensor<T> operator-(const Tensor<T>& x, U c) { return ops::pointwise(x, ops::SubScalar<T>{{-static_cast<T>(c)}}); }
+Tensor<detail::promote_t<T, U>> operator-(const Tensor<T>& x, U c) {
+  using R = detail::promote_t<T, U>;
+  if constexpr (std::is_floating_point_v<T>) return ops::pointwise(x, ops::SubScalar<T>{{-static_cast<T>(c)}});
+  else return x.template to<R>() - detail::number<R>(c);
+}
 template <class T, class U, detail::if_arithmetic<U> = 0>
-Tensor<T> operator-(U c, const Tensor<T>& x) { return ops::pointwise(x, ops::RsubScalar<T>{static_cast<T>(c)}); }
+Tensor<detail::promote_t<T, U>> operator-(U c, const Tensor<T>& x) {
+  using R = detail::promote_t<T, U>;
+  if constexpr (std::is_floating_point_v<T>) return ops::pointwise(x, ops::RsubScalar<T>{static_cast<T>(c)});
+  else return detail::number<R>(c) - x.template to<R>();
+}
 template <class T, class U, detail::if_arithmetic<U> = 0>
-Tensor<T> operator*(const Tensor<T>& x, U c) { return ops::pointwise(x, ops::MulScalar<T>{static_cast<T>(c)}); }
+Tensor<detail::promote_t<T, U>> operator*(const Tensor<T>& x, U c) {
+  using R = detail::promote_t<T, U>;
+  if constexpr (std::is_floating_point_v<T>) return ops::pointwise(x, ops::MulScalar<T>{static_cast<T>(c)});
+  else return x.template to<R>() * detail::number<R>(c);
+}
 template <class T, class U, detail::if_arithmetic<U> = 0>
-Tensor<T> operator*(U c, const Tensor<T>& x) { return x * c; }
+Tensor<detail::promote_t<T, U>> operator*(U c, const Tensor<T>& x) { return x * c; }
 template <class T, class U, detail::if_arithmetic<U> = 0>
-Tensor<T> operator/(const Tensor<T>& x, U c) { return ops::pointwise(x, ops::DivScalar<T>{static_cast<T>(c)}); }
+Tensor<detail::quotient_t<T>> operator/(const Tensor<T>& x, U c) {
+  if constexpr (std::is_floating_point_v<T>) return ops::pointwise(x, ops::DivScalar<T>{static_cast<T>(c)});
+  else return x.template to<float>() / static_cast<float>(c);
+}
 template <class T, class U, detail::if_arithmetic<U> = 0>
-Tensor<T> operator/(U c, const Tensor<T>& x) { return ops::pointwise(x, ops::ScalarDiv<T>{static_cast<T>(c)}); }
+Tensor<detail::quotient_t<T>> operator/(U c, const Tensor<T>& x) {
+  if constexpr (std::is_floating_point_v<T>) return ops::pointwise(x, ops::ScalarDiv<T>{static_cast<T>(c)});
+  else return static_cast<float>(c) / x.template to<float>();
+}
 
 /// a += b and friends are the in-place ops (add_, sub_, mul_, div_), as in Python.
 template <class T, class B> Tensor<T>& operator+=(Tensor<T>& a, const B& b) { return a.add_(b); }
@@ -127,6 +202,6 @@ template <class T> Tensor<T> Tensor<T>::operator-() const { return eigentorch::n
 template <class T> Tensor<T> Tensor<T>::add(const Tensor& o) const { return eigentorch::add(*this, o); }
 template <class T> Tensor<T> Tensor<T>::sub(const Tensor& o) const { return eigentorch::sub(*this, o); }
 template <class T> Tensor<T> Tensor<T>::mul(const Tensor& o) const { return eigentorch::mul(*this, o); }
-template <class T> Tensor<T> Tensor<T>::div(const Tensor& o) const { return eigentorch::div(*this, o); }
+template <class T> Tensor<detail::quotient_t<T>> Tensor<T>::div(const Tensor& o) const { return eigentorch::div(*this, o); }
 
 }  // namespace eigentorch

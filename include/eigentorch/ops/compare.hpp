@@ -18,20 +18,6 @@
 namespace eigentorch {
 namespace detail {
 
-/// v as U the way PyTorch's CPU kernels convert (C casts), with no undefined behaviour: a NaN or an
-/// out-of-range value becomes INT64_MIN, as x86's conversion instruction gives PyTorch.
-template <class U, class T>
-U convert(T v) {
-  if constexpr (std::is_same_v<U, bool>) {
-    return v != T(0);
-  } else if constexpr (std::is_integral_v<U> && std::is_floating_point_v<T>) {
-    constexpr T limit = T(9223372036854775808.0);  // 2^63
-    return (v >= -limit && v < limit) ? static_cast<U>(v) : std::numeric_limits<U>::min();
-  } else {
-    return static_cast<U>(v);
-  }
-}
-
 /// The type a tensor of T and a number of U are compared in (see the top of this file).
 template <class T, class U>
 using compare_type = std::conditional_t<std::is_floating_point_v<T>, T,

@@ -22,6 +22,7 @@
 #include <algorithm>  // copy, equal, fill
 #include <array>
 #include <cstdint>
+#include <limits>
 #include <type_traits>
 #include <utility>  // index_sequence, move, swap
 #include <vector>
@@ -74,6 +75,20 @@ Size broadcast_all(const Tensor<T>& a, const Ts&... rest) {
   Size s = a.shape();
   ((s = broadcast_shapes(s, rest.shape())), ...);
   return s;
+}
+
+/// v as U the way PyTorch's CPU kernels convert (C casts), with no undefined behaviour: a NaN or an
+/// out-of-range value becomes INT64_MIN, as x86's conversion instruction gives PyTorch.
+template <class U, class T>
+U convert(T v) {
+  if constexpr (std::is_same_v<U, bool>) {
+    return v != T(0);
+  } else if constexpr (std::is_integral_v<U> && std::is_floating_point_v<T>) {
+    constexpr T limit = T(9223372036854775808.0);  // 2^63
+    return (v >= -limit && v < limit) ? static_cast<U>(v) : std::numeric_limits<U>::min();
+  } else {
+    return static_cast<U>(v);
+  }
 }
 
 // ---- the loops (run inside kernels) --------------------------------------------------------------

@@ -119,6 +119,19 @@ using if_arithmetic = std::enable_if_t<std::is_arithmetic_v<U>, int>;
 template <class T>
 using sum_t = std::conditional_t<std::is_floating_point_v<T>, T, int64_t>;
 
+/// The element type of a quotient of T's: float for integer and bool tensors (true division).
+template <class T>
+using quotient_t = std::conditional_t<std::is_floating_point_v<T>, T, float>;
+
+/// The element type of a T tensor with a number of type U, as PyTorch promotes: T for float and
+/// double; float for an integer or bool tensor and a floating number; bool for bool and bool; else
+/// int64.
+template <class T, class U>
+using promote_t = std::conditional_t<
+    std::is_floating_point_v<T>, T,
+    std::conditional_t<std::is_floating_point_v<U>, float,
+                       std::conditional_t<std::is_same_v<T, bool> && std::is_same_v<U, bool>, bool, int64_t>>>;
+
 /// Tag for Tensor(shape, uninitialized): the caller writes every element before anyone reads one.
 struct Uninitialized {};
 inline constexpr Uninitialized uninitialized{};
@@ -210,7 +223,7 @@ class Tensor {
   Tensor add(const Tensor& other) const;
   Tensor sub(const Tensor& other) const;
   Tensor mul(const Tensor& other) const;
-  Tensor div(const Tensor& other) const;
+  Tensor<detail::quotient_t<T>> div(const Tensor& other) const;
 
   // ---- element types, comparisons and selection (ops/compare.hpp) --------------------------------
   /// This tensor's values as U (float, double, int64_t or bool), as Tensor.to(dtype): a copy, or this
