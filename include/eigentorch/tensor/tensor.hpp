@@ -252,6 +252,27 @@ class Tensor {
   Tensor masked_fill(const Tensor<bool>& mask, double value) const;
 
   // ---- more math (ops/math.hpp) ------------------------------------------------------------------
+  /// clamp(min) / clamp(min, max): each a number, std::optional<double> or std::nullopt.
+  template <class Min>
+  Tensor clamp(const Min& min) const;
+  template <class Min, class Max>
+  Tensor clamp(const Min& min, const Max& max) const;
+  Tensor clamp_min(double min) const;
+  Tensor clamp_max(double max) const;
+  Tensor square() const;
+  Tensor rsqrt() const;
+  Tensor reciprocal() const;
+  Tensor sin() const;
+  Tensor cos() const;
+  Tensor log1p() const;
+  Tensor expm1() const;
+  Tensor log2() const;
+  Tensor floor() const;
+  Tensor ceil() const;
+  Tensor round() const;
+  Tensor sign() const;
+  Tensor maximum(const Tensor& other) const;
+  Tensor minimum(const Tensor& other) const;
 
   // ---- more reductions (ops/reduce.hpp) ----------------------------------------------------------
   /// The index of the largest (argmax) / smallest (argmin) element along d (of the flattened tensor
