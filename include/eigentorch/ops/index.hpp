@@ -10,7 +10,7 @@
 
 #include <algorithm>  // any_of, find_if_not, min
 #include <cstdint>
-#include <limits>
+#include <initializer_list>
 #include <type_traits>  // is_same_v
 #include <utility>      // move
 #include <vector>
@@ -329,6 +329,12 @@ Tensor<T> stack(const std::vector<Tensor<T>>& xs, int64_t d = 0) {
   std::vector<detail::Window> parts;
   for (std::size_t i = 0; i < xs.size(); ++i) parts.push_back(ops::along(Size(shape), at, static_cast<int64_t>(i), 1, 1, false));
   return ops::join(xs, Size(shape), std::move(parts), "StackBackward0");
+}
+
+/// et::cat({a, b}, d) and et::stack({a, b}, d).
+template <class T> Tensor<T> cat(std::initializer_list<Tensor<T>> xs, int64_t d = 0) { return cat(std::vector<Tensor<T>>(xs), d); }
+template <class T> Tensor<T> stack(std::initializer_list<Tensor<T>> xs, int64_t d = 0) {
+  return stack(std::vector<Tensor<T>>(xs), d);
 }
 
 template <class T> Tensor<T> select(const Tensor<T>& x, int64_t d, int64_t i) { return x.select(d, i); }
