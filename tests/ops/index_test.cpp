@@ -105,7 +105,7 @@ TEST_CASE_TEMPLATE("index: values, gradients and grad_fn names equal PyTorch's",
     }
     ++checked;
   }
-  CHECK(checked == 50);
+  CHECK(checked == 53);
 }
 
 TEST_CASE("index: gradcheck on every case") {
@@ -119,7 +119,7 @@ TEST_CASE("index: gradcheck on every case") {
     }
     ++checked;
   }
-  CHECK(checked == 50);
+  CHECK(checked == 53);
 }
 
 TEST_CASE_TEMPLATE("index: a join of more than four tensors records a tree of nodes with one name", T, float,
@@ -156,6 +156,38 @@ TEST_CASE_TEMPLATE("index: free functions agree with methods", T, float, double)
   CHECK(x[1][2].to_vector() == std::vector<T>{20, 21, 22, 23});
 }
 
+// Every op at once, for the replay test: w and x of shape [3, 4].
+template <class T>
+Tensor<T> every_op(const Tensor<T>& w, const Tensor<T>& x) {
+  const Tensor<T> a = et::cat({w * x, x.slice(0, 0, 3, 2)}, 0);                       // [5, 4]
+  const Tensor<T> b = et::stack({a.select(1, -1), a[0].repeat({2}).narrow(0, 3, 5)}, 1);  // [5, 2]
+  const Tensor<T> c = b.permute({1, 0}).expand({3, 2, 5});                           // [3, 2, 5]
+  const std::vector<Tensor<T>> parts = c.chunk(2, -1);
+  return parts[0].sum() * T(2) + parts[1].pow(2.0).sum() + c.split(2, 0)[1].sum();
+}
+
+TEST_CASE_TEMPLATE("index: a CPUGraph replay of every op, fed new data through copy_, matches eager", T, float, double) {
+  et::manual_seed(5);
+  Tensor<T> w = et::randn<T>({3, 4}).requires_grad_(), x = et::randn<T>({3, 4});
+  et::CPUGraph graph;
+  Tensor<T> loss;
+  {
+    et::GraphCaptureGuard capture(graph);
+    loss = every_op(w, x);
+    loss.backward();
+  }
+  for (int round = 0; round < 3; ++round) {
+    const Tensor<T> fresh = et::randn<T>({3, 4});
+    x.copy_(fresh);
+    graph.replay();
+    Tensor<T> w_eager = w.detach().clone().requires_grad_();
+    const Tensor<T> l = every_op(w_eager, fresh);
+    l.backward();
+    CHECK(loss.item() == l.item());
+    CHECK(w.grad().to_vector() == w_eager.grad().to_vector());
+  }
+}
+
 // ---- errors ----------------------------------------------------------------------------------------
 
 TEST_CASE("index: bad indices, dims and shapes throw PyTorch's messages") {
@@ -167,6 +199,8 @@ TEST_CASE("index: bad indices, dims and shapes throw PyTorch's messages") {
       {"select dim 2 of [4,3]", [&] { x.select(2, 0); }},
       {"select index 3 dim 1 of [4,3]", [&] { x.select(1, 3); }},
       {"select index -4 dim -1 of [4,3]", [&] { x.select(-1, -4); }},
+      {"select index 0 of [0,3]", [&] { et::zeros<float>({0, 3}).select(0, 0); }},
+      {"index 0 of [0,3]", [&] { et::zeros<float>({0, 3})[0]; }},
       {"select 0-d", [&] { scalar.select(0, 0); }},
       {"narrow start 2 length 3 of [4,3]", [&] { x.narrow(0, 2, 3); }},
       {"narrow start -5 of [4,3]", [&] { x.narrow(0, -5, 1); }},
@@ -184,6 +218,7 @@ TEST_CASE("index: bad indices, dims and shapes throw PyTorch's messages") {
       {"permute [0,0] of [4,3]", [&] { x.permute({0, 0}); }},
       {"permute [1,-1] of [4,3]", [&] { x.permute({1, -1}); }},
       {"permute [0,2] of [4,3]", [&] { x.permute({0, 2}); }},
+      {"permute [0,0,5] of [4,3,2]", [&] { et::zeros<float>({4, 3, 2}).permute({0, 0, 5}); }},
       {"expand float [4,3] to [3]", [&] { x.expand({3}); }},
       {"expand double [4,3] to [3]", [&] { et::zeros<double>({4, 3}).expand({3}); }},
       {"expand [4,3] to [2,3]", [&] { x.expand({2, 3}); }},
@@ -195,6 +230,7 @@ TEST_CASE("index: bad indices, dims and shapes throw PyTorch's messages") {
       {"split 0 of [4,3]", [&] { x.split(0); }},
       {"split -1 of [4,3]", [&] { x.split(-1); }},
       {"split dim 2 of [4,3]", [&] { x.split(2, 2); }},
+      {"split -1 dim 5 of [4,3]", [&] { x.split(-1, 5); }},
       {"split 0-d", [&] { scalar.split(1); }},
       {"chunk 0 of [4,3]", [&] { x.chunk(0); }},
       {"chunk -1 of [4,3]", [&] { x.chunk(-1); }},
@@ -206,11 +242,13 @@ TEST_CASE("index: bad indices, dims and shapes throw PyTorch's messages") {
       {"cat [4,3],[4,3],[4,2] along -2", [&] { et::cat({x, x, et::zeros<float>({4, 2})}, -2); }},
       {"cat [4,3],[4,3,1]", [&] { et::cat({x, et::zeros<float>({4, 3, 1})}); }},
       {"cat [4,3],[4,3] along 2", [&] { et::cat({x, x}, 2); }},
+      {"cat [2,3],[4,3],[0] along -1", [&] { et::cat({et::zeros<float>({2, 3}), x, et::zeros<float>({0})}, -1); }},
       {"cat 0-d, 0-d", [&] { et::cat({scalar, scalar}); }},
       {"cat [4,3], 0-d", [&] { et::cat({x, scalar}); }},
       {"stack []", [&] { et::stack(std::vector<Tensor<float>>{}); }},
       {"stack [4,3],[4,2]", [&] { et::stack({x, et::zeros<float>({4, 2})}); }},
       {"stack [4,3],[4,3],[3,4]", [&] { et::stack({x, x, et::zeros<float>({3, 4})}); }},
+      {"stack [4,3],[4,2] at 5", [&] { et::stack({x, et::zeros<float>({4, 2})}, 5); }},
       {"stack [4,3],[4,3] at 3", [&] { et::stack({x, x}, 3); }},
       {"stack [4,3],[4,3] at -4", [&] { et::stack({x, x}, -4); }},
   };
