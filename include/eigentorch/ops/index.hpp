@@ -27,11 +27,13 @@ inline detail::Window along(const Size& shape, int64_t d, int64_t start, int64_t
   w.offset = start * w.strides[at];
   w.shape[at] = len;
   w.strides[at] *= step;
-  if (!keep_dim) {
-    std::vector<int64_t> s = w.shape.vec();
-    s.erase(s.begin() + d);
-    w.shape = Size(s);
-    w.strides.erase(w.strides.begin() + d);
+  if (!keep_dim) {  // dim d removed
+    for (std::size_t i = at; i + 1 < w.shape.size(); ++i) {
+      w.shape[i] = w.shape[i + 1];
+      w.strides[i] = w.strides[i + 1];
+    }
+    w.shape = Size(w.shape.begin(), w.shape.size() - 1);
+    w.strides = Size(w.strides.begin(), w.strides.size() - 1);
   }
   return w;
 }
@@ -233,18 +235,17 @@ Tensor<T> Tensor<T>::repeat(const Size& repeats) const {
     detail::fail({"Number of dimensions of repeat dims can not be smaller than number of dimensions of tensor"});
   // x (with leading 1s) read as (r0, s0, r1, s1, ...) with stride 0 over each r: the result's order
   const std::size_t lead = repeats.size() - shape().size();
-  std::vector<int64_t> padded(lead, 1), out_shape, tiled, untiled;
+  std::vector<int64_t> padded(lead, 1), out_shape, tiled, untiled, strides;
   padded.insert(padded.end(), shape().begin(), shape().end());
   const detail::Window whole = detail::Window::whole(Size(padded));
-  detail::Window w;
   for (std::size_t i = 0; i < padded.size(); ++i) {
     out_shape.push_back(repeats[i] * padded[i]);
     tiled.insert(tiled.end(), {repeats[i], padded[i]});
     untiled.insert(untiled.end(), {1, padded[i]});
-    w.strides.insert(w.strides.end(), {0, whole.strides[i]});
+    strides.insert(strides.end(), {0, whole.strides[i]});
   }
   Tensor out(Size(out_shape), detail::uninitialized);  // (PyTorch's message for a negative repeat)
-  w.shape = Size(tiled);
+  const detail::Window w{Size(tiled), Size(strides), 0};
   detail::copy_window(*this, w, out, detail::Window::whole(w.shape));
   if (autograd::needs_grad(*this)) {
     auto node = detail::make_pooled<ops::RepeatBackward<T>>();

@@ -352,11 +352,11 @@ void product(int64_t n, int64_t m, int64_t k, const Tensor<T>& a, bool trans_a, 
 /// offset + i0 strides[0] + i1 strides[1] + ... of the tensor's row-major storage.
 struct Window {
   Size shape;
-  std::vector<int64_t> strides;
+  Size strides;  // (a Size: up to Size::kInline dims, a window costs no heap allocation)
   int64_t offset = 0;
   /// All of a tensor of `shape`, in its own order.
   static Window whole(const Size& shape) {
-    std::vector<int64_t> strides(shape.size());
+    Size strides = shape;
     int64_t s = 1;
     for (std::size_t d = shape.size(); d-- > 0;) {
       strides[d] = s;
@@ -375,7 +375,8 @@ void copy_window(const Tensor<T>& src, const Window& from, const Tensor<T>& dst,
         const Size& shape = from.shape;
         const int64_t n = shape.numel();
         const std::size_t nd = shape.size();
-        std::vector<int64_t> counter(nd, 0);
+        Size counter = shape;
+        for (std::size_t d = 0; d < nd; ++d) counter[d] = 0;
         const T* ps = src.data();
         T* pd = dst.data();
         for (int64_t i = 0, a = from.offset, b = to.offset; i < n; ++i) {  // an odometer over shape
