@@ -40,7 +40,7 @@ inline detail::Window along(const Size& shape, int64_t d, int64_t start, int64_t
 
 /// A new tensor holding x's window w; no autograd.
 template <class T>
-Tensor<T> gather(const Tensor<T>& x, const detail::Window& w) {
+Tensor<T> read_window(const Tensor<T>& x, const detail::Window& w) {
   Tensor<T> out(w.shape, detail::uninitialized);
   detail::copy_window(x, w, out, detail::Window::whole(w.shape));
   return out;
@@ -64,8 +64,8 @@ struct WindowBackward final : autograd::Node<T> {
 
 /// x's window w, recorded as `name`.
 template <class T>
-Tensor<T> take(const Tensor<T>& x, detail::Window w, const char* name) {
-  Tensor<T> out = gather(x, w);
+Tensor<T> keep_window(const Tensor<T>& x, detail::Window w, const char* name) {
+  Tensor<T> out = read_window(x, w);
   if (autograd::needs_grad(x))
     autograd::connect(out, detail::make_pooled<WindowBackward<T>>(x.shape(), std::move(w), name), {&x});
   return out;
@@ -77,7 +77,7 @@ std::vector<Tensor<T>> split_sizes(const Tensor<T>& x, int64_t d, const std::vec
   std::vector<Tensor<T>> out;
   int64_t start = 0;
   for (int64_t len : sizes) {
-    out.push_back(take(x, along(x.shape(), d, start, len), name));
+    out.push_back(keep_window(x, along(x.shape(), d, start, len), name));
     start += len;
   }
   return out;
@@ -101,7 +101,7 @@ struct JoinBackward final : autograd::Node<T> {
   JoinBackward(std::vector<detail::Window> p, const char* n) : parts(std::move(p)), name_(n) {}
   const char* name() const override { return name_; }
   void apply(Tensor<T>& g, std::vector<Tensor<T>>& out) override {
-    for (std::size_t i = 0; i < parts.size(); ++i) out[i] = gather(g, parts[i]);
+    for (std::size_t i = 0; i < parts.size(); ++i) out[i] = read_window(g, parts[i]);
   }
 };
 
@@ -148,7 +148,7 @@ Tensor<T> Tensor<T>::select(int64_t d, int64_t i) const {
   if (i < -n || i >= n)
     detail::fail<IndexError>(
         {"select(): index ", i, " out of range for tensor of size ", shape().list_str(), " at dimension ", at});
-  return ops::take(*this, ops::along(shape(), at, i < 0 ? i + n : i, 1, 1, false), "SelectBackward0");
+  return ops::keep_window(*this, ops::along(shape(), at, i < 0 ? i + n : i, 1, 1, false), "SelectBackward0");
 }
 
 template <class T>
@@ -168,7 +168,7 @@ Tensor<T> Tensor<T>::narrow(int64_t d, int64_t start, int64_t length) const {
   if (start != n) start = detail::wrap_dim(start, n);  // (PyTorch's words for a start out of range)
   if (length < 0 || start > n - length)
     detail::fail({"start (", start, ") + length (", length, ") exceeds dimension size (", n, ")."});
-  return ops::take(*this, ops::along(shape(), at, start, length), "SliceBackward0");
+  return ops::keep_window(*this, ops::along(shape(), at, start, length), "SliceBackward0");
 }
 
 template <class T>
@@ -181,7 +181,7 @@ Tensor<T> Tensor<T>::slice(int64_t d, int64_t start, int64_t end, int64_t step) 
   start = std::min(std::max(start, int64_t(0)), n);
   end = std::min(std::max(end, start), n);
   const int64_t len = (end - start) / step + ((end - start) % step != 0);
-  return ops::take(*this, ops::along(shape(), at, start, len, step), "SliceBackward0");
+  return ops::keep_window(*this, ops::along(shape(), at, start, len, step), "SliceBackward0");
 }
 
 template <class T>
@@ -200,7 +200,7 @@ Tensor<T> Tensor<T>::permute(const Size& dims) const {
     w.shape[k] = shape()[from];
     w.strides[k] = whole.strides[from];
   }
-  return ops::take(*this, std::move(w), "PermuteBackward0");
+  return ops::keep_window(*this, std::move(w), "PermuteBackward0");
 }
 
 template <class T>
