@@ -12,6 +12,8 @@
 //                             broadcast dims, along one dim
 //   product(...)              matrix products through detail::gemm; transposed: a transposed copy
 //   alias(x, shape)           x's storage under another shape (no data touched, no kernel)
+//   copy_window(src, w, dst, v)  dst's strided window v = src's window w: part of a tensor, or its
+//                             dims reordered or repeated (select, slice, permute, cat, repeat)
 // Each helper call is one kernel; the function is copied into it (capture its state by value).
 #pragma once
 
@@ -444,6 +446,54 @@ void product(int64_t n, int64_t m, int64_t k, const Tensor<T>& a, bool trans_a, 
         for (int64_t i = 0; i < batch; ++i) gemm(n, m, k, pa + i * n * k, ta, pb + i * k * m, tb, pc + i * n * m, pbias);
       },
       n, m, k, a, trans_a, b, trans_b, c, bias, batch);
+}
+
+/// A strided window on a tensor's elements: element (i0, i1, ...) of `shape` is the element at
+/// offset + i0 strides[0] + i1 strides[1] + ... of the tensor's row-major storage.
+struct Window {
+  Size shape;
+  Size strides;  // (a Size: up to Size::kInline dims, a window costs no heap allocation)
+  int64_t offset = 0;
+  /// All of a tensor of `shape`, in its own order.
+  static Window whole(const Size& shape) {
+    Size strides = shape;
+    int64_t s = 1;
+    for (std::size_t d = shape.size(); d-- > 0;) {
+      strides[d] = s;
+      s *= shape[d];
+    }
+    return {shape, std::move(strides), 0};
+  }
+};
+
+/// dst's window `to` = src's window `from` (of one shape), element by element; no autograd, no
+/// version bump (dst is a tensor the op is making). A zero stride in `from` reads one element again.
+template <class T>
+void copy_window(const Tensor<T>& src, const Window& from, const Tensor<T>& dst, const Window& to) {
+  kernel(
+      [](const Tensor<T>& src, const Window& from, const Tensor<T>& dst, const Window& to) {
+        const Size& shape = from.shape;
+        const int64_t n = shape.numel();
+        const std::size_t nd = shape.size();
+        Size counter = shape;
+        for (std::size_t d = 0; d < nd; ++d) counter[d] = 0;
+        const T* ps = src.data();
+        T* pd = dst.data();
+        for (int64_t i = 0, a = from.offset, b = to.offset; i < n; ++i) {  // an odometer over shape
+          pd[b] = ps[a];
+          for (std::size_t d = nd; d-- > 0;) {
+            if (++counter[d] < shape[d]) {
+              a += from.strides[d];
+              b += to.strides[d];
+              break;
+            }
+            a -= from.strides[d] * (shape[d] - 1);
+            b -= to.strides[d] * (shape[d] - 1);
+            counter[d] = 0;
+          }
+        }
+      },
+      src, from, dst, to);
 }
 
 /// A tensor with x's storage and another shape (numel must agree); no autograd, no kernel.

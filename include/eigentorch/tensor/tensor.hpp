@@ -294,6 +294,25 @@ class Tensor {
   Tensor scatter_add(int64_t d, const Tensor<int64_t>& index, const Tensor& src) const;
 
   // ---- indexing and joining (ops/index.hpp) ------------------------------------------------------
+  /// Dim 0's element i (negative from the end), as t[i]: select(0, i) with Python's index message.
+  Tensor operator[](int64_t i) const;
+  /// Element i of dim d, without dim d.
+  Tensor select(int64_t d, int64_t i) const;
+  /// `length` elements of dim d from `start`.
+  Tensor narrow(int64_t d, int64_t start, int64_t length) const;
+  /// Python's t[start:end:step] along dim d (negative start and end from the end, clamped; step > 0).
+  Tensor slice(int64_t d = 0, int64_t start = 0, int64_t end = std::numeric_limits<int64_t>::max(),
+               int64_t step = 1) const;
+  /// The dims reordered: result dim k is dims[k].
+  Tensor permute(const Size& dims) const;
+  /// Size-1 dims (and new leading dims) broadcast to `sizes`; -1 keeps a dim. A copy.
+  Tensor expand(const Size& sizes) const;
+  /// The tensor tiled repeats[k] times along dim k (new leading dims for extra repeats).
+  Tensor repeat(const Size& repeats) const;
+  /// Pieces of split_size along dim d (the last one shorter).
+  std::vector<Tensor> split(int64_t split_size, int64_t d = 0) const;
+  /// `chunks` pieces (or fewer) of equal size along dim d, the last one shorter.
+  std::vector<Tensor> chunk(int64_t chunks, int64_t d = 0) const;
 
   // ---- autograd ----------------------------------------------------------------------------------
   bool requires_grad() const { return ref().requires_grad; }
