@@ -125,6 +125,7 @@ ERRORS = [
     ("multinomial 0-d", lambda: torch.multinomial(torch.tensor(0.5), 1)),
     ("multinomial n 0", lambda: torch.multinomial(torch.ones(3), 0)),
     ("multinomial n above", lambda: torch.multinomial(torch.ones(3), 4)),
+    ("multinomial categories", lambda: torch.multinomial(torch.ones(2**24 + 1), 1)),
     ("multinomial negative", lambda: torch.multinomial(torch.tensor([0.1, -1.0]), 1)),
     ("multinomial inf", lambda: torch.multinomial(torch.tensor([0.1, float("inf")]), 2)),
     ("multinomial nan", lambda: torch.multinomial(torch.tensor([0.1, float("nan")]), 1)),

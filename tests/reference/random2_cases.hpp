@@ -1594,6 +1594,7 @@ inline constexpr Random2Error random2_errors[] = {
     {"multinomial 0-d", "prob_dist must be 1 or 2 dim"},
     {"multinomial n 0", "cannot sample n_sample <= 0 samples"},
     {"multinomial n above", "cannot sample n_sample > prob_dist.size(-1) samples without replacement"},
+    {"multinomial categories", "number of categories cannot exceed 2^24"},
     {"multinomial negative", "probability tensor contains either `inf`, `nan` or element < 0"},
     {"multinomial inf", "probability tensor contains either `inf`, `nan` or element < 0"},
     {"multinomial nan", "probability tensor contains either `inf`, `nan` or element < 0"},

@@ -139,6 +139,7 @@ TEST_CASE("random2: errors in PyTorch's words") {
       {"multinomial 0-d", [] { et::multinomial(et::tensor(0.5), 1); }},
       {"multinomial n 0", [] { et::multinomial(et::ones({3}), 0); }},
       {"multinomial n above", [] { et::multinomial(et::ones({3}), 4); }},
+      {"multinomial categories", [] { et::multinomial(et::ones({(int64_t{1} << 24) + 1}), 1); }},
       {"multinomial negative", [] { et::multinomial(et::tensor({0.1, -1.0}), 1); }},
       {"multinomial inf", [] { et::multinomial(et::tensor({0.1, INFINITY}), 2); }},
       {"multinomial nan", [] { et::multinomial(et::tensor({0.1, std::nan("")}), 1); }},
@@ -161,6 +162,13 @@ TEST_CASE("random2: a draw refused by a check before it draws leaves the generat
   CHECK_THROWS_AS(et::randint(1, 1, {2}), et::Error);
   CHECK_THROWS_AS(et::empty({3}).bernoulli_(2.0), et::Error);
   CHECK_THROWS_AS(et::multinomial(et::tensor({0.0, 0.0}), 1), et::Error);
+  CHECK(et::default_generator().stamp() == stamp);
+}
+
+TEST_CASE("random2: multinomial of no rows draws nothing, as PyTorch's") {
+  et::manual_seed(1);
+  const uint64_t stamp = et::default_generator().stamp();
+  CHECK(et::multinomial(et::ones({0, 3}), 2).shape() == et::Size{0, 2});
   CHECK(et::default_generator().stamp() == stamp);
 }
 

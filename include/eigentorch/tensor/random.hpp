@@ -330,8 +330,11 @@ int64_t argmax_of(const T* v, int64_t n) {
   return best;
 }
 
-/// The indices of the k largest of v[0, n), largest first, as PyTorch's CPU topk orders them (the
-/// same standard algorithms on the same (value, index) queue, so ties fall as in PyTorch).
+/// The indices of the k largest of v[0, n), largest first, as PyTorch's CPU topk orders them: the
+/// same standard algorithms on the same (value, index) queue (partial_sort when k * 64 <= n, else
+/// nth_element then sort of the first k - 1).
+/// NOTE: ties (zero probabilities, in multinomial) fall as in PyTorch when both use one standard
+/// library's algorithms (Debian's torch 1.13 is built with GCC 12's libstdc++).
 template <class T>
 void topk_indices(const T* v, int64_t n, int64_t k, int64_t* out) {
   using Elem = std::pair<T, int64_t>;
