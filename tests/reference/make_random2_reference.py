@@ -22,6 +22,7 @@ SEEDS = [0, 42, 2024]
 #   normal       x0 = mean, x1 = std, shape
 #   normal_mean  the input is the means, x1 = std
 #   normal_std   x0 = mean, the input is the standard deviations
+#   normal_both  the input is the means, |its first row| the standard deviations (broadcast)
 #   multinomial  the input is the probabilities, i0 = num_samples, flag = replacement
 #   uniform_     x0 = from, x1 = to, on a tensor of the shape and dtype
 #   normal_      x0 = mean, x1 = std, on a tensor of the shape and dtype
@@ -60,6 +61,8 @@ CASES = [
     ("normal_mean", "double", (0, 0), (0, 0.25), False, [float(j) for j in range(17)], None),
     ("normal_std", "double", (0, 0), (1.0, 0), False, [[1.0, 2.0, 0.0], [0.5, 3.0, 10.0]], None),
     ("normal_std", "float", (0, 0), (-1.0, 0), False, [1.0, 2.0, 0.5], None),
+    ("normal_both", "double", (0, 0), (0, 0), False, [[1.0, -2.0, 0.5], [3.0, 0.0, -10.0]], None),
+    ("normal_both", "float", (0, 0), (0, 0), False, [[1.0, -2.0, 0.5, 4.0]] * 5, None),
     ("multinomial", "float", (1, 0), (0, 0), False, P_ROW, None),
     ("multinomial", "float", (3, 0), (0, 0), False, P_ROW, None),
     ("multinomial", "float", (5, 0), (0, 0), False, P_ROW, None),
@@ -98,6 +101,8 @@ def run(op, dtype, ints, reals, flag, values):
         return inp, torch.normal(inp, reals[1])
     if op == "normal_std":
         return inp, torch.normal(reals[0], inp)
+    if op == "normal_both":
+        return inp, torch.normal(inp, inp[0].abs())
     if op == "multinomial":
         return inp, torch.multinomial(inp, ints[0], flag)
     if op == "uniform_":
@@ -121,6 +126,8 @@ ERRORS = [
     ("normal mean tensor std", lambda: torch.normal(torch.tensor([1.0]), -0.5)),
     ("normal std tensor", lambda: torch.normal(1.0, torch.tensor([1.0, -1.0]))),
     ("normal std tensor nan", lambda: torch.normal(1.0, torch.tensor([1.0, float("nan")]))),
+    ("normal both std", lambda: torch.normal(torch.ones(2), torch.tensor([1.0, -1.0]))),
+    ("normal both shapes", lambda: torch.normal(torch.ones(2), torch.ones(3))),
     ("multinomial 3-d", lambda: torch.multinomial(torch.ones(2, 2, 2), 1)),
     ("multinomial 0-d", lambda: torch.multinomial(torch.tensor(0.5), 1)),
     ("multinomial n 0", lambda: torch.multinomial(torch.ones(3), 0)),

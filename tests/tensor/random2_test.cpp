@@ -6,6 +6,7 @@
 
 #include <doctest/doctest.h>
 
+#include <cmath>    // std::abs, std::nan
 #include <cstdint>  // int64_t
 #include <functional>
 #include <map>
@@ -49,6 +50,12 @@ et::Tensor<T> run_float(const Random2Case& c) {
   if (op == "normal") return et::normal<T>(c.x0, c.x1, shape);
   if (op == "normal_mean") return et::normal(input_of<T>(c), c.x1);
   if (op == "normal_std") return et::normal(c.x0, input_of<T>(c));
+  if (op == "normal_both") {
+    const et::Tensor<T> mean = input_of<T>(c);
+    std::vector<T> first_row(mean.data(), mean.data() + c.in_shape[1]);
+    for (T& x : first_row) x = std::abs(x);
+    return et::normal(mean, et::from_vector(first_row));
+  }
   if (op == "uniform_") return et::empty<T>(shape).uniform_(c.x0, c.x1);
   REQUIRE(op == "normal_");
   return et::empty<T>(shape).normal_(c.x0, c.x1);
@@ -135,6 +142,8 @@ TEST_CASE("random2: errors in PyTorch's words") {
       {"normal mean tensor std", [] { et::normal(et::tensor({1.0}), -0.5); }},
       {"normal std tensor", [] { et::normal(1.0, et::tensor({1.0, -1.0})); }},
       {"normal std tensor nan", [] { et::normal(1.0, et::tensor({1.0, std::nan("")})); }},
+      {"normal both std", [] { et::normal(et::ones({2}), et::tensor({1.0, -1.0})); }},
+      {"normal both shapes", [] { et::normal(et::ones({2}), et::ones({3})); }},
       {"multinomial 3-d", [] { et::multinomial(et::ones({2, 2, 2}), 1); }},
       {"multinomial 0-d", [] { et::multinomial(et::tensor(0.5), 1); }},
       {"multinomial n 0", [] { et::multinomial(et::ones({3}), 0); }},
@@ -197,6 +206,13 @@ TEST_CASE("random2: results of tensors that require grad carry PyTorch's nodes, 
   auto std_ = et::normal(1.0, p);
   CHECK(std::string(std_.grad_fn()->name()) == "NormalBackward2");
   (drawn.sum() + mean.sum() + std_.sum()).backward();
+  CHECK(p.grad().to_vector() == std::vector<double>{0, 0, 0});
+  auto m = et::ones<double>({2, 3}).requires_grad_();
+  auto both = et::normal(m, p);  // [2, 3] from means [2, 3] and deviations [3]
+  CHECK(std::string(both.grad_fn()->name()) == "NormalBackward3");
+  both.sum().backward();
+  CHECK(m.grad().shape() == et::Size{2, 3});
+  CHECK(m.grad().to_vector() == std::vector<double>(6, 0.0));
   CHECK(p.grad().to_vector() == std::vector<double>{0, 0, 0});
 
   auto x = et::ones<double>({2}).requires_grad_();

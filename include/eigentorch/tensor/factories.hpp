@@ -148,13 +148,39 @@ inline Tensor<int64_t> randperm(int64_t n) {
   return out;
 }
 
-namespace detail {
-/// Gives `out` a node that passes a zero gradient to `input` (of out's shape), as PyTorch's
-/// BernoulliBackward0 / NormalBackward1 / NormalBackward2 do.
+namespace ops {
+/// The node of a draw from tensors of parameters (bernoulli(p), normal(mean, std)): as in PyTorch,
+/// each parameter gets a zero gradient of its own shape.
 template <class T>
-void zero_gradient_history(const Tensor<T>& out, const Tensor<T>& input, const char* name) {
-  if (is_grad_enabled() && input.requires_grad())
-    autograd::connect(out, make_pooled<ops::OverwriteBackward<T>>(name), {&input});
+struct DrawBackward final : autograd::Node<T> {
+  const char* name_;
+  Size shapes[2];
+  explicit DrawBackward(const char* n) : name_(n) {}
+  const char* name() const override { return name_; }
+  void apply(Tensor<T>&, std::vector<Tensor<T>>& out) override {
+    for (std::size_t i = 0; i < this->next.size(); ++i)
+      if (this->next[i]) out[i] = Tensor<T>(shapes[i]);
+  }
+};
+}  // namespace ops
+
+namespace detail {
+/// Connects `out` to the parameters it was drawn from through a DrawBackward named `name`.
+template <class T, class... Params>
+void draw_history(const Tensor<T>& out, const char* name, const Params&... params) {
+  if (!autograd::needs_grad(params...)) return;
+  auto node = make_pooled<ops::DrawBackward<T>>(name);
+  std::size_t i = 0;
+  ((node->shapes[i++] = params.shape()), ...);
+  autograd::connect(out, node, {&params...});
+}
+
+/// PyTorch's check of a tensor of standard deviations (NaN fails too, as std.min() >= 0 does).
+template <class T>
+void check_std(const Tensor<T>& std) {
+  const T* s = std.data();
+  if (std::any_of(s, s + std.numel(), [](T x) { return !(x >= 0); }))
+    fail({"normal expects all elements of std >= 0.0"});
 }
 }  // namespace detail
 
@@ -164,7 +190,7 @@ Tensor<T> bernoulli(const Tensor<T>& p) {
   static_assert(std::is_floating_point_v<T>, "bernoulli: p must be a float or double tensor");
   Tensor<T> out(p.shape());
   detail::fill_bernoulli(out.data(), out.numel(), p.data(), 1);
-  detail::zero_gradient_history(out, p, "BernoulliBackward0");
+  detail::draw_history(out, "BernoulliBackward0", p);
   return out;
 }
 
@@ -183,21 +209,31 @@ Tensor<T> normal(const Tensor<T>& mean, double std) {
     NoGradGuard no_grad;
     out.normal_(0.0, std).add_(mean);
   }
-  detail::zero_gradient_history(out, mean, "NormalBackward1");
+  detail::draw_history(out, "NormalBackward1", mean);
   return out;
 }
 /// torch.normal(mean, std) with a tensor of standard deviations: normal_(0, 1), then * std + mean.
 template <class T>
 Tensor<T> normal(double mean, const Tensor<T>& std) {
-  const T* s = std.data();
-  if (std::any_of(s, s + std.numel(), [](T x) { return !(x >= 0); }))  // NaN too, as PyTorch's std.min() >= 0
-    detail::fail({"normal expects all elements of std >= 0.0"});
+  detail::check_std(std);
   Tensor<T> out(std.shape());
   {
     NoGradGuard no_grad;
     out.normal_(0.0, 1.0).mul_(std).add_(mean);
   }
-  detail::zero_gradient_history(out, std, "NormalBackward2");
+  detail::draw_history(out, "NormalBackward2", std);
+  return out;
+}
+/// torch.normal(mean, std) with tensors of both, broadcast together: normal_(0, 1), * std, + mean.
+template <class T>
+Tensor<T> normal(const Tensor<T>& mean, const Tensor<T>& std) {
+  detail::check_std(std);
+  Tensor<T> out(detail::broadcast_shapes(mean.shape(), std.shape()));
+  {
+    NoGradGuard no_grad;
+    out.normal_(0.0, 1.0).mul_(std).add_(mean);
+  }
+  detail::draw_history(out, "NormalBackward3", mean, std);
   return out;
 }
 
