@@ -1,4 +1,4 @@
-// In-place ops (fill_, copy_, add_, mul_, div_, uniform_, normal_). They write into the tensor's
+// In-place ops (fill_, copy_, add_, mul_, div_, uniform_, normal_, bernoulli_). They write into the tensor's
 // storage and bump its version. With grad mode off (NoGradGuard) or on tensors outside any graph they
 // are plain writes; on a tensor inside a graph the tensor's history is replaced by the op's node (as
 // PyTorch rebases it), and a leaf that requires grad refuses them with PyTorch's message.
@@ -173,6 +173,16 @@ Tensor<T>& Tensor<T>::normal_(double mean, double std) {
   detail::fill_normal<T>(data(), numel(), mean, std);
   ++impl()->storage->version;
   detail::overwrite_history(*this, "NormalBackward0");
+  return *this;
+}
+
+template <class T>
+Tensor<T>& Tensor<T>::bernoulli_(double p) {
+  detail::check_not_leaf(*this);
+  if (!(0 <= p && p <= 1)) detail::fail({"bernoulli_ expects p to be in [0, 1], but got p=", detail::c10_str(p)});
+  detail::fill_bernoulli(data(), numel(), &p, 0);
+  ++impl()->storage->version;
+  detail::overwrite_history(*this, "BernoulliBackward2");
   return *this;
 }
 

@@ -1,13 +1,15 @@
 // Factories: tensor({...}) from nested lists, zeros / ones / full / empty, arange / linspace, rand /
-// randn (PyTorch's generator) and their *_like forms, from_vector and from_eigen. Each makes float
-// unless asked for another type: et::zeros<double>({2, 3}).
+// randn (PyTorch's generator) and their *_like forms, randint / randperm / bernoulli / normal /
+// multinomial, from_vector and from_eigen. Each makes float unless asked for another type:
+// et::zeros<double>({2, 3}).
 #pragma once
 
 #include "../ops/inplace.hpp"
 #include "random.hpp"
 #include "tensor.hpp"
 
-#include <cmath>  // ceil
+#include <algorithm>  // any_of
+#include <cmath>      // ceil
 #include <initializer_list>
 #include <vector>
 
@@ -127,6 +129,128 @@ template <class T = float>
 Tensor<T> randn(const Size& shape) {
   Tensor<T> out(shape);
   detail::fill_normal<T>(out.data(), out.numel(), 0.0, 1.0);
+  return out;
+}
+
+/// Integers uniform in [low, high), as torch.randint(low, high, shape) draws them.
+inline Tensor<int64_t> randint(int64_t low, int64_t high, const Size& shape) {
+  Tensor<int64_t> out(shape);
+  detail::fill_randint(out.data(), out.numel(), low, high);
+  return out;
+}
+/// Integers uniform in [0, high), as torch.randint(high, shape).
+inline Tensor<int64_t> randint(int64_t high, const Size& shape) { return randint(0, high, shape); }
+
+/// A random permutation of 0 .. n-1, as torch.randperm(n) draws it.
+inline Tensor<int64_t> randperm(int64_t n) {
+  Tensor<int64_t> out(Size{n});
+  detail::fill_randperm(out.data(), n);
+  return out;
+}
+
+namespace ops {
+/// The node of a draw from tensors of parameters (bernoulli(p), normal(mean, std)): as in PyTorch,
+/// each parameter gets a zero gradient of its own shape.
+template <class T>
+struct DrawBackward final : autograd::Node<T> {
+  const char* name_;
+  Size shapes[2];
+  explicit DrawBackward(const char* n) : name_(n) {}
+  const char* name() const override { return name_; }
+  void apply(Tensor<T>&, std::vector<Tensor<T>>& out) override {
+    for (std::size_t i = 0; i < this->next.size(); ++i)
+      if (this->next[i]) out[i] = Tensor<T>(shapes[i]);
+  }
+};
+}  // namespace ops
+
+namespace detail {
+/// Connects `out` to the parameters it was drawn from through a DrawBackward named `name`.
+template <class T, class... Params>
+void draw_history(const Tensor<T>& out, const char* name, const Params&... params) {
+  if (!autograd::needs_grad(params...)) return;
+  auto node = make_pooled<ops::DrawBackward<T>>(name);
+  std::size_t i = 0;
+  ((node->shapes[i++] = params.shape()), ...);
+  autograd::connect(out, node, {&params...});
+}
+
+/// PyTorch's check of a tensor of standard deviations (NaN fails too, as std.min() >= 0 does).
+template <class T>
+void check_std(const Tensor<T>& std) {
+  const T* s = std.data();
+  if (std::any_of(s, s + std.numel(), [](T x) { return !(x >= 0); }))
+    fail({"normal expects all elements of std >= 0.0"});
+}
+}  // namespace detail
+
+/// 0 or 1 per element, 1 with probability p[i], as torch.bernoulli(p) draws them.
+template <class T>
+Tensor<T> bernoulli(const Tensor<T>& p) {
+  static_assert(std::is_floating_point_v<T>, "bernoulli: p must be a float or double tensor");
+  Tensor<T> out(p.shape());
+  detail::fill_bernoulli(out.data(), out.numel(), p.data(), 1);
+  detail::draw_history(out, "BernoulliBackward0", p);
+  return out;
+}
+
+/// Numbers from N(mean, std), as torch.normal(mean, std, shape) draws them.
+template <class T = float>
+Tensor<T> normal(double mean, double std, const Size& shape) {
+  Tensor<T> out(shape);
+  out.normal_(mean, std);
+  return out;
+}
+/// torch.normal(mean, std) with a tensor of means: normal_(0, std), then + mean.
+template <class T>
+Tensor<T> normal(const Tensor<T>& mean, double std) {
+  Tensor<T> out(mean.shape());
+  {
+    NoGradGuard no_grad;
+    out.normal_(0.0, std).add_(mean);
+  }
+  detail::draw_history(out, "NormalBackward1", mean);
+  return out;
+}
+/// torch.normal(mean, std) with a tensor of standard deviations: normal_(0, 1), then * std + mean.
+template <class T>
+Tensor<T> normal(double mean, const Tensor<T>& std) {
+  detail::check_std(std);
+  Tensor<T> out(std.shape());
+  {
+    NoGradGuard no_grad;
+    out.normal_(0.0, 1.0).mul_(std).add_(mean);
+  }
+  detail::draw_history(out, "NormalBackward2", std);
+  return out;
+}
+/// torch.normal(mean, std) with tensors of both, broadcast together: normal_(0, 1), * std, + mean.
+template <class T>
+Tensor<T> normal(const Tensor<T>& mean, const Tensor<T>& std) {
+  detail::check_std(std);
+  Tensor<T> out(detail::broadcast_shapes(mean.shape(), std.shape()));
+  {
+    NoGradGuard no_grad;
+    out.normal_(0.0, 1.0).mul_(std).add_(mean);
+  }
+  detail::draw_history(out, "NormalBackward3", mean, std);
+  return out;
+}
+
+/// num_samples indices per row of a 1-D or 2-D table of (unnormalised) probabilities, with or
+/// without replacement, as torch.multinomial draws them: [num_samples] or [rows, num_samples].
+template <class T>
+Tensor<int64_t> multinomial(const Tensor<T>& probs, int64_t num_samples, bool replacement = false) {
+  static_assert(std::is_floating_point_v<T>, "multinomial only supports floating-point dtypes for input");
+  if (probs.dim() < 1 || probs.dim() > 2) detail::fail({"prob_dist must be 1 or 2 dim"});
+  if (num_samples <= 0) detail::fail({"cannot sample n_sample <= 0 samples"});
+  const int64_t categories = probs.size(-1);
+  if (!replacement && num_samples > categories)
+    detail::fail({"cannot sample n_sample > prob_dist.size(-1) samples without replacement"});
+  if (categories > (int64_t{1} << 24)) detail::fail({"number of categories cannot exceed 2^24"});
+  const int64_t rows = probs.dim() == 2 ? probs.size(0) : 1;
+  Tensor<int64_t> out(probs.dim() == 2 ? Size{rows, num_samples} : Size{num_samples});
+  if (out.numel() > 0) detail::fill_multinomial(out.data(), probs.data(), rows, categories, num_samples, replacement);
   return out;
 }
 

@@ -1,11 +1,13 @@
 // The random number generator: PyTorch's CPU generator (mt19937 plus the cached second normal
-// sample) and the fills behind torch.rand, torch.randn, Tensor.uniform_ and Tensor.normal_,
-// reproducing PyTorch 1.13's numbers. Depends on the standard library (and error.hpp) only.
+// sample) and the fills behind torch.rand, torch.randn, Tensor.uniform_, Tensor.normal_,
+// torch.randint, torch.randperm, torch.bernoulli and torch.multinomial, reproducing PyTorch 1.13's
+// numbers. Depends on the standard library (and error.hpp) only.
 #pragma once
 
 #include "../error.hpp"
 
-#include <cmath>        // std::cos, std::fma, std::log, std::sin, std::sqrt
+#include <algorithm>    // std::nth_element, std::partial_sort, std::sort, std::swap
+#include <cmath>        // std::cos, std::fma, std::isfinite, std::isnan, std::log, std::sin, std::sqrt
 #include <cstdint>      // int64_t, uint32_t, uint64_t
 #include <cstdio>       // std::snprintf, for error messages
 #include <mutex>
@@ -13,6 +15,8 @@
 #include <stdexcept>    // std::invalid_argument
 #include <string>
 #include <type_traits>  // std::is_same_v
+#include <utility>      // std::pair
+#include <vector>
 
 namespace eigentorch {
 
@@ -269,6 +273,139 @@ void fill_normal(T* data, int64_t n, double mean, double std, Generator& g = def
     T* tail = data + n - 16;
     for (int i = 0; i < 16; ++i) tail[i] = uniform_sample<T>(lock, T(0), T(1));
     normal_fill_16(tail, mean_t, std_t);
+  }
+}
+
+/// PyTorch's uniform_int_from_to_distribution: base + bits % range, the bits one 32-bit draw when
+/// the range fits in 32 bits, else one 64-bit value (two draws).
+inline int64_t random_from_to(GeneratorLock& lock, uint64_t range, int64_t base) {
+  const uint64_t bits = range >= (uint64_t{1} << 32) ? lock.random64() : lock.random();
+  return static_cast<int64_t>(bits % range + static_cast<uint64_t>(base));
+}
+
+/// Fills data[0, n) as torch.randint(low, high): integers uniform in [low, high).
+inline void fill_randint(int64_t* data, int64_t n, int64_t low, int64_t high, Generator& g = default_generator()) {
+  if (!(low < high)) fail({"random_ expects 'from' to be less than 'to', but got from=", low, " >= to=", high});
+  const uint64_t range = static_cast<uint64_t>(high) - static_cast<uint64_t>(low);
+  GeneratorLock lock(g);
+  for (int64_t i = 0; i < n; ++i) data[i] = random_from_to(lock, range, low);
+}
+
+/// Fills data[0, n) as torch.randperm(n): 0 .. n-1, then for i from 0 up, element i swapped with
+/// element i + (one 32-bit draw % (n - i)); n - 1 draws in all.
+inline void fill_randperm(int64_t* data, int64_t n, Generator& g = default_generator()) {
+  for (int64_t i = 0; i < n; ++i) data[i] = i;
+  GeneratorLock lock(g);
+  for (int64_t i = 0; i + 1 < n; ++i) {
+    const auto z = static_cast<int64_t>(lock.random() % static_cast<uint64_t>(n - i));
+    std::swap(data[i], data[i + z]);
+  }
+}
+
+/// Fills data[0, n) as Tensor.bernoulli_: element i is 1 when a uniform P in [0, 1) falls below
+/// p[i * p_step] (p_step 0: one probability for all). PyTorch draws in P, the probability's type:
+/// a scalar p (a double) or a double tensor takes 53 bits of two draws, a float tensor 24 of one.
+template <class T, class P>
+void fill_bernoulli(T* data, int64_t n, const P* p, int64_t p_step, Generator& g = default_generator()) {
+  GeneratorLock lock(g);
+  for (int64_t i = 0; i < n; ++i) {
+    const P pi = p[i * p_step];
+    // NOTE: PyTorch's words: its bernoulli_distribution checks with TORCH_CHECK_IF_NOT_ON_CUDA.
+    if (!(pi >= 0 && pi <= 1))
+      fail({"Expected p_in >= 0 && p_in <= 1 to be true, but got false.  (Could this error message be improved?  "
+            "If so, please report an enhancement request to PyTorch.)"});
+    data[i] = static_cast<T>(uniform_sample<P>(lock, P(0), P(1)) < pi);
+  }
+}
+
+/// PyTorch's exponential_distribution<double> with lambda 1 (Tensor.exponential_(1)): -log(1 - u).
+inline double exponential_sample(GeneratorLock& lock) { return -std::log(1.0 - uniform_sample<double>(lock, 0.0, 1.0)); }
+
+/// The index of the largest value, the first on ties, NaN above all (PyTorch's argmax).
+template <class T>
+int64_t argmax_of(const T* v, int64_t n) {
+  int64_t best = 0;
+  for (int64_t j = 1; j < n && !std::isnan(v[best]); ++j)
+    if (std::isnan(v[j]) || v[j] > v[best]) best = j;
+  return best;
+}
+
+/// The indices of the k largest of v[0, n), largest first, as PyTorch's CPU topk orders them: the
+/// same standard algorithms on the same (value, index) queue (partial_sort when k * 64 <= n, else
+/// nth_element then sort of the first k - 1).
+/// NOTE: ties (zero probabilities, in multinomial) fall as in PyTorch when both use one standard
+/// library's algorithms (Debian's torch 1.13 is built with GCC 12's libstdc++).
+template <class T>
+void topk_indices(const T* v, int64_t n, int64_t k, int64_t* out) {
+  using Elem = std::pair<T, int64_t>;
+  std::vector<Elem> queue(static_cast<std::size_t>(n));
+  for (int64_t j = 0; j < n; ++j) queue[static_cast<std::size_t>(j)] = {v[j], j};
+  auto greater = [](const Elem& x, const Elem& y) {
+    return (std::isnan(x.first) && !std::isnan(y.first)) || x.first > y.first;
+  };
+  if (k * 64 <= n) {
+    std::partial_sort(queue.begin(), queue.begin() + k, queue.end(), greater);
+  } else {
+    std::nth_element(queue.begin(), queue.begin() + k - 1, queue.end(), greater);
+    std::sort(queue.begin(), queue.begin() + k - 1, greater);
+  }
+  for (int64_t j = 0; j < k; ++j) out[j] = queue[static_cast<std::size_t>(j)].second;
+}
+
+/// Fills out[rows * n_sample] as torch.multinomial on a [rows, categories] probability table whose
+/// arguments were checked (n_sample >= 1, no more than the categories without replacement). Without
+/// replacement, PyTorch's exponential trick: q ~ Exp(1) per element (row-major), then the index of
+/// the largest p / q (argmax, for one sample) or the n_sample largest (topk). With replacement (even
+/// for one sample, in 1.13), per row: the cumulative sums in T divided by their total, the last set
+/// to 1, and for each sample a uniform double looked up by binary search (the first bucket not
+/// below it).
+template <class T>
+void fill_multinomial(int64_t* out, const T* probs, int64_t rows, int64_t categories, int64_t n_sample,
+                      bool replacement, Generator& g = default_generator()) {
+  static_assert(std::is_same_v<T, float> || std::is_same_v<T, double>, "float or double only");
+  std::vector<T> work(static_cast<std::size_t>(categories));
+  T* w = work.data();
+  if (!replacement) {
+    for (int64_t i = 0; i < rows * categories; ++i)
+      if (!(probs[i] >= 0 && std::isfinite(probs[i]))) fail({"probability tensor contains either `inf`, `nan` or element < 0"});
+    for (int64_t r = 0; r < rows; ++r) {
+      const T* p = probs + r * categories;
+      if (std::all_of(p, p + categories, [](T x) { return x == 0; }))
+        fail({"invalid multinomial distribution (sum of probabilities <= 0)"});
+    }
+    GeneratorLock lock(g);
+    for (int64_t r = 0; r < rows; ++r) {
+      const T* p = probs + r * categories;
+      for (int64_t j = 0; j < categories; ++j) w[j] = static_cast<T>(exponential_sample(lock));
+      for (int64_t j = 0; j < categories; ++j) w[j] = p[j] / w[j];
+      if (n_sample == 1) out[r] = argmax_of(w, categories);
+      else topk_indices(w, categories, n_sample, out + r * n_sample);
+    }
+    return;
+  }
+  GeneratorLock lock(g);
+  for (int64_t r = 0; r < rows; ++r) {
+    const T* p = probs + r * categories;
+    T sum = 0;
+    for (int64_t j = 0; j < categories; ++j) {
+      if (!(p[j] >= 0)) fail({"invalid multinomial distribution (encountering probability entry < 0)"});
+      if (!std::isfinite(p[j])) fail({"invalid multinomial distribution (encountering probability entry = infinity or NaN)"});
+      sum += p[j];
+      w[j] = sum;
+    }
+    if (!(sum > 0)) fail({"invalid multinomial distribution (sum of probabilities <= 0)"});
+    for (int64_t j = 0; j < categories; ++j) w[j] /= sum;
+    w[categories - 1] = 1;
+    for (int64_t s = 0; s < n_sample; ++s) {
+      const double u = uniform_sample<double>(lock, 0.0, 1.0);
+      int64_t left = 0, right = categories;
+      while (left < right) {
+        const int64_t mid = left + (right - left) / 2;
+        if (w[mid] < u) left = mid + 1;
+        else right = mid;
+      }
+      out[r * n_sample + s] = left;
+    }
   }
 }
 

@@ -388,6 +388,7 @@ class Tensor {
   Tensor& div_(U value) { return div_scalar_(static_cast<T>(value)); }
   Tensor& uniform_(double from = 0.0, double to = 1.0);
   Tensor& normal_(double mean = 0.0, double std = 1.0);
+  Tensor& bernoulli_(double p = 0.5);
 
  private:
   // The constructor's errors, out of line so that the constructor itself stays small.
