@@ -23,25 +23,33 @@ struct AddBackward final : autograd::Node<T> {
   }
 };
 
-// d(a b) = g b, g a; d(a / b) = g / b, -g a / b^2 (rounded as PyTorch rounds it: -g ((a / b) / b))
-template <class T, bool Div>
-struct MulDivBackward final : autograd::Node<T> {
+/// The node of a two-input op whose derivatives read both inputs (saved) and fold back onto each
+/// input's shape (broadcasting).
+template <class T>
+struct BinaryBackward : autograd::Node<T> {
   autograd::SavedTensor<T> a, b;
   Size a_shape, b_shape;
+  void release() override { a.release(); b.release(); }
+};
+
+// d(a b) = g b, g a; d(a / b) = g / b, -g a / b^2 (rounded as PyTorch rounds it: -g ((a / b) / b))
+template <class T, bool Div>
+struct MulDivBackward final : BinaryBackward<T> {
   const char* name() const override { return Div ? "DivBackward0" : "MulBackward0"; }
   void apply(Tensor<T>& g, std::vector<Tensor<T>>& out) override {
     if constexpr (Div) {
-      if (this->next[0]) out[0] = detail::sum_to(detail::map([](T gv, T bv) { return gv / bv; }, g, b.get()), a_shape);
+      if (this->next[0])
+        out[0] = detail::sum_to(detail::map([](T gv, T bv) { return gv / bv; }, g, this->b.get()), this->a_shape);
       if (this->next[1])
         out[1] = detail::sum_to(
-            detail::map([](T gv, T av, T bv) { return -gv * ((av / bv) / bv); }, g, a.get(), b.get()), b_shape);
+            detail::map([](T gv, T av, T bv) { return -gv * ((av / bv) / bv); }, g, this->a.get(), this->b.get()),
+            this->b_shape);
     } else {
       const auto mul = [](T x, T y) { return x * y; };
-      if (this->next[0]) out[0] = detail::sum_to(detail::map(mul, g, b.get()), a_shape);
-      if (this->next[1]) out[1] = detail::sum_to(detail::map(mul, g, a.get()), b_shape);
+      if (this->next[0]) out[0] = detail::sum_to(detail::map(mul, g, this->b.get()), this->a_shape);
+      if (this->next[1]) out[1] = detail::sum_to(detail::map(mul, g, this->a.get()), this->b_shape);
     }
   }
-  void release() override { a.release(); b.release(); }
 };
 template <class T>
 using MulBackward = MulDivBackward<T, false>;

@@ -256,24 +256,34 @@ void lanes(int64_t dim, F f, const Tensor<T>& out, const Ts&... ins) {
       f, wrap_dim(dim, out.dim()), out, ins...);
 }
 
+/// A reduction along dim d of a tensor of shape s: the result's shape (d kept as size 1, or removed),
+/// and the loop sizes around d (outer blocks, n along d, inner elements apart).
+// NOTE: the shape is built in a Size, not a std::vector: a bias gradient goes through here every
+// training step, which must make no heap allocation.
+struct ReducedDim {
+  Size shape;
+  int64_t outer = 1, n = 1, inner = 1;
+  ReducedDim(const Size& s, int64_t d, bool keepdim) : shape(s) {
+    const auto at = static_cast<std::size_t>(d);
+    n = s[at];
+    for (std::size_t i = 0; i < at; ++i) outer *= s[i];
+    for (std::size_t i = at + 1; i < s.size(); ++i) inner *= s[i];
+    if (keepdim) {
+      shape[at] = 1;
+    } else {
+      for (std::size_t i = at; i + 1 < shape.size(); ++i) shape[i] = shape[i + 1];
+      shape = Size(shape.begin(), shape.size() - 1);
+    }
+  }
+};
+
 /// A new tensor of U: x reduced along dim d (the dim kept as size 1, or removed), each result f(lane)
 /// of x's lane along d (a Lane<const T>: lane[k], lane.size()). For reductions that are not sums
 /// (argmax, max with its index).
 template <class U, class F, class T>
 Tensor<U> reduce_lanes(int64_t d, bool keepdim, F f, const Tensor<T>& x) {
-  const Size& s = x.shape();
-  const auto at = static_cast<std::size_t>(d);
-  int64_t outer = 1, inner = 1;
-  for (std::size_t i = 0; i < at; ++i) outer *= s[i];
-  for (std::size_t i = at + 1; i < s.size(); ++i) inner *= s[i];
-  Size shape = s;
-  if (keepdim) {
-    shape[at] = 1;
-  } else {
-    for (std::size_t i = at; i + 1 < shape.size(); ++i) shape[i] = shape[i + 1];
-    shape = Size(shape.begin(), shape.size() - 1);
-  }
-  Tensor<U> out(shape, uninitialized);
+  const ReducedDim r(x.shape(), d, keepdim);
+  Tensor<U> out(r.shape, uninitialized);
   kernel(
       [](const F& f, const Tensor<T>& x, const Tensor<U>& out, int64_t outer, int64_t n, int64_t inner) {
         const T* px = x.data();
@@ -281,7 +291,7 @@ Tensor<U> reduce_lanes(int64_t d, bool keepdim, F f, const Tensor<T>& x) {
         for (int64_t o = 0; o < outer; ++o)
           for (int64_t i = 0; i < inner; ++i) po[o * inner + i] = f(Lane<const T>{px + o * n * inner + i, n, inner});
       },
-      f, x, out, outer, s[at], inner);
+      f, x, out, r.outer, r.n, r.inner);
   return out;
 }
 
@@ -364,21 +374,8 @@ T sum_of(int64_t n, Elem elem) {
 /// for a mean.
 template <class T>
 Tensor<T> sum_along(const Tensor<T>& x, int64_t d, bool keepdim, bool mean) {
-  // NOTE: the shape is built in a Size, not a std::vector: a bias gradient goes through here every
-  // training step, which must make no heap allocation.
-  Size shape = x.shape();
-  const auto at = static_cast<std::size_t>(d);
-  if (keepdim) {
-    shape[at] = 1;
-  } else {
-    for (std::size_t i = at; i + 1 < shape.size(); ++i) shape[i] = shape[i + 1];
-    shape = Size(shape.begin(), shape.size() - 1);
-  }
-  Tensor<T> out(shape, uninitialized);
-  int64_t outer = 1, inner = 1;  // decided once: a CPUGraph replay only runs the loop
-  const int64_t n = x.shape()[at];
-  for (std::size_t i = 0; i < at; ++i) outer *= x.shape()[i];
-  for (std::size_t i = at + 1; i < x.shape().size(); ++i) inner *= x.shape()[i];
+  const ReducedDim r(x.shape(), d, keepdim);  // sizes decided once: a CPUGraph replay only loops
+  Tensor<T> out(r.shape, uninitialized);
   kernel(
       [](const Tensor<T>& x, const Tensor<T>& out, int64_t outer, int64_t n, int64_t inner, bool mean) {
         const T* px = x.data();
@@ -392,7 +389,7 @@ Tensor<T> sum_along(const Tensor<T>& x, int64_t d, bool keepdim, bool mean) {
         if (mean)
           for (int64_t i = 0, m = outer * inner; i < m; ++i) po[i] /= static_cast<T>(n);
       },
-      x, out, outer, n, inner, mean);
+      x, out, r.outer, r.n, r.inner, mean);
   return out;
 }
 

@@ -5,6 +5,7 @@
 #pragma once
 
 #include "../autograd/node.hpp"
+#include "arithmetic.hpp"  // BinaryBackward
 #include "kernels.hpp"
 #include "pointwise.hpp"
 
@@ -30,17 +31,11 @@ struct ClampRule {
   T backward(T g, T x) const { return x >= lo && x <= hi ? g : T(0); }
 };
 template <class T>
-struct Clamp : ClampRule<T> {
-  static constexpr const char* name = "ClampBackward1";
-};
+struct Clamp : ClampRule<T> { static constexpr const char* name = "ClampBackward1"; };
 template <class T>
-struct ClampMin : ClampRule<T> {
-  static constexpr const char* name = "ClampMinBackward0";
-};
+struct ClampMin : ClampRule<T> { static constexpr const char* name = "ClampMinBackward0"; };
 template <class T>
-struct ClampMax : ClampRule<T> {
-  static constexpr const char* name = "ClampMaxBackward0";
-};
+struct ClampMax : ClampRule<T> { static constexpr const char* name = "ClampMaxBackward0"; };
 
 // d rsqrt(x)/dx = -x^(-3/2) / 2 = (-0.5 g) y^3
 template <class T>
@@ -112,27 +107,15 @@ struct Constant {
   T backward(T) const { return T(0); }
 };
 template <class T>
-struct Floor : Constant<T> {
-  static constexpr const char* name = "FloorBackward0";
-  T forward(T x) const { return std::floor(x); }
-};
+struct Floor : Constant<T> { static constexpr const char* name = "FloorBackward0"; T forward(T x) const { return std::floor(x); } };
 template <class T>
-struct Ceil : Constant<T> {
-  static constexpr const char* name = "CeilBackward0";
-  T forward(T x) const { return std::ceil(x); }
-};
+struct Ceil : Constant<T> { static constexpr const char* name = "CeilBackward0"; T forward(T x) const { return std::ceil(x); } };
 // NOTE: nearbyint in the default rounding mode: halves to even, as PyTorch (std::round would not).
 template <class T>
-struct Round : Constant<T> {
-  static constexpr const char* name = "RoundBackward0";
-  T forward(T x) const { return std::nearbyint(x); }
-};
+struct Round : Constant<T> { static constexpr const char* name = "RoundBackward0"; T forward(T x) const { return std::nearbyint(x); } };
 // sign(nan) and sign(-0.) are 0., as PyTorch's
 template <class T>
-struct Sign : Constant<T> {
-  static constexpr const char* name = "SignBackward0";
-  T forward(T x) const { return T((T(0) < x) - (x < T(0))); }
-};
+struct Sign : Constant<T> { static constexpr const char* name = "SignBackward0"; T forward(T x) const { return T((T(0) < x) - (x < T(0))); } };
 
 /// maximum(a, b) (Max) or minimum(a, b): nan where either is nan.
 // NOTE: on a tie the first operand, as PyTorch's scalar loop (its vector loop, 8 floats at a time,
@@ -148,19 +131,16 @@ struct Extremum {
 // d maximum(a, b) = g to the larger input, g/2 to each on a tie, g to both where one is nan
 // (PyTorch's where(a == b, g / 2, g).masked_fill_(a < b, 0), and a > b for b); minimum mirrored.
 template <class T, bool Max>
-struct ExtremumBackward final : autograd::Node<T> {
-  autograd::SavedTensor<T> a, b;
-  Size a_shape, b_shape;
+struct ExtremumBackward final : BinaryBackward<T> {
   const char* name() const override { return Max ? "MaximumBackward0" : "MinimumBackward0"; }
   void apply(Tensor<T>& g, std::vector<Tensor<T>>& out) override {
     // the gradient of `self` against `other`: 0 where self loses
     const auto part = [](T gv, T self, T other) {
       return self == other ? gv / T(2) : (Max ? self < other : self > other) ? T(0) : gv;
     };
-    if (this->next[0]) out[0] = detail::sum_to(detail::map(part, g, a.get(), b.get()), a_shape);
-    if (this->next[1]) out[1] = detail::sum_to(detail::map(part, g, b.get(), a.get()), b_shape);
+    if (this->next[0]) out[0] = detail::sum_to(detail::map(part, g, this->a.get(), this->b.get()), this->a_shape);
+    if (this->next[1]) out[1] = detail::sum_to(detail::map(part, g, this->b.get(), this->a.get()), this->b_shape);
   }
-  void release() override { a.release(); b.release(); }
 };
 
 template <class T, bool Max>
