@@ -167,19 +167,36 @@ TEST_CASE_TEMPLATE("reduce: max, min, prod, var, std, logsumexp, norm, cumsum: v
     }
     ++n;
   }
-  CHECK(n == 108);
+  CHECK(n == 111);
 }
 
-TEST_CASE("reduce: max, min, prod, var, std, logsumexp, norm, cumsum: float results PyTorch's to the bit") {
+/// Every element of actual equals PyTorch's exactly (no tolerance).
+template <class T>
+void check_bits(const Tensor<T>& actual, const rr::TensorRef& expected) {
+  const std::vector<double> e = case_values(expected);
+  const std::vector<T> a = actual.to_vector();
+  REQUIRE(a.size() == e.size());
+  std::size_t differ = 0;
+  for (std::size_t i = 0; i < a.size(); ++i) differ += a[i] != static_cast<T>(e[i]);
+  CHECK_MESSAGE(differ == 0, differ << " of " << a.size() << " elements differ from PyTorch's bits");
+}
+
+TEST_CASE_TEMPLATE("reduce: prod, var, std, norm, cumsum: results and gradients PyTorch's to the bit", T, float,
+                   double) {
   int n = 0;
   for (const rr::Case& c : rr::cases) {
-    if (!c.exact) continue;
+    if (!c.exact || !is_dtype<T>(c)) continue;
     const std::string name = c.name;
     CAPTURE(name);
-    check_same_bits(run_more(case_tensor<float>(c.input), c).to_vector(), case_values(c.output));
+    Tensor<T> x = case_tensor<T>(c.input);
+    x.requires_grad_();
+    const Tensor<T> y = run_more(x, c);
+    check_bits(y, c.output);
+    y.backward(case_tensor<T>(c.grad_output));
+    check_bits(x.grad(), c.grad);
     ++n;
   }
-  CHECK(n == 14);
+  CHECK(n == 17);
 }
 
 TEST_CASE("reduce: gradcheck on max, min, prod, var, std, logsumexp, norm, cumsum") {

@@ -13,6 +13,7 @@
 #include <array>
 #include <cmath>
 #include <limits>
+#include <type_traits>  // is_same_v
 #include <vector>
 
 namespace eigentorch {
@@ -285,6 +286,8 @@ struct VarAll {
 };
 
 /// The same along a dim with more than one output: Welford's algorithm in double (PyTorch's WelfordOps).
+// NOTE: VarAll's squared deviations are not fused (ATen's ReduceOps.cpp is built for no particular
+// CPU), WelfordOps's are (cpu/ kernels are built for AVX2 with FMA): both checked against PyTorch.
 struct VarLane {
   int64_t correction;
   bool take_sqrt;
@@ -294,7 +297,7 @@ struct VarLane {
     for (int64_t k = 0; k < x.size(); ++k) {
       const double delta = static_cast<double>(x[k]) - mean;
       mean += delta / static_cast<double>(k + 1);
-      m2 += delta * (static_cast<double>(x[k]) - mean);
+      m2 = std::fma(delta, static_cast<double>(x[k]) - mean, m2);  // fused, as ATen's AVX2 build
     }
     const double n = static_cast<double>(x.size()), c = static_cast<double>(correction);
     const double var = m2 / (n > c ? n - c : 0.0);
@@ -391,19 +394,24 @@ Tensor<T> logsumexp(const Tensor<T>& x, int64_t dim, bool keepdim) {
   return out;
 }
 
-/// The p-norm of n values, in PyTorch's order: p = 2 with one vector of accumulators, folded lane by
-/// lane, then the rest (ATen's norm_two_reduce_step path); other p one value after another.
+/// The p-norm of n values, in PyTorch's order: p = 2 for floats with one vector of accumulators
+/// (fused multiply-adds, as ATen's AVX2 build compiles norm_two_reduce_step), folded lane by lane,
+/// then the rest; for doubles (NormTwoOps) one fused multiply-add after another; other p one value
+/// after another.
+// NOTE: compared with PyTorch 1.13 on random inputs: floats of 8 values or more and doubles to the
+// bit; floats of fewer than 8 values to the bit in about 96 of 100 (neither fused nor plain
+// sequential additions explain the rest).
 struct NormAll {
   double p;
   template <class T>
   T operator()(int64_t n, const T* v) const {
     if (n == 0) return T(0);
     if (p == 2) {
-      constexpr int64_t W = detail::kVecLanes<T>;
+      constexpr int64_t W = std::is_same_v<T, float> ? detail::kVecLanes<T> : 1;
       std::array<T, W> acc{};
       int64_t i = 0;
       for (; i + W <= n; i += W)
-        for (int64_t k = 0; k < W; ++k) acc[k] += v[i + k] * v[i + k];
+        for (int64_t k = 0; k < W; ++k) acc[k] = std::fma(v[i + k], v[i + k], acc[k]);
       for (int64_t k = 1; k < W; ++k) acc[0] += acc[k];
       for (; i < n; ++i) acc[0] += v[i] * v[i];
       return std::sqrt(acc[0]);
