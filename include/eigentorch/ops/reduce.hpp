@@ -155,7 +155,8 @@ struct ExtremumBackward final : autograd::Node<T> {
   const char* name() const override { return is_max ? "MaxBackward1" : "MinBackward1"; }
   void release() override { x.release(); result.release(); }
   void apply(Tensor<T>& g, std::vector<Tensor<T>>& out) override {
-    const Tensor<T>&xs = x.get(), &r = result.get();
+    const Tensor<T>& xs = x.get();
+    const Tensor<T>& r = result.get();
     out[0] = detail::map_to(
         xs.shape(), [](T g, T x, T r, T k) { return IsExtremum{}(x, r) ? g / k : T(0); }, g, xs, r,
         count_hits(xs, r, IsExtremum{}));
@@ -214,9 +215,10 @@ T product_of(int64_t n, bool contiguous, At at) {
 template <class T>
 struct ProdBackward final : autograd::Node<T> {
   autograd::SavedTensor<T> x, result;
-  int64_t dim = -1;  // -1: the whole tensor
-  Size kept;
-  const char* name() const override { return dim < 0 ? "ProdBackward0" : "ProdBackward1"; }
+  int64_t dim = -1;  // -1: the whole tensor (a 0-d x too)
+  Size kept;         // the output with the reduced dim as size 1 (0-d for the whole tensor)
+  const char* name_ = "ProdBackward0";
+  const char* name() const override { return name_; }
   void release() override { x.release(); result.release(); }
   void apply(Tensor<T>& g, std::vector<Tensor<T>>& out) override {
     const Tensor<T>& xs = x.get();
@@ -260,9 +262,9 @@ Tensor<T> prod(const Tensor<T>& x, int64_t dim, bool keepdim, bool all) {
     node->x.save(x);
     node->result.save(out, all ? "ProdBackward0" : "ProdBackward1");
     node->dim = all || x.dim() == 0 ? -1 : d;
-    node->kept = all ? Size(std::vector<int64_t>(x.shape().size(), 1)) : reduced_shape(x.shape(), d, true);
+    node->kept = all ? Size{} : reduced_shape(x.shape(), d, true);
+    node->name_ = all ? "ProdBackward0" : "ProdBackward1";
     autograd::connect(out, node, {&x});
-    if (!all) out.grad_fn()->set_display_name("ProdBackward1");
   }
   return out;
 }
@@ -310,9 +312,9 @@ struct VarLane {
 template <class T>
 struct VarBackward final : autograd::Node<T> {
   autograd::SavedTensor<T> x, result;  // result: std only
-  int64_t dim = -1;                    // -1: the whole tensor
+  int64_t dim = -1;                    // -1: the whole tensor (a 0-d x too)
   int64_t correction = 1;
-  Size kept;
+  Size kept;  // the output with the reduced dim as size 1 (0-d for the whole tensor)
   bool is_std = false;
   const char* name() const override { return is_std ? "StdBackward0" : "VarBackward0"; }
   void release() override { x.release(); result.release(); }
@@ -349,7 +351,7 @@ Tensor<T> var(const Tensor<T>& x, int64_t dim, bool unbiased, bool keepdim, bool
     if (take_sqrt) node->result.save(out, "StdBackward0");
     node->dim = all || x.dim() == 0 ? -1 : d;
     node->correction = correction;
-    node->kept = all ? Size(std::vector<int64_t>(x.shape().size(), 1)) : reduced_shape(x.shape(), d, true);
+    node->kept = all ? Size{} : reduced_shape(x.shape(), d, true);
     node->is_std = take_sqrt;
     autograd::connect(out, node, {&x});
   }
@@ -381,14 +383,13 @@ Tensor<T> logsumexp(const Tensor<T>& x, int64_t dim, bool keepdim) {
     return std::isinf(m) ? T(0) : m;
   });
   const Tensor<T> sums = detail::sum_along(detail::map([](T v, T m) { return std::exp(v - m); }, x1, m), d, true, false);
-  const Size kept = reduced_shape(x.shape(), d, true);
   Tensor<T> out = detail::alias(detail::map([](T s, T m) { return std::log(s) + m; }, sums, m),
                                 reduced_shape(x.shape(), d, keepdim));
   if (autograd::needs_grad(x)) {
     auto node = detail::make_pooled<LogsumexpBackward<T>>();
     node->x.save(x);
     node->result.save(out, "LogsumexpBackward0");
-    node->kept = kept;
+    node->kept = reduced_shape(x.shape(), d, true);
     autograd::connect(out, node, {&x});
   }
   return out;
@@ -447,7 +448,8 @@ struct NormBackward final : autograd::Node<T> {
   const char* name() const override { return "NormBackward1"; }
   void release() override { x.release(); result.release(); }
   void apply(Tensor<T>& g, std::vector<Tensor<T>>& out) override {
-    const Tensor<T>&xs = x.get(), &r = result.get();
+    const Tensor<T>& xs = x.get();
+    const Tensor<T>& r = result.get();
     if (p == 0) return;
     if (std::isinf(p)) {
       out[0] = detail::map_to(
@@ -552,11 +554,19 @@ template <class T> Tensor<T> Tensor<T>::min() const { return eigentorch::min(*th
 template <class T> Tensor<T> Tensor<T>::prod() const { return eigentorch::prod(*this); }
 template <class T> Tensor<T> Tensor<T>::prod(int64_t d, bool keepdim) const { return eigentorch::prod(*this, d, keepdim); }
 template <class T> Tensor<T> Tensor<T>::var(bool unbiased) const { return eigentorch::var(*this, unbiased); }
-template <class T> Tensor<T> Tensor<T>::var(int64_t d, bool unbiased, bool keepdim) const { return eigentorch::var(*this, d, unbiased, keepdim); }
-template <class T> Tensor<T> Tensor<T>::var(int d, bool unbiased, bool keepdim) const { return eigentorch::var(*this, d, unbiased, keepdim); }
+template <class T> Tensor<T> Tensor<T>::var(int64_t d, bool unbiased, bool keepdim) const {
+  return eigentorch::var(*this, d, unbiased, keepdim);
+}
+template <class T> Tensor<T> Tensor<T>::var(int d, bool unbiased, bool keepdim) const {
+  return eigentorch::var(*this, d, unbiased, keepdim);
+}
 template <class T> Tensor<T> Tensor<T>::std(bool unbiased) const { return eigentorch::std(*this, unbiased); }
-template <class T> Tensor<T> Tensor<T>::std(int64_t d, bool unbiased, bool keepdim) const { return eigentorch::std(*this, d, unbiased, keepdim); }
-template <class T> Tensor<T> Tensor<T>::std(int d, bool unbiased, bool keepdim) const { return eigentorch::std(*this, d, unbiased, keepdim); }
+template <class T> Tensor<T> Tensor<T>::std(int64_t d, bool unbiased, bool keepdim) const {
+  return eigentorch::std(*this, d, unbiased, keepdim);
+}
+template <class T> Tensor<T> Tensor<T>::std(int d, bool unbiased, bool keepdim) const {
+  return eigentorch::std(*this, d, unbiased, keepdim);
+}
 template <class T> Tensor<T> Tensor<T>::logsumexp(int64_t d, bool keepdim) const { return eigentorch::logsumexp(*this, d, keepdim); }
 template <class T> Tensor<T> Tensor<T>::norm(double p) const { return eigentorch::norm(*this, p); }
 template <class T> Tensor<T> Tensor<T>::cumsum(int64_t d) const { return eigentorch::cumsum(*this, d); }
