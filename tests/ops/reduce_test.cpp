@@ -11,6 +11,7 @@
 #include <cstdint>      // int64_t
 #include <cstring>      // strcmp
 #include <exception>
+#include <limits>
 #include <string>
 #include <type_traits>  // is_same_v
 #include <vector>
@@ -249,6 +250,16 @@ TEST_CASE_TEMPLATE("reduce: no elements give PyTorch's values", T, float, double
                         : op == "prod_dim" ? rows.prod(1) : rows.var(1);
     CHECK(et::testing::close(r.to_vector()[0], e.value, 0, 0));
   }
+  // along a dim of no elements, each output is that value; along another, there is no output
+  const Tensor<T> none_by_3 = et::zeros<T>({0, 3});
+  CHECK(none_by_3.prod(0).to_vector() == std::vector<T>(3, T(1)));
+  CHECK(none_by_3.logsumexp(0).to_vector() == std::vector<T>(3, -std::numeric_limits<T>::infinity()));
+  for (T v : none_by_3.var(0).to_vector()) CHECK(std::isnan(v));
+  for (T v : none_by_3.std(0, false, true).to_vector()) CHECK(std::isnan(v));
+  CHECK(none_by_3.std(0, false, true).shape() == et::Size({1, 3}));
+  CHECK(none_by_3.var(1).shape() == et::Size({0}));
+  CHECK(none_by_3.prod(1, true).shape() == et::Size({0, 1}));
+  CHECK(none_by_3.cumsum(1).shape() == et::Size({0, 3}));
 }
 
 TEST_CASE_TEMPLATE("reduce: free functions agree with methods; var(1) reduces dim 1", T, float, double) {

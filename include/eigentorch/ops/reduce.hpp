@@ -339,7 +339,7 @@ Tensor<T> var(const Tensor<T>& x, int64_t dim, bool unbiased, bool keepdim, bool
   const int64_t d = all ? 0 : detail::wrap_dim(dim, x.dim());
   const int64_t correction = unbiased ? 1 : 0;
   Tensor<T> out;
-  if (all || x.numel() == (x.dim() ? x.size(d) : 1)) {  // one output: PyTorch's two-pass algorithm
+  if (all || reduced_shape(x.shape(), d, true).numel() == 1) {  // one output: PyTorch's two-pass algorithm
     out = detail::reduce_all(VarAll{correction, take_sqrt}, x);
     if (!all) out = detail::alias(out, reduced_shape(x.shape(), d, keepdim));
   } else {
