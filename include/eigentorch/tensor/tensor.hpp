@@ -275,6 +275,20 @@ class Tensor {
   Tensor minimum(const Tensor& other) const;
 
   // ---- more reductions (ops/reduce.hpp) ----------------------------------------------------------
+  Tensor max() const;
+  Tensor min() const;
+  Tensor prod() const;
+  Tensor prod(int64_t d, bool keepdim = false) const;
+  // var(1) and std(1) reduce dim 1 (the int overloads), var(true) the whole tensor
+  Tensor var(bool unbiased = true) const;
+  Tensor var(int64_t d, bool unbiased = true, bool keepdim = false) const;
+  Tensor var(int d, bool unbiased = true, bool keepdim = false) const;
+  Tensor std(bool unbiased = true) const;
+  Tensor std(int64_t d, bool unbiased = true, bool keepdim = false) const;
+  Tensor std(int d, bool unbiased = true, bool keepdim = false) const;
+  Tensor logsumexp(int64_t d, bool keepdim = false) const;
+  Tensor norm(double p = 2) const;
+  Tensor cumsum(int64_t d) const;
   /// The index of the largest (argmax) / smallest (argmin) element along d (of the flattened tensor
   /// without d): the first one on ties, a NaN counting as both, as in PyTorch.
   Tensor<int64_t> argmax() const;
