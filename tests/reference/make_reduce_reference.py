@@ -118,7 +118,7 @@ case("logsumexp large magnitude", "logsumexp", ("values", [1000.0, 1001.0, 999.0
 case("logsumexp infinities", "logsumexp", ("values", [-INF, -INF, INF, 1.0, 2.0, -INF], (3, 2)), dim=1,
      gradcheck=False)
 
-for p in (2.0, 1.0, INF, -INF, 3.0, 0.5, 1.5, 0.0):
+for p in (2.0, 1.0, INF, -INF, 3.0, 0.5, 1.5, 0.0, 4.0, -1.0):
     case(f"norm p={p} [3,4]", "norm", (3, 4), p=p, gradcheck=p != 0.0)
     case(f"norm p={p} with zeros", "norm", ("values", [0.0, -1.5, 0.0, 2.0], (4,)), p=p, gradcheck=False)
     case(f"norm p={p} of zeros", "norm", ("values", [0.0, 0.0, 0.0], (3,)), p=p, gradcheck=False)
