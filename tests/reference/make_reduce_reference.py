@@ -107,7 +107,7 @@ for op in ("var", "std"):
     case(f"{dop} [5] dim 0 (one output: two-pass)", dop, (5,), dim=0)
     case(f"{dop} [3,1] dim 1 (one element each)", dop, (3, 1), dim=1, gradcheck=False)
     case(f"{dop} [4,300] dim 1 Welford", dop, ("rand", (4, 300), 100.0, 101.0), dim=1, exact=True, gradcheck=False)
-    case(f"{dop} [300,4] dim 0 Welford", dop, (300, 4), dim=0, exact=True, gradcheck=False)
+    case(f"{dop} [120,4] dim 0 Welford", dop, (120, 4), dim=0, exact=True, gradcheck=False)
 
 for d, k in ((0, False), (1, False), (-1, True), (-2, True)):
     case(f"logsumexp [3,4] dim {d} keepdim {k}", "logsumexp", (3, 4), dim=d, keepdim=k)
@@ -118,7 +118,7 @@ case("logsumexp large magnitude", "logsumexp", ("values", [1000.0, 1001.0, 999.0
 case("logsumexp infinities", "logsumexp", ("values", [-INF, -INF, INF, 1.0, 2.0, -INF], (3, 2)), dim=1,
      gradcheck=False)
 
-for p in (2.0, 1.0, INF, -INF, 3.0, 0.5, 1.5, 0.0):
+for p in (2.0, 1.0, INF, -INF, 3.0, 0.5, 1.5, 0.0, 4.0, -1.0):
     case(f"norm p={p} [3,4]", "norm", (3, 4), p=p, gradcheck=p != 0.0)
     case(f"norm p={p} with zeros", "norm", ("values", [0.0, -1.5, 0.0, 2.0], (4,)), p=p, gradcheck=False)
     case(f"norm p={p} of zeros", "norm", ("values", [0.0, 0.0, 0.0], (3,)), p=p, gradcheck=False)
@@ -126,7 +126,7 @@ case("norm p=inf ties", "norm", ("values", [2.0, -2.0, 1.0], (3,)), p=INF, gradc
 case("norm 0-d", "norm", (), p=2.0)
 for p in (2.0, 1.0, 3.0):
     case(f"norm p={p} [1000]", "norm", (1000,), p=p, exact=True, gradcheck=False)
-for n in (8, 37, 3001):
+for n in (8, 37):
     case(f"norm p=2 [{n}]", "norm", (n,), exact=True, gradcheck=False)
 
 for d in (0, 1, -1):
