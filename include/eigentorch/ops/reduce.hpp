@@ -122,21 +122,15 @@ Tensor<T> as_kept(const Tensor<T>& t, const Size& kept) {
 }
 
 /// x reduced along dim d (wrapped) by f(lane) for every lane; `empty` where the dim has no elements.
-// NOTE: each lane's value is written at the lane's first element of an x-shaped scratch, then
-// gathered by map_to into the kept shape: its odometer never moves along a dim of size 1 of its
-// output, so it reads each lane's first element.
 template <class T, class F>
 Tensor<T> reduce_lanes(const Tensor<T>& x, int64_t d, bool keepdim, T empty, F f) {
-  Tensor<T> out;
   if (x.dim() > 0 && x.size(d) == 0) {
-    out = Tensor<T>(reduced_shape(x.shape(), d, true), detail::uninitialized);
+    Tensor<T> out(reduced_shape(x.shape(), d, keepdim), detail::uninitialized);
     detail::fill(out, empty);
-  } else {
-    Tensor<T> scratch(x.shape(), detail::uninitialized);
-    detail::lanes(d, [f](detail::Lane<T> o, detail::Lane<const T> in) { o[0] = f(in); }, scratch, x);
-    out = detail::map_to(reduced_shape(x.shape(), d, true), detail::Identity{}, scratch);
+    return out;
   }
-  return keepdim ? out : detail::alias(out, reduced_shape(x.shape(), d, false));
+  if (x.dim() == 0) return detail::alias(detail::reduce_lanes<T>(0, true, f, detail::alias(x, Size{1})), Size{});
+  return detail::reduce_lanes<T>(d, keepdim, f, x);
 }
 
 template <class T>
