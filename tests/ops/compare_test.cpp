@@ -192,6 +192,25 @@ TEST_CASE("int64 and bool tensors: PyTorch's errors") {
   CHECK_NOTHROW(i.requires_grad_(false));
   CHECK_THROWS_WITH_AS(et::zeros({2}) < et::zeros({3}), ref::compare_shape_error, et::Error);
   auto x = et::tensor({1.0f, 2.0f}).requires_grad_();
-  CHECK_THROWS_AS(x.to<double>(), et::Error);  // not differentiable yet: refused, not silently detached
   CHECK(x.detach().to<double>().requires_grad() == false);
+  CHECK(x.to<int64_t>().requires_grad() == false);  // an integer result leaves the graph, as in PyTorch
+}
+
+TEST_CASE("to<U>() between float and double is differentiable (ToCopyBackward0), both ways") {
+  // values from PyTorch: x = [1.5, -2, 3] (float), h = x * x, z = sum(h.double()^2) + sum(3 h.double())
+  auto x = et::tensor({1.5f, -2.0f, 3.0f}).requires_grad_();
+  const auto h = x * x;
+  const auto y = h.to<double>();
+  CHECK(y.grad_fn()->name() == std::string("ToCopyBackward0"));
+  auto z = (y * y).sum() + (h.to<double>() * 3.0).sum();
+  CHECK(z.item() == 147.8125);
+  z.backward();
+  check_same(values(x.grad()), {22.5, -44.0, 126.0});
+  auto w = et::tensor<double>({0.5, 2.0}).requires_grad_();
+  w.to<float>().sum().backward();
+  check_same(values(w.grad()), {1.0, 1.0});
+  // gradcheck through a round trip double -> float -> double (float precision: a looser tolerance)
+  auto u = et::tensor<double>({0.25, -1.5, 2.0}).requires_grad_();
+  CHECK(et::autograd::gradcheck([](const std::vector<Tensor<double>>& in) { return (in[0].to<float>() * 2.0f).to<double>(); },
+                                {u}, 1e-3, 1e-3, 1e-3));
 }

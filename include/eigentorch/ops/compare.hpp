@@ -5,6 +5,7 @@
 // float (the default dtype) for an integer or bool tensor and a floating number, else to int64.
 #pragma once
 
+#include "../autograd/engine.hpp"  // run_backward
 #include "../autograd/node.hpp"
 #include "kernels.hpp"
 
@@ -51,6 +52,18 @@ struct WhereBackward final : autograd::Node<T> {
   }
 };
 
+// d x.to<U>() = g.to<T>(): the node of a float <-> double conversion is the end of the U graph and
+// runs backward on x's graph from there (one graph holds one element type). It keeps x's graph
+// (retain_graph), since several conversions of x may each run it.
+template <class U, class T>
+struct ToCopyBackward final : autograd::Node<U> {
+  Tensor<T> source;
+  const char* name() const override { return "ToCopyBackward0"; }
+  void apply(Tensor<U>& g, std::vector<Tensor<U>>&) override {
+    autograd::run_backward(source, detail::map_as<T>([](U v) { return static_cast<T>(v); }, g), true);
+  }
+};
+
 }  // namespace ops
 
 /// a where cond, b elsewhere, the three broadcast together (torch.where).
@@ -75,10 +88,15 @@ Tensor<U> Tensor<T>::to() const {
   if constexpr (std::is_same_v<U, T>) {
     return *this;
   } else {
-    if (std::is_floating_point_v<U> && autograd::needs_grad(*this))
-      detail::fail({"to(): converting a tensor that requires grad between float and double is not differentiable "
-                    "in eigentorch yet; detach() it first"});
-    return detail::map_as<U>([](T v) { return detail::convert<U>(v); }, *this);
+    Tensor<U> out = detail::map_as<U>([](T v) { return detail::convert<U>(v); }, *this);
+    if constexpr (std::is_floating_point_v<U> && std::is_floating_point_v<T>) {
+      if (autograd::needs_grad(*this)) {
+        auto node = detail::make_pooled<ops::ToCopyBackward<U, T>>();
+        node->source = *this;
+        autograd::connect(out, node, {});
+      }
+    }
+    return out;
   }
 }
 
