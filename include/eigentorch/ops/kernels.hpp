@@ -2,14 +2,18 @@
 // elements, and so the only callers of detail::kernel (which records each call for a CPUGraph
 // replay). An op hands them scalar functions (or, rarely, whole-array ones) and never sees the capture.
 //   map(f, a, b, ...)         a new tensor out[i] = f(a[i], b[i], ...), the inputs broadcast together
-//                             (map_to: broadcast to a given shape; zip: inputs of a's shape or scalars)
+//                             (map_to: broadcast to a given shape; zip: inputs of a's shape or scalars;
+//                             map_as<U>: results of another element type, a comparison's bools)
 //   map_block(f, a)           a new tensor filled by f(a.data(), out.data(), n): a vectorised function
 //   write(self, f, a, ...)    self[i] = f(a[i], ...) in place (self may be among the inputs), and the
 //                             version bumped; fill(self, v) writes v everywhere
 //   lanes(dim, f, out, a...)  f(out's lane, a's lane, ...) for every 1-D lane along dim (softmax)
 //   reduce_all(f, a, ...)     a 0-d tensor holding f(n, a.data(), ...) (sum_of: a sum in PyTorch's
 //                             order, for such an f); sum_to, sum_along: sums in PyTorch's order over
-//                             broadcast dims, along one dim
+//                             broadcast dims, along one dim; reduce_lanes: f(lane) for every lane
+//                             along a dim (argmax, prod, var)
+//   positions(shape, f, idx)  where each element of an op that takes by index tensors comes from;
+//                             take(x, pos) reads there, put_add(base, pos, v) adds there
 //   product(...)              matrix products through detail::gemm; transposed: a transposed copy
 //   alias(x, shape)           x's storage under another shape (no data touched, no kernel)
 //   copy_window(src, w, dst, v)  dst's strided window v = src's window w: part of a tensor, or its
