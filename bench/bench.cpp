@@ -1,5 +1,6 @@
-// eigentorch's benchmark: training steps (forward, MSELoss, zero_grad, backward, SGD step) and a
-// 1024^3 sgemm, timed side by side with libtorch's C++ frontend in the same process when built with
+// eigentorch's benchmark: training steps (forward, MSELoss, zero_grad, backward, SGD step), a
+// 1024^3 sgemm and single tensor ops (workload 6: issue 15's index_select, cat, argmax, comparison,
+// where, ...), timed side by side with libtorch's C++ frontend in the same process when built with
 // EIGENTORCH_HAVE_LIBTORCH. Prints one table: medians, the libtorch/eigentorch ratio, eigentorch's
 // heap allocations per steady-state step, GFLOP/s and the fraction of the sgemm peak.
 //
@@ -371,6 +372,76 @@ void run_sgemm(Context& ctx) {
   );
 }
 
+/// Keeps the compiler from dropping a result it can see nobody reads (an empty asm that takes the
+/// pointer and clobbers memory): each op below runs and its result is discarded, as in user code.
+inline void keep(const void* p) { asm volatile("" : : "g"(p) : "memory"); }
+
+/// Flattens a result to doubles, to check once (untimed) that both libraries computed the same thing.
+template <class T>
+std::vector<double> as_doubles(const et::Tensor<T>& t) {
+  std::vector<double> v;
+  for (int64_t i = 0; i < t.numel(); ++i) v.push_back(static_cast<double>(t.data()[i]));
+  return v;
+}
+
+/// 6. The tensor ops of issue 15, one op per step, float, 1 thread meant (--threads 1), at 16x16
+/// (per-op overhead; goal: 10x below libtorch) and 1000x1000 = 1M elements (the loop itself; goal:
+/// no slower than libtorch). The inputs do not require grad and no NoGradGuard is set: what a user's
+/// code runs. Each step makes the op's result and discards it. Both sides get the same numbers.
+void run_tensor_ops(Context& ctx) {
+  for (int64_t n : {int64_t{16}, int64_t{1000}}) {
+    const std::string size = std::to_string(n) + "x" + std::to_string(n);
+    et::manual_seed(5);
+    const auto a = et::randn({n, n}), b = et::randn({n, n});
+    const auto idx = et::randint(0, n, {n});         // n random rows for index_select
+    const auto gidx = et::randint(0, n, {n, n});     // a random column per element for gather(1, .)
+    const et::Tensor<bool> cond = a < b;
+#ifdef EIGENTORCH_HAVE_LIBTORCH
+    const auto ta = lt_tensor(a.to_vector(), n, n), tb = lt_tensor(b.to_vector(), n, n);
+    auto long_tensor = [](const et::Tensor<int64_t>& t, std::vector<int64_t> shape) {
+      auto v = t.to_vector();
+      return torch::from_blob(v.data(), shape, torch::kLong).clone();
+    };
+    const auto tidx = long_tensor(idx, {n}), tgidx = long_tensor(gidx, {n, n});
+    const auto tcond = torch::lt(ta, tb);
+#endif
+    // et_op and lt_op return the op's result; the step discards it, the check compares them once.
+    auto op = [&](const std::string& what, auto et_op, [[maybe_unused]] auto lt_op) {
+      const std::string name = "6 ops " + size + " " + what;
+      if (!ctx.wanted(name)) return;
+      const bench::Step et_step = [et_op] { auto r = et_op(); keep(r.data()); };
+      bench::Step lt_step;
+#ifdef EIGENTORCH_HAVE_LIBTORCH
+      lt_step = [lt_op] { auto r = lt_op(); keep(r.data_ptr()); };
+      const std::vector<double> e = as_doubles(et_op());
+      const torch::Tensor t = lt_op().to(torch::kFloat64).contiguous();
+      const bool same = static_cast<int64_t>(e.size()) == t.numel() &&
+                        std::equal(e.begin(), e.end(), t.data_ptr<double>());
+      if (!same) ctx.notes.push_back(name + ": eigentorch's result differs from libtorch's");
+#endif
+      const int threads = ctx.torch_threads.back();  // 1 with --threads 1 (the run these rows are for)
+      const auto m = bench::measure({{et_step, ctx.et_prepare}, {lt_step, torch_prepare(threads)}}, ctx.opts);
+      bench::Row row{name, m[0], m[1]};
+      row.torch_threads = threads;
+      bench::print_row(row);
+    };
+#ifdef EIGENTORCH_HAVE_LIBTORCH
+#define EIGENTORCH_LT(...) [=] { return __VA_ARGS__; }
+#else
+#define EIGENTORCH_LT(...) 0
+#endif
+    op("index_select(0, idx)", [=] { return a.index_select(0, idx); }, EIGENTORCH_LT(ta.index_select(0, tidx)));
+    op("cat({a, b}, 0)", [=] { return et::cat({a, b}, 0); }, EIGENTORCH_LT(torch::cat({ta, tb}, 0)));
+    op("argmax(1)", [=] { return a.argmax(1); }, EIGENTORCH_LT(ta.argmax(1)));
+    op("a < b", [=] { return a < b; }, EIGENTORCH_LT(ta < tb));
+    op("where(cond, a, b)", [=] { return et::where(cond, a, b); }, EIGENTORCH_LT(torch::where(tcond, ta, tb)));
+    op("gather(1, idx)", [=] { return a.gather(1, gidx); }, EIGENTORCH_LT(ta.gather(1, tgidx)));
+    op("cond.sum() (bool)", [=] { return cond.sum(); }, EIGENTORCH_LT(tcond.sum()));
+    op("a.to<double>()", [=] { return a.to<double>(); }, EIGENTORCH_LT(ta.to(torch::kFloat64)));
+#undef EIGENTORCH_LT
+  }
+}
+
 /// The tour's data: x = temperatures, y = readings (11 samples each).
 MlpSpec tutorial_spec() {
   MlpSpec s{"1 tutorial 1-13-1 Tanh, B=11", {1, 13, 1}, 11, 1e-3};
@@ -517,6 +588,7 @@ int main(int argc, char** argv) {
                                std::to_string(batch);
       if (ctx.wanted(name)) run_training(ctx, mlp_spec(name, {64, h, h, 10}, batch, 0.01), true);
     }
+  run_tensor_ops(ctx);
 
   const double wall = bench::seconds_since(start);
   std::printf("\nsgemm peak of this run: %.1f GFLOP/s. GFLOP/s count 2mnk for the 3 forward products, the 3\n"
