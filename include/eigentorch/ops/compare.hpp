@@ -43,12 +43,13 @@ namespace ops {
 // d where(c, a, b) = g where c (for a), g where not c (for b), each summed back to its input's shape
 template <class T>
 struct WhereBackward final : autograd::Node<T> {
-  Tensor<T> cond;  // 1 or 0, broadcast to the result's shape
+  Tensor<bool> cond;
   Size a_shape, b_shape;
   const char* name() const override { return "WhereBackward0"; }
   void apply(Tensor<T>& g, std::vector<Tensor<T>>& out) override {
-    if (this->next[0]) out[0] = detail::sum_to(detail::map([](T c, T gv) { return c != T(0) ? gv : T(0); }, cond, g), a_shape);
-    if (this->next[1]) out[1] = detail::sum_to(detail::map([](T c, T gv) { return c != T(0) ? T(0) : gv; }, cond, g), b_shape);
+    const Tensor<T> c = detail::map_to<T>(g.shape(), [](bool v) { return v ? T(1) : T(0); }, cond);
+    if (this->next[0]) out[0] = detail::sum_to(detail::map([](T cv, T gv) { return cv != T(0) ? gv : T(0); }, c, g), a_shape);
+    if (this->next[1]) out[1] = detail::sum_to(detail::map([](T cv, T gv) { return cv != T(0) ? T(0) : gv; }, c, g), b_shape);
   }
 };
 
@@ -69,12 +70,17 @@ struct ToCopyBackward final : autograd::Node<U> {
 /// a where cond, b elsewhere, the three broadcast together (torch.where).
 template <class T>
 Tensor<T> where(const Tensor<bool>& cond, const Tensor<T>& a, const Tensor<T>& b) {
-  const Size shape = detail::broadcast_shapes(detail::broadcast_shapes(cond.shape(), a.shape()), b.shape());
-  const Tensor<T> c = detail::map_to<T>(shape, [](bool v) { return v ? T(1) : T(0); }, cond);
-  Tensor<T> out = detail::map([](T cv, T av, T bv) { return cv != T(0) ? av : bv; }, c, a, b);
+  Tensor<T> out;
+  if (cond.shape() == a.shape() && b.shape() == a.shape()) {
+    out = detail::choose(cond, a, b);
+  } else {  // broadcast: the condition as 1 / 0 in T, then one map over the three
+    const Size shape = detail::broadcast_shapes(detail::broadcast_shapes(cond.shape(), a.shape()), b.shape());
+    const Tensor<T> c = detail::map_to<T>(shape, [](bool v) { return v ? T(1) : T(0); }, cond);
+    out = detail::map([](T cv, T av, T bv) { return cv != T(0) ? av : bv; }, c, a, b);
+  }
   if (autograd::needs_grad(a, b)) {
     auto node = detail::make_pooled<ops::WhereBackward<T>>();
-    node->cond = c;
+    node->cond = cond;
     node->a_shape = a.shape();
     node->b_shape = b.shape();
     autograd::connect(out, node, {&a, &b});

@@ -28,6 +28,35 @@ struct TakeBackward final : autograd::Node<T> {
   void apply(Tensor<T>& g, std::vector<Tensor<T>>& out) override { out[0] = detail::put_add(Tensor<T>(x_shape), pos, g); }
 };
 
+// d take_rows(x, idx) = g's rows added at the rows they were read from (index_add), in order
+template <class T>
+struct TakeRowsBackward final : autograd::Node<T> {
+  Tensor<int64_t> idx;
+  Size x_shape;
+  int64_t outer = 1, n = 1, inner = 1;
+  const char* name_ = "IndexSelectBackward0";
+  const char* name() const override { return name_; }
+  void apply(Tensor<T>& g, std::vector<Tensor<T>>& out) override {
+    out[0] = detail::put_rows(Tensor<T>(x_shape), outer, n, inner, idx, g, [n = n](int64_t v) { return v < 0 ? v + n : v; });
+  }
+};
+
+/// Rows of x (seen as [outer, n, inner]) picked by idx along the middle dim, with their node.
+template <class T, class F>
+Tensor<T> take_rows(const Tensor<T>& x, const Size& shape, int64_t outer, int64_t n, int64_t inner,
+                    const Tensor<int64_t>& idx, F check, const char* name) {
+  Tensor<T> out = detail::take_rows(x, shape, outer, n, inner, idx, check);
+  if (autograd::needs_grad(x)) {
+    auto node = detail::make_pooled<TakeRowsBackward<T>>();
+    node->idx = idx;
+    node->x_shape = x.shape();
+    node->outer = outer, node->n = n, node->inner = inner;
+    node->name_ = name;
+    autograd::connect(out, node, {&x});
+  }
+  return out;
+}
+
 // d put(base, pos, values) = g (for base), g taken at pos (for values)
 template <class T>
 struct PutBackward final : autograd::Node<T> {
@@ -113,17 +142,16 @@ Tensor<T> Tensor<T>::index_select(int64_t dim, const Tensor<int64_t>& index) con
   if (index.dim() > 1) detail::fail<IndexError>({"index_select(): Index is supposed to be a vector"});
   const int64_t d = detail::wrap_dim(dim, std::max<int64_t>(this->dim(), 1));
   const Size& s = shape();
-  int64_t inner = 1;
+  int64_t outer = 1, inner = 1;
+  for (std::size_t i = 0; i < static_cast<std::size_t>(d) && i < s.size(); ++i) outer *= s[i];
   for (std::size_t i = static_cast<std::size_t>(d) + 1; i < s.size(); ++i) inner *= s[i];
-  const int64_t n = s.empty() ? 1 : s[static_cast<std::size_t>(d)], m = index.numel();
+  const int64_t n = s.empty() ? 1 : s[static_cast<std::size_t>(d)];
   Size out_shape = s;
-  if (!s.empty()) out_shape[static_cast<std::size_t>(d)] = m;
-  const Tensor<int64_t> pos = detail::positions(out_shape, [n, m, inner](int64_t i, const int64_t* idx) {
-    const int64_t v = idx[(i / inner) % m];
+  if (!s.empty()) out_shape[static_cast<std::size_t>(d)] = index.numel();
+  return ops::take_rows(*this, out_shape, outer, n, inner, index, [n](int64_t v) {
     if (v < 0 || v >= n) detail::fail<IndexError>({"index out of range in self"});
-    return ((i / inner / m) * n + v) * inner + i % inner;
-  }, index);
-  return ops::take(*this, pos, "IndexSelectBackward0");
+    return v;
+  }, "IndexSelectBackward0");
 }
 
 template <class T>
@@ -132,13 +160,10 @@ Tensor<T> Tensor<T>::index(const Tensor<int64_t>& index) const {
   const int64_t n = size(0), inner = numel() / std::max<int64_t>(n, 1);
   std::vector<int64_t> out_shape = index.shape().vec();
   out_shape.insert(out_shape.end(), shape().begin() + 1, shape().end());
-  const Tensor<int64_t> pos = detail::positions(Size(out_shape), [n, inner](int64_t i, const int64_t* idx) {
-    int64_t v = idx[i / inner];
+  return ops::take_rows(*this, Size(out_shape), 1, n, inner, index, [n](int64_t v) {
     if (v < -n || v >= n) detail::fail<IndexError>({"index ", v, " is out of bounds for dimension 0 with size ", n});
-    if (v < 0) v += n;
-    return v * inner + i % inner;
-  }, index);
-  return ops::take(*this, pos, "IndexBackward0");
+    return v < 0 ? v + n : v;
+  }, "IndexBackward0");
 }
 
 template <class T>

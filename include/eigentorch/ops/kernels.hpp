@@ -346,6 +346,73 @@ Tensor<T> put_add(const Tensor<T>& base, const Tensor<int64_t>& pos, const Tenso
   return out;
 }
 
+/// A new tensor of `shape`: for x seen as [outer, n, inner] and an index tensor of m elements,
+/// out[o, j, :] = x[o, f(idx[j]), :], whole rows copied (f checks an index, may throw, and wraps a
+/// negative one).
+template <class T, class F>
+Tensor<T> take_rows(const Tensor<T>& x, const Size& shape, int64_t outer, int64_t n, int64_t inner,
+                    const Tensor<int64_t>& idx, F f) {
+  Tensor<T> out(shape, uninitialized);
+  kernel(
+      [](const F& f, const Tensor<T>& x, const Tensor<T>& out, int64_t outer, int64_t n, int64_t inner,
+         const Tensor<int64_t>& idx) {
+        const T* px = x.data();
+        T* po = out.data();
+        const int64_t* pi = idx.data();
+        const int64_t m = idx.numel();
+        for (int64_t j = 0; j < m; ++j) f(pi[j]);  // every index checked before anything is written
+        for (int64_t o = 0; o < outer; ++o)
+          for (int64_t j = 0; j < m; ++j) {
+            const T* row = px + (o * n + f(pi[j])) * inner;
+            std::copy(row, row + inner, po + (o * m + j) * inner);
+          }
+      },
+      f, x, out, outer, n, inner, idx);
+  return out;
+}
+
+/// A copy of base (seen as [outer, n, inner]) with g's rows added at the rows take_rows read them
+/// from, in order (index_add's accumulation).
+template <class T, class F>
+Tensor<T> put_rows(const Tensor<T>& base, int64_t outer, int64_t n, int64_t inner, const Tensor<int64_t>& idx,
+                   const Tensor<T>& g, F f) {
+  Tensor<T> out(base.shape(), uninitialized);
+  kernel(
+      [](const F& f, const Tensor<T>& base, const Tensor<T>& out, int64_t outer, int64_t n, int64_t inner,
+         const Tensor<int64_t>& idx, const Tensor<T>& g) {
+        T* po = out.data();
+        std::copy(base.data(), base.data() + base.numel(), po);
+        const T* pg = g.data();
+        const int64_t* pi = idx.data();
+        const int64_t m = idx.numel();
+        for (int64_t o = 0; o < outer; ++o)
+          for (int64_t j = 0; j < m; ++j) {
+            T* row = po + (o * n + f(pi[j])) * inner;
+            const T* grow = pg + (o * m + j) * inner;
+            for (int64_t k = 0; k < inner; ++k) row[k] += grow[k];
+          }
+      },
+      f, base, out, outer, n, inner, idx, g);
+  return out;
+}
+
+/// A new tensor out[i] = cond[i] ? a[i] : b[i], all three of one shape (where's common case: one pass,
+/// a blend the compiler vectorises).
+template <class T>
+Tensor<T> choose(const Tensor<bool>& cond, const Tensor<T>& a, const Tensor<T>& b) {
+  Tensor<T> out(a.shape(), uninitialized);
+  kernel(
+      [](const Tensor<bool>& cond, const Tensor<T>& a, const Tensor<T>& b, const Tensor<T>& out) {
+        const bool* pc = cond.data();
+        const T* pa = a.data();
+        const T* pb = b.data();
+        T* po = out.data();
+        for (int64_t i = 0, n = out.numel(); i < n; ++i) po[i] = pc[i] ? pa[i] : pb[i];
+      },
+      cond, a, b, out);
+  return out;
+}
+
 /// A 0-d tensor holding f(n, a.data(), rest.data()...), n = a.numel(): a whole-array reduction (a
 /// sum in PyTorch's order, a dot product, a loss).
 // (U: the result's element type, T's by default; all() and any() give bool.)
@@ -475,13 +542,17 @@ void copy_window(const Tensor<T>& src, const Window& from, const Tensor<T>& dst,
       [](const Tensor<T>& src, const Window& from, const Tensor<T>& dst, const Window& to) {
         const Size& shape = from.shape;
         const int64_t n = shape.numel();
-        const std::size_t nd = shape.size();
+        if (n == 0) return;
+        // The trailing dims that are contiguous in both windows are copied as one run each step.
+        std::size_t nd = shape.size();
+        int64_t run = 1;
+        while (nd > 0 && from.strides[nd - 1] == run && to.strides[nd - 1] == run) run *= shape[--nd];
         Size counter = shape;
         for (std::size_t d = 0; d < nd; ++d) counter[d] = 0;
         const T* ps = src.data();
         T* pd = dst.data();
-        for (int64_t i = 0, a = from.offset, b = to.offset; i < n; ++i) {  // an odometer over shape
-          pd[b] = ps[a];
+        for (int64_t i = 0, a = from.offset, b = to.offset; i < n; i += run) {  // an odometer over the rest
+          std::copy(ps + a, ps + a + run, pd + b);
           for (std::size_t d = nd; d-- > 0;) {
             if (++counter[d] < shape[d]) {
               a += from.strides[d];

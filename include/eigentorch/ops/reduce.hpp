@@ -13,7 +13,6 @@
 #include <array>
 #include <cmath>
 #include <limits>
-#include <numeric>  // accumulate
 #include <type_traits>  // is_same_v
 #include <vector>
 
@@ -82,13 +81,34 @@ Tensor<T> reduce_dim(const Tensor<T>& x, int64_t dim, bool keepdim, bool mean) {
 
 }  // namespace ops
 
+namespace detail {
+
+/// The sum of n integers or bools as int64 (two's complement wrap-around, as PyTorch's). Bools are
+/// summed in blocks into 32 bits first: a loop the compiler vectorises.
+template <class T>
+int64_t integer_sum(const T* p, int64_t n) {
+  uint64_t sum = 0;
+  if constexpr (std::is_same_v<T, bool>) {
+    for (int64_t start = 0; start < n; start += 65536) {
+      uint32_t block = 0;
+      for (int64_t i = start, end = std::min(n, start + 65536); i < end; ++i) block += p[i];
+      sum += block;
+    }
+  } else {
+    for (int64_t i = 0; i < n; ++i) sum += static_cast<uint64_t>(p[i]);
+  }
+  return static_cast<int64_t>(sum);
+}
+
+}  // namespace detail
+
 /// The sum of the elements (of an integer or bool tensor: an int64 one, as in PyTorch).
 template <class T>
 Tensor<detail::sum_t<T>> sum(const Tensor<T>& x) {
   if constexpr (std::is_floating_point_v<T>)
     return ops::reduce_all(x, false);
   else
-    return detail::reduce_all<int64_t>([](int64_t n, const T* p) { return std::accumulate(p, p + n, int64_t(0)); }, x);
+    return detail::reduce_all<int64_t>([](int64_t n, const T* p) { return detail::integer_sum(p, n); }, x);
 }
 template <class T>
 Tensor<detail::sum_t<T>> sum(const Tensor<T>& x, int64_t d, bool keepdim = false) {
@@ -592,10 +612,12 @@ Tensor<int64_t> arg_extreme(const Tensor<T>& x, int64_t dim, bool keepdim, bool 
   if (in.size(d) == 0) detail::fail<IndexError>({name, ": Expected reduction dim ", d, " to have non-zero size."});
   return detail::reduce_lanes<int64_t>(d, keepdim && !flat, [](const auto& lane) {
     int64_t best = 0;
+    T b = lane[0];
+    if (b != b) return best;  // the first NaN is the answer
     for (int64_t k = 1; k < lane.size(); ++k) {
-      const T v = lane[k], b = lane[best];
-      if (b != b) break;  // a NaN is already the answer
-      if (v != v || (Max ? v > b : v < b)) best = k;
+      const T v = lane[k];
+      if (v != v) return k;
+      if (Max ? v > b : v < b) b = v, best = k;
     }
     return best;
   }, in);
