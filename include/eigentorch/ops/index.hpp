@@ -306,6 +306,7 @@ Tensor<T> cat(const std::vector<Tensor<T>>& xs, int64_t d = 0) {
     shape[static_cast<std::size_t>(at)] += xs[i].size(at);
   }
   std::vector<detail::Window> parts;
+  parts.reserve(xs.size());
   int64_t start = 0;
   for (const Tensor<T>& x : xs) {
     parts.push_back(skipped(x) ? detail::Window::whole(x.shape()) : ops::along(shape, at, start, x.size(at)));
