@@ -87,6 +87,18 @@ template <class T>
 void run_backward(const Tensor<T>& root, const Tensor<T>& grad, bool retain_graph) {
   std::shared_ptr<Node<T>> start = edge_to(root);
   if (!start) return;
+  // A float <-> double conversion runs backward on its source's graph from its node
+  // (ops/compare.hpp): through a round trip (float -> double -> float) that would be a second
+  // backward of this type inside the first, on the same nodes. Refused rather than mixed up.
+  thread_local bool running = false;
+  if (running)
+    detail::fail({"backward: a conversion round trip (float -> double -> float, or back) inside one graph is not "
+                  "differentiable in eigentorch; detach() one of the conversions"});
+  struct Running {
+    bool& flag;
+    explicit Running(bool& f) : flag(f) { flag = true; }
+    ~Running() { flag = false; }
+  } running_now(running);
   NoGradGuard no_grad;  // backward formulas compute plain values, never a graph of their own
 
   // Pass 1: count, for every node reachable from the root, how many edges lead into it.

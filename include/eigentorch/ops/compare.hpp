@@ -56,6 +56,9 @@ struct WhereBackward final : autograd::Node<T> {
 // d x.to<U>() = g.to<T>(): the node of a float <-> double conversion is the end of the U graph and
 // runs backward on x's graph from there (one graph holds one element type). It keeps x's graph
 // (retain_graph), since several conversions of x may each run it.
+// NOTE: the node keeps the source as it was converted (a handle on its storage with its grad_fn, or
+// its leaf's accumulator, of that moment), not the source's handle: an in-place op on the source
+// afterwards must neither change where the gradient goes nor make a cycle.
 template <class U, class T>
 struct ToCopyBackward final : autograd::Node<U> {
   Tensor<T> source;
@@ -98,7 +101,9 @@ Tensor<U> Tensor<T>::to() const {
     if constexpr (std::is_floating_point_v<U> && std::is_floating_point_v<T>) {
       if (autograd::needs_grad(*this)) {
         auto node = detail::make_pooled<ops::ToCopyBackward<U, T>>();
-        node->source = *this;
+        node->source = detail::alias(*this, shape());
+        node->source.impl()->grad_fn = autograd::edge_to(*this);
+        node->source.impl()->requires_grad = true;
         autograd::connect(out, node, {});
       }
     }

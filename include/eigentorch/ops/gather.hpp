@@ -140,6 +140,8 @@ std::tuple<Tensor<T>, Tensor<int64_t>> extreme_along(const Tensor<T>& x, int64_t
 template <class T>
 Tensor<T> Tensor<T>::index_select(int64_t dim, const Tensor<int64_t>& index) const {
   if (index.dim() > 1) detail::fail<IndexError>({"index_select(): Index is supposed to be a vector"});
+  if (this->dim() == 0 && index.numel() != 1)
+    detail::fail<IndexError>({"index_select(): Index to scalar can have only 1 value, got ", index.numel(), " value(s)"});
   const int64_t d = detail::wrap_dim(dim, std::max<int64_t>(this->dim(), 1));
   const Size& s = shape();
   int64_t outer = 1, inner = 1;
@@ -157,7 +159,9 @@ Tensor<T> Tensor<T>::index_select(int64_t dim, const Tensor<int64_t>& index) con
 template <class T>
 Tensor<T> Tensor<T>::index(const Tensor<int64_t>& index) const {
   if (dim() == 0) detail::fail<IndexError>({"too many indices for tensor of dimension 0"});
-  const int64_t n = size(0), inner = numel() / std::max<int64_t>(n, 1);
+  const int64_t n = size(0);
+  int64_t inner = 1;
+  for (int64_t i = 1; i < dim(); ++i) inner *= size(i);
   std::vector<int64_t> out_shape = index.shape().vec();
   out_shape.insert(out_shape.end(), shape().begin() + 1, shape().end());
   return ops::take_rows(*this, Size(out_shape), 1, n, inner, index, [n](int64_t v) {

@@ -26,7 +26,7 @@ inline detail::Window along(const Size& shape, int64_t d, int64_t start, int64_t
   const auto at = static_cast<std::size_t>(d);
   w.offset = start * w.strides[at];
   w.shape[at] = len;
-  w.strides[at] *= step;
+  if (len > 1) w.strides[at] *= step;  // (one element or none: the step never moves, nor overflows)
   if (!keep_dim) {  // dim d removed
     for (std::size_t i = at; i + 1 < w.shape.size(); ++i) {
       w.shape[i] = w.shape[i + 1];
@@ -264,7 +264,7 @@ std::vector<Tensor<T>> Tensor<T>::split(int64_t split_size, int64_t d) const {
   const int64_t at = detail::wrap_dim(d, dim()), n = size(at);
   if (split_size == 0 && n != 0)
     detail::fail({"split_size can only be 0 if dimension size is 0, but got dimension size of ", n});
-  const int64_t pieces = split_size == 0 ? 1 : std::max<int64_t>((n + split_size - 1) / split_size, 1);
+  const int64_t pieces = split_size == 0 ? 1 : std::max<int64_t>(n / split_size + (n % split_size != 0), 1);
   std::vector<int64_t> sizes(static_cast<std::size_t>(pieces), split_size);
   sizes.back() = n - split_size * (pieces - 1);
   return ops::split_sizes(*this, at, sizes, "SplitBackward0");
@@ -275,10 +275,15 @@ std::vector<Tensor<T>> Tensor<T>::chunk(int64_t chunks, int64_t d) const {
   if (dim() == 0) detail::fail({"chunk expects at least a 1-dimensional tensor"});
   if (chunks <= 0) detail::fail({"chunk expects `chunks` to be greater than 0, got: ", chunks});
   const int64_t at = detail::wrap_dim(d, dim()), n = size(at);
-  if (n == 0)  // `chunks` empty pieces, as PyTorch
+  if (n == 0) {  // `chunks` empty pieces, as PyTorch
+    constexpr int64_t kMaxEmpty = int64_t(1) << 20;
+    if (chunks > kMaxEmpty)
+      detail::fail({"chunk: ", chunks, " empty chunks of an empty dimension are more than eigentorch makes (at most ",
+                    kMaxEmpty, ")"});
     return ops::split_sizes(*this, at, std::vector<int64_t>(static_cast<std::size_t>(chunks), 0),
                             "SplitWithSizesBackward0");
-  return split((n + chunks - 1) / chunks, at);
+  }
+  return split(n / chunks + (n % chunks != 0), at);
 }
 
 /// xs joined along dim d, which every tensor but a 1-D empty one (skipped, as PyTorch does) has.

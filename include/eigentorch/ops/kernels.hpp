@@ -97,6 +97,15 @@ U convert(T v) {
   }
 }
 
+/// a + b; for integers wrapping around as PyTorch's do (in uint64: no signed overflow).
+template <class T>
+T wrapping_add(T a, T b) {
+  if constexpr (std::is_integral_v<T> && !std::is_same_v<T, bool>)
+    return static_cast<T>(static_cast<uint64_t>(a) + static_cast<uint64_t>(b));
+  else
+    return a + b;
+}
+
 // ---- the loops (run inside kernels) --------------------------------------------------------------
 
 /// How a loop's inputs meet out's shape, decided when the op runs (a CPUGraph replay only loops):
@@ -340,7 +349,7 @@ Tensor<T> put_add(const Tensor<T>& base, const Tensor<int64_t>& pos, const Tenso
         std::copy(base.data(), base.data() + base.numel(), po);
         const int64_t* pp = pos.data();
         const T* pv = values.data();
-        for (int64_t i = 0, n = values.numel(); i < n; ++i) po[pp[i]] += pv[i];
+        for (int64_t i = 0, n = values.numel(); i < n; ++i) po[pp[i]] = wrapping_add(po[pp[i]], pv[i]);
       },
       base, pos, values, out);
   return out;
@@ -389,7 +398,7 @@ Tensor<T> put_rows(const Tensor<T>& base, int64_t outer, int64_t n, int64_t inne
           for (int64_t j = 0; j < m; ++j) {
             T* row = po + (o * n + f(pi[j])) * inner;
             const T* grow = pg + (o * m + j) * inner;
-            for (int64_t k = 0; k < inner; ++k) row[k] += grow[k];
+            for (int64_t k = 0; k < inner; ++k) row[k] = wrapping_add(row[k], grow[k]);
           }
       },
       f, base, out, outer, n, inner, idx, g);

@@ -114,8 +114,14 @@ template <class T>
 Tensor<detail::sum_t<T>> sum(const Tensor<T>& x, int64_t d, bool keepdim = false) {
   if constexpr (std::is_floating_point_v<T>)
     return ops::reduce_dim(x, d, keepdim, false);
+  else if (x.dim() == 0)
+    return (void)detail::wrap_dim(d, 0), x.template to<int64_t>();
   else
-    return detail::sum_along(x.template to<int64_t>(), detail::wrap_dim(d, x.dim()), keepdim, false);
+    return detail::reduce_lanes<int64_t>(detail::wrap_dim(d, x.dim()), keepdim, [](const auto& lane) {
+      uint64_t s = 0;  // wrapping around as PyTorch's int64 sums do
+      for (int64_t k = 0; k < lane.size(); ++k) s += static_cast<uint64_t>(static_cast<int64_t>(lane[k]));
+      return static_cast<int64_t>(s);
+    }, x);
 }
 template <class T> Tensor<T> mean(const Tensor<T>& x) { return ops::reduce_all(x, true); }
 template <class T> Tensor<T> mean(const Tensor<T>& x, int64_t d, bool keepdim = false) { return ops::reduce_dim(x, d, keepdim, true); }
@@ -513,13 +519,15 @@ Tensor<T> norm(const Tensor<T>& x, double p) {
   return out;
 }
 
-/// Running sums along a lane, accumulated in double (PyTorch's acc_type), from the end if `reverse`.
+/// Running sums along a lane, accumulated in double (PyTorch's acc_type; for integers in int64,
+/// wrapping around), from the end if `reverse`.
 template <class T>
 void running_sums(detail::Lane<T> out, detail::Lane<const T> in, bool reverse) {
-  double s = 0;
+  using Acc = std::conditional_t<std::is_floating_point_v<T>, double, uint64_t>;
+  Acc s = 0;
   for (int64_t j = 0; j < in.size(); ++j) {
     const int64_t k = reverse ? in.size() - 1 - j : j;
-    s += in[k];
+    s += static_cast<Acc>(in[k]);
     out[k] = static_cast<T>(s);
   }
 }

@@ -17,29 +17,40 @@ namespace eigentorch {
 namespace detail {
 
 /// One number of a literal list, of any arithmetic type (so {1, 2.5} is a valid list).
+/// (An integer keeps its exact value too, for integer tensors: 2^53 + 1 is not a double.)
 struct Number {
   double value;
+  int64_t integer = 0;
+  bool is_integer = false;
   template <class U, if_arithmetic<U> = 0>
-  Number(U v) : value(static_cast<double>(v)) {}  // NOLINT: implicit on purpose
+  Number(U v)  // NOLINT: implicit on purpose
+      : value(static_cast<double>(v)), integer(std::is_integral_v<U> ? static_cast<int64_t>(v) : 0),
+        is_integer(std::is_integral_v<U>) {}
+  template <class T>
+  T as() const {
+    if constexpr (std::is_integral_v<T> && !std::is_same_v<T, bool>)
+      if (is_integer) return static_cast<T>(integer);
+    return convert<T>(value);
+  }
 };
 
 template <class T>
-Tensor<T> from_flat(const std::vector<double>& flat, Size shape) {
+Tensor<T> from_flat(const std::vector<Number>& flat, Size shape) {
   Tensor<T> out(shape);
-  for (std::size_t i = 0; i < flat.size(); ++i) out.data()[i] = static_cast<T>(flat[i]);
+  for (std::size_t i = 0; i < flat.size(); ++i) out.data()[i] = flat[i].template as<T>();
   return out;
 }
 
 /// Flattens a nested list, checking every row at a depth has the first row's length.
 template <class L>
-void flatten_list(const L& list, std::size_t depth, std::vector<int64_t>& shape, std::vector<double>& flat) {
+void flatten_list(const L& list, std::size_t depth, std::vector<int64_t>& shape, std::vector<Number>& flat) {
   const int64_t len = static_cast<int64_t>(list.size());
   if (shape.size() <= depth) shape.push_back(len);
   else if (shape[depth] != len)
     fail<ValueError>({"expected sequence of length ", shape[depth], " at dim ", depth, " (got ", len, ")"});
   for (const auto& item : list) {
     if constexpr (std::is_same_v<std::decay_t<decltype(item)>, Number>)
-      flat.push_back(item.value);
+      flat.push_back(item);
     else
       flatten_list(item, depth + 1, shape, flat);
   }
@@ -48,7 +59,7 @@ void flatten_list(const L& list, std::size_t depth, std::vector<int64_t>& shape,
 template <class T, class L>
 Tensor<T> tensor_from_list(const L& list) {
   std::vector<int64_t> shape;
-  std::vector<double> flat;
+  std::vector<Number> flat;
   flatten_list(list, 0, shape, flat);
   return from_flat<T>(flat, Size(shape));
 }
@@ -99,7 +110,7 @@ Tensor<T> tensor(std::initializer_list<List2<T>> planes) { return detail::tensor
 template <class T = float, class U, detail::if_arithmetic<U> = 0>
 Tensor<T> tensor(U value) {
   Tensor<T> out(Size{}, detail::uninitialized);
-  detail::kernel([](const Tensor<T>& out, T v) { out.data()[0] = v; }, out, static_cast<T>(value));
+  detail::kernel([](const Tensor<T>& out, T v) { out.data()[0] = v; }, out, detail::convert<T>(value));
   return out;
 }
 
@@ -111,7 +122,7 @@ template <class T = float, class U = double>
 Tensor<T> full(const Size& shape, U value) {
   Tensor<T> out(shape, detail::uninitialized);
   detail::kernel([](const Tensor<T>& out, T v) { std::fill(out.data(), out.data() + out.numel(), v); }, out,
-                 static_cast<T>(value));
+                 detail::convert<T>(value));
   return out;
 }
 template <class T = float>
