@@ -209,6 +209,22 @@ Tensor<T> map_block(F f, const Tensor<T>& a) {
   return out;
 }
 
+/// A new tensor out[i] = cond[i] ? a[i] : b[i], all three of one shape (where's common case: one pass,
+/// a blend the compiler vectorises).
+template <class T>
+Tensor<T> choose(const Tensor<bool>& cond, const Tensor<T>& a, const Tensor<T>& b) {
+  Tensor<T> out(a.shape(), uninitialized);
+  kernel(
+      [](const Tensor<bool>& cond, const Tensor<T>& a, const Tensor<T>& b, const Tensor<T>& out) {
+        const bool* pc = cond.data();
+        const T *pa = a.data(), *pb = b.data();
+        T* po = out.data();
+        for (int64_t i = 0, n = out.numel(); i < n; ++i) po[i] = pc[i] ? pa[i] : pb[i];
+      },
+      cond, a, b, out);
+  return out;
+}
+
 /// self[i] = f(ins[i]...) in place, each input broadcast to self's shape (self may be one of them),
 /// and self's version bumped (saved copies of it are then stale, as after any in-place op).
 template <class F, class T, class... Ts>
@@ -323,38 +339,6 @@ Tensor<int64_t> positions(const Size& shape, F f, const Tensor<I>& idx) {
   return out;
 }
 
-/// A new tensor of pos's shape: out[i] = x[pos[i]].
-template <class T>
-Tensor<T> take(const Tensor<T>& x, const Tensor<int64_t>& pos) {
-  Tensor<T> out(pos.shape(), uninitialized);
-  kernel(
-      [](const Tensor<T>& x, const Tensor<int64_t>& pos, const Tensor<T>& out) {
-        const T* px = x.data();
-        const int64_t* pp = pos.data();
-        T* po = out.data();
-        for (int64_t i = 0, n = out.numel(); i < n; ++i) po[i] = px[pp[i]];
-      },
-      x, pos, out);
-  return out;
-}
-
-/// A copy of base with values[i] added at pos[i], in order of i (repeated positions accumulate, in
-/// PyTorch's order).
-template <class T>
-Tensor<T> put_add(const Tensor<T>& base, const Tensor<int64_t>& pos, const Tensor<T>& values) {
-  Tensor<T> out(base.shape(), uninitialized);
-  kernel(
-      [](const Tensor<T>& base, const Tensor<int64_t>& pos, const Tensor<T>& values, const Tensor<T>& out) {
-        T* po = out.data();
-        std::copy(base.data(), base.data() + base.numel(), po);
-        const int64_t* pp = pos.data();
-        const T* pv = values.data();
-        for (int64_t i = 0, n = values.numel(); i < n; ++i) po[pp[i]] = wrapping_add(po[pp[i]], pv[i]);
-      },
-      base, pos, values, out);
-  return out;
-}
-
 /// A new tensor of `shape`: for x seen as [outer, n, inner] and an index tensor of m elements,
 /// out[o, j, :] = x[o, f(idx[j]), :], whole rows copied (f checks an index, may throw, and wraps a
 /// negative one).
@@ -405,22 +389,19 @@ Tensor<T> put_rows(const Tensor<T>& base, int64_t outer, int64_t n, int64_t inne
   return out;
 }
 
-/// A new tensor out[i] = cond[i] ? a[i] : b[i], all three of one shape (where's common case: one pass,
-/// a blend the compiler vectorises).
+/// A new tensor of pos's shape: out[i] = x[pos[i]] (take_rows with rows of one element).
 template <class T>
-Tensor<T> choose(const Tensor<bool>& cond, const Tensor<T>& a, const Tensor<T>& b) {
-  Tensor<T> out(a.shape(), uninitialized);
-  kernel(
-      [](const Tensor<bool>& cond, const Tensor<T>& a, const Tensor<T>& b, const Tensor<T>& out) {
-        const bool* pc = cond.data();
-        const T* pa = a.data();
-        const T* pb = b.data();
-        T* po = out.data();
-        for (int64_t i = 0, n = out.numel(); i < n; ++i) po[i] = pc[i] ? pa[i] : pb[i];
-      },
-      cond, a, b, out);
-  return out;
+Tensor<T> take(const Tensor<T>& x, const Tensor<int64_t>& pos) {
+  return take_rows(x, pos.shape(), 1, x.numel(), 1, pos, Identity{});
 }
+
+/// A copy of base with values[i] added at pos[i], in order of i (repeated positions accumulate, in
+/// PyTorch's order): put_rows with rows of one element.
+template <class T>
+Tensor<T> put_add(const Tensor<T>& base, const Tensor<int64_t>& pos, const Tensor<T>& values) {
+  return put_rows(base, 1, base.numel(), 1, pos, values, Identity{});
+}
+
 
 /// A 0-d tensor holding f(n, a.data(), rest.data()...), n = a.numel(): a whole-array reduction (a
 /// sum in PyTorch's order, a dot product, a loss).
