@@ -1,5 +1,8 @@
-// <eigentorch/data.hpp>: data loading (TensorDataset, DataLoader, random_split), filled by issue 16.
-// Usable alone: today it brings <eigentorch/tensor.hpp>, which is all a data pipeline needs so far.
+// <eigentorch/data.hpp>: data loading as torch.utils.data: TensorDataset, Subset, random_split and
+// DataLoader (batched, shuffled in PyTorch's order after the same manual_seed).
+// Usable alone: it brings <eigentorch/tensor.hpp>.
 #pragma once
 
 #include "tensor.hpp"
+#include "data/dataset.hpp"     // TensorDataset, Subset, random_split
+#include "data/dataloader.hpp"  // DataLoaderOptions, DataLoader

@@ -1,0 +1,134 @@
+// DataLoader, as torch.utils.data.DataLoader with num_workers=0: batches of a dataset's rows in
+// order or shuffled, drawing from the default generator exactly what PyTorch 1.13 draws, so that
+// the shuffled order and every later draw (Dropout, initialisation) match after the same seed.
+#pragma once
+
+#include "dataset.hpp"
+
+#include <algorithm>  // std::min
+#include <cstddef>   // ptrdiff_t, size_t
+#include <cstdint>   // int64_t, uint64_t
+#include <iterator>  // std::input_iterator_tag
+#include <memory>    // std::shared_ptr
+#include <numeric>   // std::iota
+#include <utility>   // std::declval, std::move
+#include <vector>
+
+namespace eigentorch::data {
+
+/// DataLoader's keyword arguments: `DataLoaderOptions().batch_size(16).shuffle(true).drop_last(false)`.
+class DataLoaderOptions {
+ public:
+  DataLoaderOptions& batch_size(int64_t v) { batch_size_ = v; return *this; }
+  DataLoaderOptions& shuffle(bool v) { shuffle_ = v; return *this; }
+  DataLoaderOptions& drop_last(bool v) { drop_last_ = v; return *this; }
+  int64_t batch_size() const { return batch_size_; }
+  bool shuffle() const { return shuffle_; }
+  bool drop_last() const { return drop_last_; }
+
+ private:
+  int64_t batch_size_ = 1;
+  bool shuffle_ = false, drop_last_ = false;
+};
+
+namespace detail {
+
+/// torch.empty((), dtype=torch.int64).random_(): a 64-bit value (two 32-bit draws, the first the
+/// high half) modulo 2^63.
+inline int64_t random_int64(Generator& g) {
+  eigentorch::detail::GeneratorLock lock(g);
+  return static_cast<int64_t>(lock.random64() & ~(uint64_t{1} << 63));
+}
+
+}  // namespace detail
+
+/// torch.utils.data.DataLoader over a dataset (held by value; a TensorDataset shares its tensors):
+///
+///     data::DataLoader loader(ds, data::DataLoaderOptions().batch_size(16).shuffle(true));
+///     for (auto [xb, yb] : loader) { ... }   // std::tuple of batched tensors
+///
+/// Each pass (each begin()) draws from the default generator what PyTorch's iterator draws: a base
+/// seed for worker processes (drawn, then unused, as with num_workers=0), then when shuffling the
+/// seed of a fresh Generator from which RandomSampler's randperm comes. The batches are that order
+/// cut in batch_size pieces (BatchSampler; drop_last drops a short last one), each gathered from the
+/// dataset in one pass per tensor.
+template <class D>
+class DataLoader {
+ public:
+  using Batch = decltype(detail::fetch_batch(std::declval<const D&>(), std::declval<const std::vector<int64_t>&>()));
+
+  explicit DataLoader(D dataset, DataLoaderOptions options = DataLoaderOptions())
+      : dataset_(std::move(dataset)), options_(options) {
+    // PyTorch makes the RandomSampler, then the BatchSampler, each checking its argument.
+    if (options_.shuffle() && dataset_.size() <= 0)
+      detail::fail<ValueError>({"num_samples should be a positive integer value, but got num_samples=", dataset_.size()});
+    if (options_.batch_size() <= 0)
+      detail::fail<ValueError>({"batch_size should be a positive integer value, but got batch_size=", options_.batch_size()});
+  }
+
+  /// The number of batches a pass yields, len(loader).
+  int64_t size() const {
+    const int64_t n = dataset_.size(), b = options_.batch_size();
+    return options_.drop_last() ? n / b : (n + b - 1) / b;
+  }
+
+  struct Sentinel {};
+
+  /// One pass over the batches (an input iterator: each dereference gathers the batch).
+  class Iterator {
+   public:
+    using iterator_category = std::input_iterator_tag;
+    using value_type = Batch;
+    using difference_type = std::ptrdiff_t;
+    using pointer = void;
+    using reference = Batch;
+
+    Batch operator*() const {
+      const auto begin = order_->begin() + pos_;
+      const auto end = order_->begin() + std::min(pos_ + loader_->options_.batch_size(), stop_);
+      return detail::fetch_batch(loader_->dataset_, std::vector<int64_t>(begin, end));
+    }
+    Iterator& operator++() {
+      pos_ += loader_->options_.batch_size();
+      return *this;
+    }
+    bool operator!=(Sentinel) const { return pos_ < stop_; }
+    bool operator==(Sentinel s) const { return !(*this != s); }
+
+   private:
+    friend class DataLoader;
+    Iterator(const DataLoader* loader, std::shared_ptr<const std::vector<int64_t>> order, int64_t stop)
+        : loader_(loader), order_(std::move(order)), stop_(stop) {}
+
+    const DataLoader* loader_;
+    std::shared_ptr<const std::vector<int64_t>> order_;
+    int64_t pos_ = 0, stop_;
+  };
+
+  /// Starts a pass: draws as PyTorch's `iter(loader)` and first `next` do, then yields the batches.
+  Iterator begin() const {
+    Generator& g = default_generator();
+    detail::random_int64(g);  // _BaseDataLoaderIter's _base_seed: drawn even without shuffle
+    const int64_t n = dataset_.size();
+    auto order = std::make_shared<std::vector<int64_t>>(static_cast<std::size_t>(n));
+    if (options_.shuffle()) {
+      // RandomSampler: a seed from the default generator, a randperm from a Generator seeded with it.
+      Generator sampler_generator(static_cast<uint64_t>(detail::random_int64(g)));
+      eigentorch::detail::fill_randperm(order->data(), n, sampler_generator);
+    } else {
+      std::iota(order->begin(), order->end(), int64_t{0});
+    }
+    const int64_t b = options_.batch_size();
+    return Iterator(this, std::move(order), options_.drop_last() ? n / b * b : n);
+  }
+  Sentinel end() const { return {}; }
+
+  const D& dataset() const { return dataset_; }
+  const DataLoaderOptions& options() const { return options_; }
+
+ private:
+  D dataset_;
+  DataLoaderOptions options_;
+};
+
+}  // namespace eigentorch::data
