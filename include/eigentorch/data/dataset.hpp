@@ -144,6 +144,10 @@ inline std::vector<int64_t> py_slice(const std::vector<int64_t>& v, int64_t star
   return std::vector<int64_t>(v.begin() + start, v.begin() + stop);
 }
 
+[[noreturn]] inline void fail_sum() {
+  fail<ValueError>({"Sum of input lengths does not equal the length of the input dataset!"});
+}
+
 /// random_split's lengths, as PyTorch 1.13 works them out: fractions (they sum to 1) become
 /// floor(n * fraction) each, plus one each in turn from the first while rows are left over.
 template <class N>
@@ -162,13 +166,14 @@ std::vector<int64_t> split_lengths(const std::vector<N>& lengths, int64_t n) {
     for (int64_t i = 0; i < remainder; ++i) ++out[static_cast<std::size_t>(i) % out.size()];
     return out;
   }
-  for (N v : lengths) {
-    // NOTE: PyTorch hands a float sum to randperm, which refuses it (a TypeError; its first line here).
-    if constexpr (std::is_floating_point_v<N>)
-      fail({"randperm() received an invalid combination of arguments - got (float, generator=torch._C.Generator), "
-            "but expected one of:"});
-    else out.push_back(static_cast<int64_t>(v));
+  if constexpr (std::is_floating_point_v<N>) {
+    // NOTE: PyTorch hands a float sum that equals the size to randperm, which refuses it (a
+    // TypeError; its first line here).
+    if (total != static_cast<double>(n)) fail_sum();
+    fail({"randperm() received an invalid combination of arguments - got (float, generator=torch._C.Generator), "
+          "but expected one of:"});
   }
+  for (N v : lengths) out.push_back(static_cast<int64_t>(v));
   return out;
 }
 
@@ -185,7 +190,7 @@ std::vector<Subset<D>> random_split(const D& dataset, const std::vector<N>& leng
   const std::vector<int64_t> sizes = detail::split_lengths(lengths, n);
   int64_t total = 0;
   for (int64_t v : sizes) total += v;
-  if (total != n) detail::fail<ValueError>({"Sum of input lengths does not equal the length of the input dataset!"});
+  if (total != n) detail::fail_sum();
   std::vector<int64_t> perm(static_cast<std::size_t>(n));
   eigentorch::detail::fill_randperm(perm.data(), n, generator);
   std::vector<Subset<D>> out;
