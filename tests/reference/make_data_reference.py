@@ -73,8 +73,13 @@ def error_of(call):
     raise AssertionError("no error")
 
 
-def ints_line(values):
-    return " ".join(f"{int(v)}ll," for v in values)
+def array(ctype, name, values, per_line):
+    """A C++ array of int64 (as NNll) or double (as exact hex floats) values, per_line a line."""
+    text = (lambda v: f"{int(v)}ll,") if ctype == "int64_t" else (lambda v: float(v).hex() + ",")
+    lines = [f"inline constexpr {ctype} {name}[] = {{"]
+    for i in range(0, len(values), per_line):
+        lines.append("    " + " ".join(text(v) for v in values[i:i + per_line]))
+    return lines + ["};", ""]
 
 
 def main():
@@ -146,17 +151,11 @@ def main():
         "  int64_t labels_offset, labels_count, sizes_offset, sizes_count, rands_offset, rands_count;",
         "};",
         "",
-        "inline constexpr int64_t data_loader_labels[] = {",
     ]
-    for i in range(0, len(labels), 8):
-        lines.append("    " + ints_line(labels[i:i + 8]))
-    lines += ["};", "", "inline constexpr int64_t data_loader_sizes[] = {"]
-    for i in range(0, len(sizes), 16):
-        lines.append("    " + ints_line(sizes[i:i + 16]))
-    lines += ["};", "", "inline constexpr double data_loader_rands[] = {"]
-    for i in range(0, len(rands), 4):
-        lines.append("    " + " ".join(v.hex() + "," for v in rands[i:i + 4]))
-    lines += ["};", "", "inline constexpr LoaderCase data_loader_cases[] = {"] + rows + ["};", ""]
+    lines += array("int64_t", "data_loader_labels", labels, 8)
+    lines += array("int64_t", "data_loader_sizes", sizes, 16)
+    lines += array("double", "data_loader_rands", rands, 4)
+    lines += ["inline constexpr LoaderCase data_loader_cases[] = {"] + rows + ["};", ""]
     lines += [
         "/// random_split(dataset(n), lengths) after manual_seed(seed): at data_split_ints[offset], for each",
         "/// subset its length then its indices (count numbers in all); then, when batch_size > 0, the",
@@ -173,11 +172,9 @@ def main():
         "  double next_rand;",
         "};",
         "",
-        "inline constexpr int64_t data_split_ints[] = {",
     ]
-    for i in range(0, len(split_ints), 12):
-        lines.append("    " + ints_line(split_ints[i:i + 12]))
-    lines += ["};", "", "inline constexpr SplitCase data_split_cases[] = {"] + split_rows + ["};", ""]
+    lines += array("int64_t", "data_split_ints", split_ints, 12)
+    lines += ["inline constexpr SplitCase data_split_cases[] = {"] + split_rows + ["};", ""]
     lines += ["/// PyTorch's exception type and message for each misuse.",
               "struct DataError {", "  const char* name;", "  const char* type;", "  const char* message;", "};", "",
               "inline constexpr DataError data_errors[] = {"]
