@@ -136,6 +136,14 @@ TEST_CASE("DataLoader: options, an early break, a loader over a subset") {
   CHECK(loader.dataset().size() == 10);
   CHECK(loader.options().batch_size() == 3);
 
+  // A batch size beyond the dataset: one batch of every row (no overflow on the way).
+  data::DataLoader whole(ds, data::DataLoaderOptions().batch_size(INT64_MAX));
+  CHECK(whole.size() == 1);
+  std::vector<int64_t> sizes;
+  for (auto [xb, yb] : whole) sizes.push_back(yb.size(0));
+  CHECK(sizes == std::vector<int64_t>{10});
+  CHECK(data::DataLoader(ds, data::DataLoaderOptions().batch_size(INT64_MAX).drop_last(true)).size() == 0);
+
   // An empty pass of a sequential loader still draws its base seed.
   const data::DataLoader empty(et::testing::make_dataset(0), data::DataLoaderOptions().batch_size(2));
   et::manual_seed(1);

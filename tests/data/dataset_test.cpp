@@ -125,8 +125,10 @@ TEST_CASE("random_split: braced lengths, a generator of one's own, subsets of su
   CHECK(s.size() == 3);
   auto [xb, yb] = s.get_batch({0, 2, -1});
   std::vector<int64_t> expected;
-  for (int64_t i : {0, 2, 2})
-    expected.push_back(et::reference::data_label_base + 3 * by_vector[0].indices()[static_cast<std::size_t>(s.indices()[static_cast<std::size_t>(i)])]);
+  for (std::size_t i : {0, 2, 2}) {
+    const int64_t row = by_vector[0].indices()[static_cast<std::size_t>(s.indices()[i])];
+    expected.push_back(et::reference::data_label_base + 3 * row);
+  }
   CHECK(yb.to_vector() == expected);
   CHECK(xb.shape() == et::Size{3, 3});
   CHECK(std::get<1>(s[-1]).item() == expected[2]);
@@ -146,6 +148,12 @@ TEST_CASE("random_split and Subset: PyTorch's errors") {
   CHECK_THROWS_WITH_AS(data::random_split(ds, {2.5, 2.5}),
                        "randperm() received an invalid combination of arguments - got (float, "
                        "generator=torch._C.Generator), but expected one of:", et::Error);
+  // Python's sum has no overflow (this one is 5, which PyTorch takes, slicing oddly); here a partial
+  // sum beyond int64 is refused as a wrong sum.
+  CHECK_THROWS_WITH_AS(data::random_split(ds, {INT64_MAX, int64_t{10}, -INT64_MAX, int64_t{-5}}),
+                       message("split sum").c_str(), et::ValueError);
+  CHECK_THROWS_WITH_AS(data::random_split(ds, std::vector<uint64_t>{UINT64_MAX, 6}), message("split sum").c_str(),
+                       et::ValueError);
   const auto parts = data::random_split(et::testing::make_dataset(4), {3, 1});
   CHECK_THROWS_WITH_AS(parts[1][1], message("subset out of range").c_str(), et::IndexError);
   CHECK_THROWS_WITH_AS(parts[1][-2], message("subset out of range").c_str(), et::IndexError);

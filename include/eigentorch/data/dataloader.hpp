@@ -69,7 +69,7 @@ class DataLoader {
   /// The number of batches a pass yields, len(loader).
   int64_t size() const {
     const int64_t n = dataset_.size(), b = options_.batch_size();
-    return options_.drop_last() ? n / b : (n + b - 1) / b;
+    return options_.drop_last() || n == 0 ? n / b : (n - 1) / b + 1;  // no n + b - 1: b may be huge
   }
 
   struct Sentinel {};
@@ -85,11 +85,11 @@ class DataLoader {
 
     Batch operator*() const {
       const auto begin = order_->begin() + pos_;
-      const auto end = order_->begin() + std::min(pos_ + loader_->options_.batch_size(), stop_);
+      const auto end = begin + std::min(loader_->options_.batch_size(), stop_ - pos_);
       return detail::fetch_batch(loader_->dataset_, std::vector<int64_t>(begin, end));
     }
     Iterator& operator++() {
-      pos_ += loader_->options_.batch_size();
+      pos_ += std::min(loader_->options_.batch_size(), stop_ - pos_);
       return *this;
     }
     bool operator!=(Sentinel) const { return pos_ < stop_; }

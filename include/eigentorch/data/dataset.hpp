@@ -8,10 +8,10 @@
 #include <algorithm>         // std::max, std::min
 #include <cmath>             // std::abs, std::floor
 #include <cstddef>           // size_t
-#include <cstdint>           // int64_t, uint64_t
+#include <cstdint>           // int64_t, uint64_t, INT64_MAX, INT64_MIN
 #include <initializer_list>
 #include <tuple>
-#include <type_traits>       // std::void_t, std::is_arithmetic_v, std::is_floating_point_v
+#include <type_traits>       // std::void_t, std::is_arithmetic_v, std::is_floating_point_v, std::is_unsigned_v
 #include <utility>           // std::declval, std::index_sequence, std::move
 #include <vector>
 
@@ -173,7 +173,11 @@ std::vector<int64_t> split_lengths(const std::vector<N>& lengths, int64_t n) {
     fail({"randperm() received an invalid combination of arguments - got (float, generator=torch._C.Generator), "
           "but expected one of:"});
   }
-  for (N v : lengths) out.push_back(static_cast<int64_t>(v));
+  for (N v : lengths) {
+    if constexpr (std::is_unsigned_v<N>)
+      if (v > static_cast<uint64_t>(INT64_MAX)) fail_sum();  // beyond any dataset's size
+    out.push_back(static_cast<int64_t>(v));
+  }
   return out;
 }
 
@@ -189,7 +193,11 @@ std::vector<Subset<D>> random_split(const D& dataset, const std::vector<N>& leng
   const int64_t n = dataset.size();
   const std::vector<int64_t> sizes = detail::split_lengths(lengths, n);
   int64_t total = 0;
-  for (int64_t v : sizes) total += v;
+  for (int64_t v : sizes) {
+    // NOTE: Python's sum has no overflow; a partial sum beyond int64 is refused here as a wrong sum.
+    if ((v > 0 && total > INT64_MAX - v) || (v < 0 && total < INT64_MIN - v)) detail::fail_sum();
+    total += v;
+  }
   if (total != n) detail::fail_sum();
   std::vector<int64_t> perm(static_cast<std::size_t>(n));
   eigentorch::detail::fill_randperm(perm.data(), n, generator);
