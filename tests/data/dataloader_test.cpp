@@ -1,7 +1,8 @@
 // Tests for DataLoader (data/dataloader.hpp): the batches PyTorch 1.13's DataLoader yields after the
 // same manual_seed, epoch after epoch, with torch.rand draws between steps and epochs proving that
-// each pass moves the default generator exactly as PyTorch's (tests/reference/data_cases.hpp); the
-// batches' values and dtypes; a user-defined dataset; PyTorch's errors.
+// each pass moves the default generator (or the loader's own) exactly as PyTorch's
+// (tests/reference/data_cases.hpp); the batches' values and dtypes; a user-defined dataset;
+// PyTorch's errors.
 #include <eigentorch/data.hpp>
 
 #include <doctest/doctest.h>
@@ -33,11 +34,24 @@ struct Run {
   std::vector<double> rands;
 };
 
+/// k doubles of torch.rand(k, generator=g), or of the default generator's.
+std::vector<double> draws(int64_t k, et::Generator* g) {
+  if (g == nullptr) return et::rand<double>({k}).to_vector();
+  std::vector<double> out(static_cast<std::size_t>(k));
+  et::detail::fill_uniform(out.data(), k, 0.0, 1.0, *g);
+  return out;
+}
+
 /// The case's epochs as make_data_reference.py runs them, checking each batch's features.
 template <class D>
 Run run_epochs(const LoaderCase& c, const D& dataset) {
   et::manual_seed(c.seed);
-  data::DataLoader loader(dataset, data::DataLoaderOptions().batch_size(c.batch_size).shuffle(c.shuffle).drop_last(c.drop_last));
+  et::Generator own(c.gen_seed >= 0 ? static_cast<uint64_t>(c.gen_seed) : 0);
+  et::Generator* g = c.gen_seed >= 0 ? &own : nullptr;
+  auto options = data::DataLoaderOptions().batch_size(c.batch_size).shuffle(c.shuffle).drop_last(c.drop_last);
+  if (g != nullptr) options.generator(own);
+  CHECK(options.generator() == g);
+  data::DataLoader loader(dataset, options);
   CHECK(loader.size() == c.len);
   Run run;
   for (int e = 0; e < c.epochs; ++e) {
@@ -54,10 +68,10 @@ Run run_epochs(const LoaderCase& c, const D& dataset) {
       }
       run.labels.insert(run.labels.end(), labels.begin(), labels.end());
       run.sizes.push_back(yb.size(0));
-      const std::vector<double> r = et::rand<double>({c.per_step}).to_vector();
+      const std::vector<double> r = draws(c.per_step, g);
       run.rands.insert(run.rands.end(), r.begin(), r.end());
     }
-    const std::vector<double> r = et::rand<double>({c.per_epoch}).to_vector();
+    const std::vector<double> r = draws(c.per_epoch, g);
     run.rands.insert(run.rands.end(), r.begin(), r.end());
   }
   run.rands.push_back(et::rand<double>({1}).item());

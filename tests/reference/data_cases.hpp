@@ -14,7 +14,8 @@ inline constexpr int64_t data_label_base = 1099511627776ll;
 /// manual_seed(seed), with torch.rand(per_step) after each batch and torch.rand(per_epoch) after
 /// each epoch, then one torch.rand(1): len(loader), the labels of every batch in order at
 /// data_loader_labels[labels_offset], the batch sizes at data_loader_sizes[sizes_offset], and
-/// every rand drawn at data_loader_rands[rands_offset].
+/// every rand drawn at data_loader_rands[rands_offset]. With gen_seed >= 0 the loader has
+/// generator=torch.Generator().manual_seed(gen_seed) and the step and epoch draws come from it.
 struct LoaderCase {
   const char* name;
   uint64_t seed;
@@ -23,6 +24,7 @@ struct LoaderCase {
   int epochs;
   int64_t per_step, per_epoch, len;
   int64_t labels_offset, labels_count, sizes_offset, sizes_count, rands_offset, rands_count;
+  int64_t gen_seed;
 };
 
 inline constexpr int64_t data_loader_labels[] = {
@@ -336,7 +338,23 @@ inline constexpr int64_t data_loader_labels[] = {
     1099511630665ll, 1099511630029ll, 1099511628109ll, 1099511630545ll, 1099511629414ll, 1099511630191ll, 1099511630347ll, 1099511628850ll,
     1099511630398ll, 1099511628364ll, 1099511628739ll, 1099511630113ll, 1099511628589ll, 1099511629156ll, 1099511628658ll, 1099511629459ll,
     1099511629132ll, 1099511629432ll, 1099511630176ll, 1099511629483ll, 1099511628367ll, 1099511630644ll, 1099511629780ll, 1099511629294ll,
-    1099511630068ll, 1099511629465ll, 1099511629699ll, 1099511629048ll,
+    1099511630068ll, 1099511629465ll, 1099511629699ll, 1099511629048ll, 1099511627782ll, 1099511627779ll, 1099511627794ll, 1099511627776ll,
+    1099511627788ll, 1099511627797ll, 1099511627803ll, 1099511627800ll, 1099511627785ll, 1099511627791ll, 1099511627794ll, 1099511627782ll,
+    1099511627803ll, 1099511627776ll, 1099511627788ll, 1099511627785ll, 1099511627779ll, 1099511627797ll, 1099511627800ll, 1099511627791ll,
+    1099511627776ll, 1099511627782ll, 1099511627788ll, 1099511627779ll, 1099511627785ll, 1099511627803ll, 1099511627800ll, 1099511627797ll,
+    1099511627794ll, 1099511627791ll, 1099511627779ll, 1099511627806ll, 1099511627791ll, 1099511627803ll, 1099511627809ll, 1099511627794ll,
+    1099511627776ll, 1099511627800ll, 1099511627782ll, 1099511627797ll, 1099511627785ll, 1099511627788ll, 1099511627779ll, 1099511627788ll,
+    1099511627800ll, 1099511627782ll, 1099511627803ll, 1099511627785ll, 1099511627797ll, 1099511627791ll, 1099511627794ll, 1099511627809ll,
+    1099511627806ll, 1099511627776ll, 1099511627788ll, 1099511627794ll, 1099511627800ll, 1099511627779ll, 1099511627791ll, 1099511627782ll,
+    1099511627797ll, 1099511627803ll, 1099511627788ll, 1099511627794ll, 1099511627800ll, 1099511627776ll, 1099511627785ll, 1099511627782ll,
+    1099511627779ll, 1099511627797ll, 1099511627776ll, 1099511627785ll, 1099511627788ll, 1099511627791ll, 1099511627797ll, 1099511627779ll,
+    1099511627782ll, 1099511627794ll, 1099511627800ll, 1099511627809ll, 1099511627803ll, 1099511627806ll, 1099511627797ll, 1099511627779ll,
+    1099511627809ll, 1099511627800ll, 1099511627803ll, 1099511627776ll, 1099511627791ll, 1099511627788ll, 1099511627794ll, 1099511627782ll,
+    1099511627806ll, 1099511627785ll, 1099511627776ll, 1099511627779ll, 1099511627782ll, 1099511627785ll, 1099511627788ll, 1099511627791ll,
+    1099511627794ll, 1099511627797ll, 1099511627800ll, 1099511627803ll, 1099511627776ll, 1099511627779ll, 1099511627782ll, 1099511627785ll,
+    1099511627788ll, 1099511627791ll, 1099511627794ll, 1099511627797ll, 1099511627800ll, 1099511627803ll, 1099511627782ll, 1099511627788ll,
+    1099511627785ll, 1099511627776ll, 1099511627779ll, 1099511627779ll, 1099511627782ll, 1099511627776ll, 1099511627785ll, 1099511627788ll,
+    1099511627776ll, 1099511627782ll, 1099511627779ll, 1099511627782ll, 1099511627776ll, 1099511627779ll,
 };
 
 inline constexpr int64_t data_loader_sizes[] = {
@@ -348,7 +366,9 @@ inline constexpr int64_t data_loader_sizes[] = {
     32ll, 32ll, 32ll, 32ll, 32ll, 32ll, 32ll, 32ll, 32ll, 32ll, 32ll, 32ll, 32ll, 32ll, 32ll, 32ll,
     32ll, 32ll, 32ll, 32ll, 32ll, 32ll, 32ll, 32ll, 32ll, 32ll, 32ll, 32ll, 32ll, 32ll, 32ll, 32ll,
     32ll, 32ll, 32ll, 32ll, 32ll, 32ll, 32ll, 32ll, 32ll, 32ll, 32ll, 32ll, 32ll, 32ll, 32ll, 32ll,
-    32ll, 32ll, 32ll, 32ll, 32ll, 32ll, 32ll,
+    32ll, 32ll, 32ll, 32ll, 32ll, 32ll, 32ll, 4ll, 4ll, 2ll, 4ll, 4ll, 2ll, 4ll, 4ll, 2ll,
+    4ll, 4ll, 4ll, 4ll, 4ll, 4ll, 4ll, 4ll, 4ll, 4ll, 3ll, 3ll, 3ll, 3ll, 3ll, 3ll,
+    3ll, 3ll, 4ll, 4ll, 2ll, 4ll, 4ll, 2ll, 5ll, 5ll, 1ll, 1ll, 1ll, 1ll, 1ll, 1ll,
 };
 
 inline constexpr double data_loader_rands[] = {
@@ -379,21 +399,44 @@ inline constexpr double data_loader_rands[] = {
     0x1.3d23d36f857f3p-1, 0x1.bf93640a8b784p-1, 0x1.89473466654acp-2, 0x1.2d4d9ea4e6ff8p-3,
     0x1.81652ddfdf5f8p-3, 0x1.92088ac74af12p-1, 0x1.3e0616cd6d75ap-1, 0x1.7f7955cf82b0ep-2,
     0x1.717ccba3bb8ecp-2, 0x1.b3ee7659087bep-1, 0x1.2899b5aa8ca70p-1, 0x1.ada7e7fc701f5p-1,
-    0x1.537da87a09cb0p-4, 0x1.647d036912410p-5,
+    0x1.537da87a09cb0p-4, 0x1.647d036912410p-5, 0x1.fcc73f626b9acp-2, 0x1.256e1af510060p-1,
+    0x1.9154cfaa22d38p-3, 0x1.c33f6c76de690p-3, 0x1.0ec5f44d033f0p-2, 0x1.b57bdd9745cb0p-1,
+    0x1.e2e765fb1735ep-1, 0x1.eeb3678121244p-2, 0x1.1ef166d0336cdp-1, 0x1.bf0924ff059e4p-1,
+    0x1.b61739184ac9ap-1, 0x1.92ad04d73e186p-1, 0x1.f0aac97c4aa2fp-1, 0x1.4d1591271f16ep-1,
+    0x1.bfa2a44b86adap-1, 0x1.2b3887ff84ca7p-1, 0x1.b1f13b1ac0dbcp-1, 0x1.d719318d3ab9cp-2,
+    0x1.ef44dd1794608p-2, 0x1.0f3dc442ec912p-2, 0x1.6aaece8dd5d60p-4, 0x1.f0aac97c4aa2fp-1,
+    0x1.191b46b235a3bp-1, 0x1.4f5283f838efap-1, 0x1.260eebc128cbbp-1, 0x1.50eb8b3d24881p-1,
+    0x1.c8fb862f02ae3p-1, 0x1.e3bfd59469680p-5, 0x1.f0aac97c4aa2fp-1, 0x1.d4ff585644810p-2,
+    0x1.c24492b4ad900p-1, 0x1.b79ea169d7028p-1, 0x1.f29f6af73bda4p-1, 0x1.3d32382ad7d90p-3,
+    0x1.de3ce237f53c0p-6, 0x1.a20596f1b8a8cp-1, 0x1.b9d419e25fa1fp-1, 0x1.87b39835d0724p-1,
+    0x1.974d88f451d89p-1, 0x1.f0aac97c4aa2fp-1, 0x1.09fdfa9a3cd7ap-2, 0x1.717ccba3bb8ecp-2,
+    0x1.42b21f579d092p-2, 0x1.108102dfd05c8p-2, 0x1.2899b5aa8ca70p-1, 0x1.70a9e7c944ed0p-1,
+    0x1.b1e07fda670ccp-1, 0x1.cff1f9dd718e2p-2, 0x1.f0aac97c4aa2fp-1, 0x1.376ca04ccab6bp-1,
+    0x1.305a77403198ep-1, 0x1.f425ff4780eb0p-5, 0x1.1a43a2436fefcp-1, 0x1.b7d269285f47ep-1,
+    0x1.f425ff4780eb0p-5, 0x1.c442b05279ed0p-4, 0x1.8a223440e6d4cp-3, 0x1.415686c1f2ebfp-1,
+    0x1.c0395be826536p-2, 0x1.7e26ced2b110dp-1, 0x1.7af124b05487ap-2, 0x1.d5ca82f618a0fp-1,
 };
 
 inline constexpr LoaderCase data_loader_cases[] = {
-    {"shuffle", 0, 10, 4, true, false, 3, 0, 3, 3, 0, 30, 0, 9, 0, 10},
-    {"shuffle drop_last", 0, 10, 4, true, true, 3, 0, 3, 2, 30, 24, 9, 6, 10, 10},
-    {"shuffle, draws in steps", 42, 10, 3, true, false, 3, 2, 1, 4, 54, 30, 15, 12, 20, 28},
-    {"sequential", 7, 10, 4, false, false, 2, 0, 3, 3, 84, 20, 27, 6, 48, 7},
-    {"sequential drop_last", 7, 9, 3, false, true, 2, 1, 2, 3, 104, 18, 33, 6, 55, 11},
-    {"batch above n", 3, 5, 8, true, false, 2, 0, 2, 1, 122, 10, 39, 2, 66, 5},
-    {"batch above n, drop_last", 3, 5, 8, true, true, 2, 0, 2, 0, 132, 0, 41, 0, 71, 5},
-    {"batch of one", 11, 4, 1, true, false, 2, 0, 1, 4, 132, 8, 41, 8, 76, 3},
-    {"iris-shaped", 2024, 120, 16, true, false, 3, 1, 0, 8, 140, 360, 49, 24, 79, 25},
-    {"large", 5, 1000, 32, true, true, 2, 0, 1, 31, 500, 1984, 73, 62, 104, 3},
-    {"empty sequential", 9, 0, 4, false, false, 2, 0, 1, 0, 2484, 0, 135, 0, 107, 3},
+    {"shuffle", 0, 10, 4, true, false, 3, 0, 3, 3, 0, 30, 0, 9, 0, 10, -1},
+    {"shuffle drop_last", 0, 10, 4, true, true, 3, 0, 3, 2, 30, 24, 9, 6, 10, 10, -1},
+    {"shuffle, draws in steps", 42, 10, 3, true, false, 3, 2, 1, 4, 54, 30, 15, 12, 20, 28, -1},
+    {"sequential", 7, 10, 4, false, false, 2, 0, 3, 3, 84, 20, 27, 6, 48, 7, -1},
+    {"sequential drop_last", 7, 9, 3, false, true, 2, 1, 2, 3, 104, 18, 33, 6, 55, 11, -1},
+    {"batch above n", 3, 5, 8, true, false, 2, 0, 2, 1, 122, 10, 39, 2, 66, 5, -1},
+    {"batch above n, drop_last", 3, 5, 8, true, true, 2, 0, 2, 0, 132, 0, 41, 0, 71, 5, -1},
+    {"batch of one", 11, 4, 1, true, false, 2, 0, 1, 4, 132, 8, 41, 8, 76, 3, -1},
+    {"iris-shaped", 2024, 120, 16, true, false, 3, 1, 0, 8, 140, 360, 49, 24, 79, 25, -1},
+    {"large", 5, 1000, 32, true, true, 2, 0, 1, 31, 500, 1984, 73, 62, 104, 3, -1},
+    {"empty sequential", 9, 0, 4, false, false, 2, 0, 1, 0, 2484, 0, 135, 0, 107, 3, -1},
+    {"generator", 0, 10, 4, true, false, 3, 1, 1, 3, 2484, 30, 135, 9, 110, 13, 123},
+    {"generator, whole batches", 0, 12, 4, true, false, 2, 1, 1, 3, 2514, 24, 144, 6, 123, 9, 7},
+    {"generator drop_last", 0, 10, 4, true, true, 2, 1, 1, 2, 2538, 16, 150, 4, 132, 7, 9},
+    {"generator drop_last, whole batches", 0, 12, 3, true, true, 2, 1, 1, 4, 2554, 24, 154, 8, 139, 11, 10},
+    {"generator sequential", 0, 10, 4, false, false, 2, 1, 1, 3, 2578, 20, 162, 6, 150, 9, 5},
+    {"generator, batch above n", 1, 5, 8, true, false, 2, 1, 0, 1, 2598, 10, 168, 2, 159, 3, 3},
+    {"generator, batch above n, drop_last", 1, 5, 8, true, true, 2, 1, 1, 0, 2608, 0, 170, 0, 162, 3, 4},
+    {"generator, batch of one", 2, 3, 1, true, false, 2, 1, 0, 3, 2608, 6, 170, 6, 165, 7, 8},
 };
 
 /// random_split(dataset(n), lengths) after manual_seed(seed): at data_split_ints[offset], for each

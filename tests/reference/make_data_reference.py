@@ -23,21 +23,31 @@ def dataset(n):
     return TensorDataset(x, y)
 
 
-# A loader case: (name, seed, n, batch_size, shuffle, drop_last, epochs, rand per step, rand per epoch).
-# Each epoch runs `for xb, yb in loader` and draws torch.rand(step) after each batch (a Dropout's
-# mask) and torch.rand(epoch) after the epoch.
+# A loader case: (name, seed, n, batch_size, shuffle, drop_last, epochs, rand per step, rand per epoch,
+# generator seed or -1). Each epoch runs `for xb, yb in loader` and draws torch.rand(step) after each
+# batch (a Dropout's mask) and torch.rand(epoch) after the epoch. With a generator seed, the loader
+# is given generator=torch.Generator().manual_seed(seed), and those draws come from it (proving when
+# the loader draws from it), then one more torch.rand(1) from the default generator closes the case.
 LOADERS = [
-    ("shuffle", 0, 10, 4, True, False, 3, 0, 3),
-    ("shuffle drop_last", 0, 10, 4, True, True, 3, 0, 3),
-    ("shuffle, draws in steps", 42, 10, 3, True, False, 3, 2, 1),
-    ("sequential", 7, 10, 4, False, False, 2, 0, 3),
-    ("sequential drop_last", 7, 9, 3, False, True, 2, 1, 2),
-    ("batch above n", 3, 5, 8, True, False, 2, 0, 2),
-    ("batch above n, drop_last", 3, 5, 8, True, True, 2, 0, 2),
-    ("batch of one", 11, 4, 1, True, False, 2, 0, 1),
-    ("iris-shaped", 2024, 120, 16, True, False, 3, 1, 0),
-    ("large", 5, 1000, 32, True, True, 2, 0, 1),
-    ("empty sequential", 9, 0, 4, False, False, 2, 0, 1),
+    ("shuffle", 0, 10, 4, True, False, 3, 0, 3, -1),
+    ("shuffle drop_last", 0, 10, 4, True, True, 3, 0, 3, -1),
+    ("shuffle, draws in steps", 42, 10, 3, True, False, 3, 2, 1, -1),
+    ("sequential", 7, 10, 4, False, False, 2, 0, 3, -1),
+    ("sequential drop_last", 7, 9, 3, False, True, 2, 1, 2, -1),
+    ("batch above n", 3, 5, 8, True, False, 2, 0, 2, -1),
+    ("batch above n, drop_last", 3, 5, 8, True, True, 2, 0, 2, -1),
+    ("batch of one", 11, 4, 1, True, False, 2, 0, 1, -1),
+    ("iris-shaped", 2024, 120, 16, True, False, 3, 1, 0, -1),
+    ("large", 5, 1000, 32, True, True, 2, 0, 1, -1),
+    ("empty sequential", 9, 0, 4, False, False, 2, 0, 1, -1),
+    ("generator", 0, 10, 4, True, False, 3, 1, 1, 123),
+    ("generator, whole batches", 0, 12, 4, True, False, 2, 1, 1, 7),
+    ("generator drop_last", 0, 10, 4, True, True, 2, 1, 1, 9),
+    ("generator drop_last, whole batches", 0, 12, 3, True, True, 2, 1, 1, 10),
+    ("generator sequential", 0, 10, 4, False, False, 2, 1, 1, 5),
+    ("generator, batch above n", 1, 5, 8, True, False, 2, 1, 0, 3),
+    ("generator, batch above n, drop_last", 1, 5, 8, True, True, 2, 1, 1, 4),
+    ("generator, batch of one", 2, 3, 1, True, False, 2, 1, 0, 8),
 ]
 
 # A split case: (name, seed, n, lengths, loader batch size over the first subset or 0).
@@ -86,10 +96,11 @@ def main():
     assert torch.__version__.startswith("1.13"), torch.__version__
     warnings.simplefilter("ignore")  # random_split warns of an empty split
     labels, sizes, rands, rows = [], [], [], []
-    for name, seed, n, bs, shuffle, drop_last, epochs, per_step, per_epoch in LOADERS:
+    for name, seed, n, bs, shuffle, drop_last, epochs, per_step, per_epoch, gen_seed in LOADERS:
         torch.manual_seed(seed)
         ds = dataset(n)
-        loader = DataLoader(ds, batch_size=bs, shuffle=shuffle, drop_last=drop_last)
+        g = None if gen_seed < 0 else torch.Generator().manual_seed(gen_seed)
+        loader = DataLoader(ds, batch_size=bs, shuffle=shuffle, drop_last=drop_last, generator=g)
         l0, s0, r0 = len(labels), len(sizes), len(rands)
         for _ in range(epochs):
             for xb, yb in loader:
@@ -97,12 +108,12 @@ def main():
                 assert torch.equal(xb, ds.tensors[0][yb.sub(BASE).div(3, rounding_mode="floor")])
                 labels.extend(yb.tolist())
                 sizes.append(len(yb))
-                rands.extend(torch.rand(per_step, dtype=torch.float64).tolist())
-            rands.extend(torch.rand(per_epoch, dtype=torch.float64).tolist())
+                rands.extend(torch.rand(per_step, dtype=torch.float64, generator=g).tolist())
+            rands.extend(torch.rand(per_epoch, dtype=torch.float64, generator=g).tolist())
         rands.append(torch.rand(1, dtype=torch.float64).item())
         rows.append(f'    {{"{name}", {seed}, {n}, {bs}, {str(shuffle).lower()}, {str(drop_last).lower()}, {epochs},'
                     f" {per_step}, {per_epoch}, {len(loader)}, {l0}, {len(labels) - l0}, {s0}, {len(sizes) - s0},"
-                    f" {r0}, {len(rands) - r0}}},")
+                    f" {r0}, {len(rands) - r0}, {gen_seed}}},")
 
     split_ints, split_rows = [], []
     for name, seed, n, lengths, bs in SPLITS:
@@ -140,7 +151,8 @@ def main():
         "/// manual_seed(seed), with torch.rand(per_step) after each batch and torch.rand(per_epoch) after",
         "/// each epoch, then one torch.rand(1): len(loader), the labels of every batch in order at",
         "/// data_loader_labels[labels_offset], the batch sizes at data_loader_sizes[sizes_offset], and",
-        "/// every rand drawn at data_loader_rands[rands_offset].",
+        "/// every rand drawn at data_loader_rands[rands_offset]. With gen_seed >= 0 the loader has",
+        "/// generator=torch.Generator().manual_seed(gen_seed) and the step and epoch draws come from it.",
         "struct LoaderCase {",
         "  const char* name;",
         "  uint64_t seed;",
@@ -149,6 +161,7 @@ def main():
         "  int epochs;",
         "  int64_t per_step, per_epoch, len;",
         "  int64_t labels_offset, labels_count, sizes_offset, sizes_count, rands_offset, rands_count;",
+        "  int64_t gen_seed;",
         "};",
         "",
     ]

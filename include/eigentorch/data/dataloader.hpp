@@ -16,19 +16,25 @@
 
 namespace eigentorch::data {
 
-/// DataLoader's keyword arguments: `DataLoaderOptions().batch_size(16).shuffle(true).drop_last(false)`.
+/// DataLoader's keyword arguments: `DataLoaderOptions().batch_size(16).shuffle(true).drop_last(false)`;
+/// `.generator(g)` draws from g (which must outlive the loader) instead of the default generator,
+/// as generator=g.
 class DataLoaderOptions {
  public:
   DataLoaderOptions& batch_size(int64_t v) { batch_size_ = v; return *this; }
   DataLoaderOptions& shuffle(bool v) { shuffle_ = v; return *this; }
   DataLoaderOptions& drop_last(bool v) { drop_last_ = v; return *this; }
+  DataLoaderOptions& generator(Generator& g) { generator_ = &g; return *this; }
   int64_t batch_size() const { return batch_size_; }
   bool shuffle() const { return shuffle_; }
   bool drop_last() const { return drop_last_; }
+  /// The generator given, or null (the default generator).
+  Generator* generator() const { return generator_; }
 
  private:
   int64_t batch_size_ = 1;
   bool shuffle_ = false, drop_last_ = false;
+  Generator* generator_ = nullptr;
 };
 
 namespace detail {
@@ -51,7 +57,9 @@ inline int64_t random_int64(Generator& g) {
 /// seed for worker processes (drawn, then unused, as with num_workers=0), then when shuffling the
 /// seed of a fresh Generator from which RandomSampler's randperm comes. The batches are that order
 /// cut in batch_size pieces (BatchSampler; drop_last drops a short last one), each gathered from the
-/// dataset in one pass per tensor.
+/// dataset in one pass per tensor. With a generator of one's own, both the base seed and the
+/// randperm come from it, and so does a second randperm that RandomSampler draws (and discards)
+/// when the pass pulls past its end, at the step where PyTorch pulls.
 template <class D>
 class DataLoader {
  public:
@@ -90,6 +98,7 @@ class DataLoader {
     }
     Iterator& operator++() {
       pos_ += std::min(loader_->options_.batch_size(), stop_ - pos_);
+      pull_past_end();
       return *this;
     }
     bool operator!=(Sentinel) const { return pos_ < stop_; }
@@ -97,21 +106,39 @@ class DataLoader {
 
    private:
     friend class DataLoader;
-    Iterator(const DataLoader* loader, std::shared_ptr<const std::vector<int64_t>> order, int64_t stop)
-        : loader_(loader), order_(std::move(order)), stop_(stop) {}
+    Iterator(const DataLoader* loader, std::shared_ptr<const std::vector<int64_t>> order, int64_t stop,
+             Generator* sampler_generator)
+        : loader_(loader), order_(std::move(order)), stop_(stop), sampler_generator_(sampler_generator) {
+      // BatchSampler pulls past the sampler's end before a short last batch, else after the last one.
+      const int64_t n = static_cast<int64_t>(order_->size()), rest = n % loader_->options_.batch_size();
+      end_pull_ = loader_->options_.drop_last() || rest == 0 ? stop_ : n - rest;
+      pull_past_end();
+    }
+
+    // RandomSampler with the loader's generator: past its end it draws randperm(n)[:0] from it.
+    void pull_past_end() {
+      if (sampler_generator_ == nullptr || pos_ != end_pull_) return;
+      std::vector<int64_t> discarded(order_->size());
+      eigentorch::detail::fill_randperm(discarded.data(), static_cast<int64_t>(discarded.size()), *sampler_generator_);
+      sampler_generator_ = nullptr;
+    }
 
     const DataLoader* loader_;
     std::shared_ptr<const std::vector<int64_t>> order_;
-    int64_t pos_ = 0, stop_;
+    int64_t pos_ = 0, stop_, end_pull_ = 0;
+    Generator* sampler_generator_;  // the loader's own generator while its sampler has not pulled past its end
   };
 
   /// Starts a pass: draws as PyTorch's `iter(loader)` and first `next` do, then yields the batches.
   Iterator begin() const {
-    Generator& g = default_generator();
+    Generator* own = options_.generator();
+    Generator& g = own != nullptr ? *own : default_generator();
     detail::random_int64(g);  // _BaseDataLoaderIter's _base_seed: drawn even without shuffle
     const int64_t n = dataset_.size();
     auto order = std::make_shared<std::vector<int64_t>>(static_cast<std::size_t>(n));
-    if (options_.shuffle()) {
+    if (options_.shuffle() && own != nullptr) {
+      eigentorch::detail::fill_randperm(order->data(), n, *own);  // RandomSampler(generator=g)
+    } else if (options_.shuffle()) {
       // RandomSampler: a seed from the default generator, a randperm from a Generator seeded with it.
       Generator sampler_generator(static_cast<uint64_t>(detail::random_int64(g)));
       eigentorch::detail::fill_randperm(order->data(), n, sampler_generator);
@@ -119,7 +146,7 @@ class DataLoader {
       std::iota(order->begin(), order->end(), int64_t{0});
     }
     const int64_t b = options_.batch_size();
-    return Iterator(this, std::move(order), options_.drop_last() ? n / b * b : n);
+    return Iterator(this, std::move(order), options_.drop_last() ? n / b * b : n, options_.shuffle() ? own : nullptr);
   }
   Sentinel end() const { return {}; }
 
