@@ -104,6 +104,26 @@ TEST_CASE("DataLoader: a dataset without get_batch has its rows stacked, in the 
   }
 }
 
+TEST_CASE("DataLoader: a split of a dataset without get_batch, as a split of its TensorDataset") {
+  const auto ds = et::testing::make_dataset(11);
+  auto labels_of = [](const auto& dataset) {
+    et::manual_seed(3);
+    const auto parts = data::random_split(dataset, {0.6, 0.4});
+    std::vector<int64_t> labels;
+    for (const auto& part : parts)
+      for (auto [xb, yb] : data::DataLoader(part, data::DataLoaderOptions().batch_size(2).shuffle(true))) {
+        CHECK(xb.size(0) == yb.size(0));
+        const std::vector<int64_t> l = yb.to_vector();
+        labels.insert(labels.end(), l.begin(), l.end());
+      }
+    labels.push_back(static_cast<int64_t>(et::rand<double>({1}).item() * 1e9));  // the generator after
+    return labels;
+  };
+  const std::vector<int64_t> expected = labels_of(ds);
+  CHECK(expected.size() == 12);
+  CHECK(labels_of(RowDataset{ds}) == expected);
+}
+
 TEST_CASE("DataLoader: batches keep each tensor's dtype, int64 labels exact beyond 2^53") {
   const int64_t big = (int64_t{1} << 62) + 1;
   const auto x = et::tensor<double>({{0.5, 1.5}, {2.5, 3.5}, {4.5, 5.5}});
