@@ -10,6 +10,8 @@
 #include "nn/linear.hpp"
 #include "nn/activation.hpp"
 #include "nn/container.hpp"
+#include "nn/flatten.hpp"
+#include "nn/utils.hpp"
 #include "nn/loss.hpp"
 
 #ifdef EIGENTORCH_COMPILED  // the float and double instantiations live in eigentorch_compiled
