@@ -178,9 +178,7 @@ TEST_CASE("Sequential names its children 0, 1, 2 and indexes, gets and appends t
   nn::Linear appended(1, 2);
   s.push_back(appended);
   s.push_back(nn::Sigmoid());
-  // NOTE: a std::shared_ptr<nn::ReLU<>> must be converted to std::shared_ptr<nn::Module<>> first:
-  // passed as is, it picks the template overload and fails its static_assert (reported).
-  s.push_back(std::shared_ptr<nn::Module<>>(std::make_shared<nn::ReLU<>>()));
+  s.push_back(std::make_shared<nn::ReLU<>>());  // held as is, no copy
   REQUIRE(s.size() == 6);
   CHECK(s.named_children()[3].first == "3");
   CHECK(s.named_children()[5].first == "5");
