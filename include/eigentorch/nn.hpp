@@ -1,5 +1,6 @@
-// <eigentorch/nn.hpp>: modules (Module, Linear, Sequential, activations, losses), nn::functional and
-// nn::init. Usable alone: it brings <eigentorch/tensor.hpp> with it.
+// <eigentorch/nn.hpp>: modules (Module, Linear, Sequential, ModuleList, ModuleDict, Flatten, Unflatten,
+// activations, losses), nn::functional, nn::init and nn::utils. Usable alone: it brings
+// <eigentorch/tensor.hpp> with it.
 #pragma once
 
 #include "tensor.hpp"
@@ -10,6 +11,8 @@
 #include "nn/linear.hpp"
 #include "nn/activation.hpp"
 #include "nn/container.hpp"
+#include "nn/flatten.hpp"
+#include "nn/utils.hpp"
 #include "nn/loss.hpp"
 
 #ifdef EIGENTORCH_COMPILED  // the float and double instantiations live in eigentorch_compiled

@@ -1,6 +1,7 @@
 // Tests of nn/container.hpp (Sequential) against PyTorch 1.13: seeded models drawn in Python's
 // left-to-right order, names "0", "1", ..., state_dict, forward and gradients, repr and printing,
-// push_back / size / indexing / get, handle semantics and CTAD.
+// push_back / size / indexing / get, handle semantics and CTAD; ModuleList (seeded values, append,
+// extend, insert, iteration, errors), ModuleDict (insertion order, lookup, KeyError) and Identity.
 #include <eigentorch/eigentorch.hpp>
 
 #include <doctest/doctest.h>
@@ -12,6 +13,7 @@
 #include <type_traits>  // is_same_v
 #include <vector>
 
+#include "reference/module_cases.hpp"
 #include "reference/nn_cases.hpp"
 #include "nn/nn_test_util.hpp"
 #include "test_util.hpp"
@@ -21,6 +23,7 @@ namespace {
 namespace et = eigentorch;
 namespace nn = eigentorch::nn;
 namespace ref = eigentorch::testing::nn_reference;
+namespace mref = eigentorch::testing::module_reference;
 using eigentorch::testing::check_allclose;
 using eigentorch::testing::make;
 using eigentorch::testing::str;
@@ -175,9 +178,7 @@ TEST_CASE("Sequential names its children 0, 1, 2 and indexes, gets and appends t
   nn::Linear appended(1, 2);
   s.push_back(appended);
   s.push_back(nn::Sigmoid());
-  // NOTE: a std::shared_ptr<nn::ReLU<>> must be converted to std::shared_ptr<nn::Module<>> first:
-  // passed as is, it picks the template overload and fails its static_assert (reported).
-  s.push_back(std::shared_ptr<nn::Module<>>(std::make_shared<nn::ReLU<>>()));
+  s.push_back(std::make_shared<nn::ReLU<>>());  // held as is, no copy
   REQUIRE(s.size() == 6);
   CHECK(s.named_children()[3].first == "3");
   CHECK(s.named_children()[5].first == "5");
@@ -244,4 +245,142 @@ TEST_CASE_TEMPLATE("Sequential::reset_parameters redraws every child in order", 
   REQUIRE(named.size() == c.parameters.size());
   for (std::size_t i = 0; i < named.size(); ++i) check_allclose(named[i].second.to_vector(), c.parameters[i].values, 0.0, 0.0);
   check_allclose(et::rand<T>({5}).to_vector(), c.rand_after, 0.0, 0.0);
+}
+
+TEST_CASE("ModuleList, ModuleDict and Identity print PyTorch's reprs") {
+  int n = 0;
+  for (const auto& [what, expected] : mref::kContainerReprCases) {
+    const std::string w = what;
+    CAPTURE(w);
+    std::string got;
+    if (w == "ModuleList()") got = str(nn::ModuleList<>());
+    else if (w == "ModuleList(Linear(2, 2) x3)") got = str(nn::ModuleList(nn::Linear(2, 2), nn::Linear(2, 2), nn::Linear(2, 2)));
+    else if (w == "ModuleList(Tanh, ModuleList(ReLU))") got = str(nn::ModuleList(nn::Tanh(), nn::ModuleList(nn::ReLU())));
+    else if (w == "ModuleDict()") got = str(nn::ModuleDict<>());
+    else if (w == "ModuleDict(act: ReLU, out: Linear(3, 1))") {
+      nn::ModuleDict d;
+      d.insert("act", nn::ReLU());
+      d.insert("out", nn::Linear(3, 1));
+      got = str(d);
+    } else if (w == "Identity") got = str(nn::Identity());
+    else continue;  // Flatten and Unflatten: tests/nn/flatten_test.cpp
+    CHECK(got == expected);
+    ++n;
+  }
+  CHECK(n == 6);
+}
+
+TEST_CASE_TEMPLATE("ModuleList draws its children in argument order and names them 0, 1, 2", T, float, double) {
+  for (const auto& c : mref::kListCases) {
+    if (c.is_double != std::is_same_v<T, double>) continue;
+    et::manual_seed(c.seed);
+    nn::ModuleList<T> list(nn::Linear<T>(4, 8), nn::ReLU<T>(), nn::Linear<T>(8, 3));
+    const auto named = list.named_parameters();
+    REQUIRE(named.size() == c.names.size());
+    for (std::size_t i = 0; i < named.size(); ++i) {
+      CHECK(named[i].first == c.names[i]);
+      check_allclose(named[i].second.to_vector(), c.values[i], 0.0, 0.0);
+    }
+    check_allclose(et::rand<T>({3}).to_vector(), c.rand_after, 0.0, 0.0);
+  }
+}
+
+TEST_CASE("ModuleList: the user's forward loops over it; append, extend, insert, index, errors") {
+  et::manual_seed(0);
+  nn::ModuleList layers;
+  static_assert(std::is_same_v<decltype(layers), nn::ModuleList<float>>);
+  nn::Linear first(4, 8);
+  layers.push_back(first);
+  layers.append(nn::ReLU()).append(nn::Linear(8, 3));
+  REQUIRE(layers.size() == 3);
+  CHECK(layers[0].parameters()[0].is_same(first.weight));  // shared with the handle passed in
+  CHECK(layers[-1].name() == "Linear");
+  CHECK(layers.get<nn::Linear<>>(2).out_features() == 3);
+
+  const auto x = et::rand({2, 4});
+  et::Tensor<float> y = x;
+  for (auto& layer : layers) y = layer(y);
+  const auto expected = layers.get<nn::Linear<>>(2)(et::relu(first(x)));
+  check_allclose(y.to_vector(), expected.to_vector(), 0.0, 0.0);
+
+  std::vector<std::string> kinds;
+  for (const auto& m : layers) kinds.push_back(m.name());
+  CHECK(kinds == std::vector<std::string>{"Linear", "ReLU", "Linear"});
+
+  nn::ModuleList two{nn::ReLU(), nn::Tanh()};  // braces: with parentheses this would declare a function
+  CHECK_THROWS_WITH_AS(two[2], mref::kListIndexMessage, et::IndexError);
+  CHECK_THROWS_WITH_AS(two.get<nn::ReLU<>>(2), mref::kListIndexMessage, et::IndexError);
+  CHECK_THROWS_WITH_AS(two[-3], mref::kListIndexNegativeMessage, et::IndexError);
+  CHECK_THROWS_WITH_AS(two(x), mref::kListForwardMessage, std::exception);
+
+  layers.extend(two);  // "3", "4": the same modules as two's
+  REQUIRE(layers.size() == 5);
+  CHECK(&layers[3] == &two[0]);
+  CHECK(layers.named_children()[4].first == "4");
+  layers.extend(layers);  // extending by itself doubles it, as Python's does
+  CHECK(layers.size() == 10);
+  CHECK(&layers[9] == &two[1]);
+
+  nn::ModuleList<> list{nn::ReLU(), nn::Tanh()};
+  list.insert(1, nn::Sigmoid());
+  list.insert(-1, nn::Identity());  // before the last, as Python's insert(-1, m)
+  list.insert(99, nn::ReLU6());     // clamped to the end
+  std::vector<std::string> names, keys;
+  for (const auto& m : list) names.push_back(m.name());
+  for (const auto& kv : list.named_children()) keys.push_back(kv.first);
+  CHECK(names == std::vector<std::string>{"ReLU", "Sigmoid", "Identity", "Tanh", "ReLU6"});
+  CHECK(keys == std::vector<std::string>{"0", "1", "2", "3", "4"});
+}
+
+TEST_CASE("ModuleDict keeps insertion order, finds by key and names a missing key as Python does") {
+  et::manual_seed(0);
+  nn::ModuleDict heads;
+  nn::Linear cls(8, 3);
+  heads.insert("cls", cls);
+  heads.insert("act", nn::ReLU());
+  heads.insert("reg", std::shared_ptr<nn::Module<>>(std::make_shared<nn::Linear<>>(8, 1)));
+  CHECK(heads.keys() == std::vector<std::string>{"cls", "act", "reg"});
+  CHECK(heads.size() == 3);
+  CHECK(heads.contains("act"));
+  CHECK_FALSE(heads.contains("gone"));
+  CHECK(heads["cls"].parameters()[0].is_same(cls.weight));
+  CHECK(heads.at("reg").name() == "Linear");
+  CHECK(heads.get<nn::Linear<>>("reg").out_features() == 1);
+  CHECK_THROWS_AS(heads.get<nn::Linear<>>("act"), std::exception);
+  CHECK_THROWS_WITH_AS(heads["gone"], mref::kDictKeyMessage, et::KeyError);
+  CHECK_THROWS_WITH_AS(heads.at("gone"), mref::kDictKeyMessage, et::KeyError);
+  CHECK_THROWS_WITH_AS(heads.pop("gone"), mref::kDictKeyMessage, et::KeyError);
+  CHECK_THROWS_WITH_AS(heads.insert("a.b", nn::ReLU()), mref::kDictDotMessage, et::KeyError);
+
+  std::vector<std::string> names;
+  for (const auto& names_and_modules : heads) names.push_back(names_and_modules.first + ":" + names_and_modules.second->name());
+  CHECK(names == std::vector<std::string>{"cls:Linear", "act:ReLU", "reg:Linear"});
+  std::vector<std::string> params;
+  for (const auto& kv : heads.named_parameters()) params.push_back(kv.first);
+  CHECK(params == std::vector<std::string>{"cls.weight", "cls.bias", "reg.weight", "reg.bias"});
+
+  const auto x = et::rand({2, 8});
+  check_allclose(heads["act"](heads["cls"](x)).to_vector(), et::relu(cls(x)).to_vector(), 0.0, 0.0);
+
+  heads.insert("act", nn::Tanh());  // replacing keeps the position
+  CHECK(heads.keys() == std::vector<std::string>{"cls", "act", "reg"});
+  CHECK(heads["act"].name() == "Tanh");
+  const auto popped = heads.pop("cls");
+  CHECK(popped->parameters()[0].is_same(cls.weight));
+  CHECK(heads.keys() == std::vector<std::string>{"act", "reg"});
+  CHECK(heads.values().size() == 2);
+  heads.clear();
+  CHECK(heads.empty());
+
+  nn::ModuleDict<double> built({{"a", std::make_shared<nn::Linear<double>>(2, 2)}, {"b", std::make_shared<nn::Tanh<double>>()}});
+  CHECK(built.keys() == std::vector<std::string>{"a", "b"});
+}
+
+TEST_CASE_TEMPLATE("Identity passes its input through, as the same tensor", T, float, double) {
+  nn::Identity<T> id;
+  const auto x = et::rand<T>({2, 3}).requires_grad_();
+  const auto y = id(x);
+  CHECK(y.is_same(x));
+  CHECK(id.parameters().empty());
+  CHECK(str(id) == "Identity()");
 }

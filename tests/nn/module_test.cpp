@@ -1,6 +1,7 @@
 // Tests of nn/module.hpp against PyTorch 1.13: a user-defined model (fc1, act, fc2 and a parameter
 // `scale`) gets PyTorch's names, values and repr; state_dict / load_state_dict (values, detachment,
-// errors), zero_grad, train / eval, handle semantics and registration errors.
+// errors), zero_grad, train / eval, handle semantics and registration errors; named_modules / modules,
+// apply, requires_grad_, train(bool) and buffers (persistent or not) on a nested model (Tree).
 #include <eigentorch/eigentorch.hpp>
 
 #include <doctest/doctest.h>
@@ -11,6 +12,7 @@
 #include <type_traits>  // is_same_v
 #include <vector>
 
+#include "reference/module_cases.hpp"
 #include "reference/nn_cases.hpp"
 #include "nn/nn_test_util.hpp"
 #include "test_util.hpp"
@@ -20,6 +22,7 @@ namespace {
 namespace et = eigentorch;
 namespace nn = eigentorch::nn;
 namespace ref = eigentorch::testing::nn_reference;
+namespace mref = eigentorch::testing::module_reference;
 using eigentorch::testing::check_allclose;
 using eigentorch::testing::make;
 using eigentorch::testing::str;
@@ -55,6 +58,48 @@ class Shared : public nn::Module<float> {
 };
 
 class NoForward : public nn::Module<float> {};
+
+/// The reference's Inner and Block: a parameter, buffers (scratch not persistent) and a child.
+class Inner : public nn::Module<float> {
+ public:
+  Inner() {
+    register_buffer("stat", et::ones({1}));
+    register_module("lin", nn::Linear(2, 2));
+  }
+};
+class Block : public nn::Module<float> {
+ public:
+  Block() {
+    register_parameter("scale", et::ones({2}));
+    register_buffer("running", et::zeros({2}));
+    register_buffer("scratch", et::zeros({3}), false);
+    register_module("inner", Inner());
+    register_buffer("count", et::zeros(et::Size{}));
+  }
+};
+
+/// The reference's Tree: a shared Linear registered as a and inside seq, a ModuleList, a ModuleDict, a Block.
+class Tree : public nn::Module<float> {
+ public:
+  nn::Linear<> shared{2, 2};
+  Tree() {
+    register_module("a", shared);
+    register_module("seq", nn::Sequential(nn::Linear(2, 3), nn::ReLU(), shared));
+    register_module("layers", nn::ModuleList(nn::Tanh(), nn::Linear(3, 1)));
+    nn::ModuleDict heads;
+    heads.insert("cls", nn::Linear(1, 2));
+    heads.insert("reg", nn::Identity());
+    register_module("heads", heads);
+    register_module("block", Block());
+  }
+};
+
+template <class P>
+std::vector<std::string> keys_of(const std::vector<P>& named) {
+  std::vector<std::string> out;
+  for (const auto& kv : named) out.push_back(kv.first);
+  return out;
+}
 
 const ref::ModelCase& net_case(bool is_double) {
   for (const auto& c : ref::kModelCases)
@@ -326,4 +371,112 @@ TEST_CASE("a module without forward says so, with its class name") {
   CHECK_THROWS_WITH_AS(m(et::zeros({1})), ref::kMissingForwardMessage, std::exception);
   CHECK(m.name() == "NoForward");
   CHECK(str(m) == "NoForward()");
+}
+
+TEST_CASE("named_modules, children, parameters, buffers and state_dict of a nested model follow PyTorch") {
+  Tree tree;
+  CHECK(keys_of(tree.named_modules()) == mref::kTreeModuleNames);
+  CHECK(keys_of(tree.named_children()) == mref::kTreeChildNames);
+  CHECK(keys_of(tree.named_parameters()) == mref::kTreeParameterNames);
+  CHECK(keys_of(tree.named_buffers()) == mref::kTreeBufferNames);
+  CHECK(tree.state_dict().keys() == mref::kTreeStateDictKeys);
+  CHECK(str(tree) == mref::kTreeRepr);
+
+  // modules() is named_modules()'s modules: the first is the model itself, the shared Linear once.
+  const auto modules = tree.modules();
+  REQUIRE(modules.size() == mref::kTreeModuleNames.size());
+  CHECK(modules[0] == &tree);
+  CHECK(modules[1]->name() == "Linear");
+  CHECK(modules[1]->parameters()[0].is_same(tree.shared.weight));
+  const auto named = tree.named_modules();
+  for (std::size_t i = 0; i < named.size(); ++i) CHECK(named[i].second == modules[i]);
+  CHECK(named[3].second->name() == "Linear");  // seq.0
+  CHECK(named[4].second->name() == "ReLU");    // seq.1
+
+  Block block;
+  CHECK(block.state_dict().keys() == mref::kBlockStateDictKeys);
+  CHECK(keys_of(block.named_buffers()) == mref::kBlockBufferNames);
+  CHECK(keys_of(block.named_modules()) == mref::kBlockModuleNames);
+  CHECK(block.buffers().size() == 4);
+  CHECK(keys_of(block.named_buffers(false)) == std::vector<std::string>{"running", "scratch", "count"});
+}
+
+TEST_CASE("apply visits every child's subtree, then the module itself, and returns it") {
+  Tree tree;
+  const auto named = tree.named_modules();
+  std::vector<std::string> visited;
+  // A module is named as named_modules() names it: by address, or, for the shared Linear whose
+  // handle inside seq is another object on the same state, by its weight (Python: by identity).
+  nn::Module<>& back = tree.apply([&](nn::Module<>& m) {
+    std::string found = "?";
+    for (const auto& [name, ptr] : named)
+      if (ptr == &m || (!m.parameters().empty() && !ptr->parameters().empty() &&
+                        ptr->parameters()[0].is_same(m.parameters()[0]) && ptr->name() == m.name()))
+        if (found == "?") found = name;
+    visited.push_back(found);
+  });
+  CHECK(&back == &tree);
+  CHECK(visited == mref::kTreeApplyOrder);
+
+  // apply as initialisation: zero every Linear's bias.
+  tree.apply([](nn::Module<>& m) {
+    if (auto* lin = dynamic_cast<nn::Linear<>*>(&m)) nn::init::zeros_(lin->bias);
+  });
+  for (const auto& [name, p] : tree.named_parameters())
+    if (name.size() > 5 && name.substr(name.size() - 5) == ".bias") {
+      CAPTURE(name);
+      check_allclose(p.to_vector(), std::vector<double>(static_cast<std::size_t>(p.numel()), 0.0), 0.0, 0.0);
+    }
+}
+
+TEST_CASE("requires_grad_ and train(bool) reach every parameter and descendant") {
+  Tree tree;
+  CHECK(&tree.requires_grad_(false) == &tree);
+  for (const auto& p : tree.parameters()) CHECK_FALSE(p.requires_grad());
+  const auto x = et::rand({1, 2});
+  CHECK_FALSE(tree.shared(x).requires_grad());  // nothing recorded: the model is frozen
+  tree.requires_grad_();
+  for (const auto& p : tree.parameters()) CHECK(p.requires_grad());
+  CHECK(tree.shared(x).grad_fn());
+
+  CHECK(&tree.train(false) == &tree);
+  for (auto* m : tree.modules()) CHECK_FALSE(m->is_training());
+  tree.train(true);
+  for (auto* m : tree.modules()) CHECK(m->is_training());
+}
+
+TEST_CASE("a non-persistent buffer is a buffer but not state; load_state_dict leaves it alone") {
+  Block block;
+  auto sd = block.state_dict();
+  CHECK_FALSE(sd.contains("scratch"));
+  sd["running"].fill_(3.0f);
+  Block other;
+  auto scratch = other.named_buffers()[1].second;
+  REQUIRE(other.named_buffers()[1].first == "scratch");
+  scratch.fill_(7.0f);
+  other.load_state_dict(sd);  // strict: scratch is neither missing nor unexpected
+  check_allclose(other.named_buffers()[0].second.to_vector(), std::vector<double>{3.0, 3.0}, 0.0, 0.0);
+  check_allclose(scratch.to_vector(), std::vector<double>{7.0, 7.0, 7.0}, 0.0, 0.0);
+
+  // Registering the name again makes it persistent (or not) as the last call says.
+  other.register_buffer("scratch", scratch);
+  CHECK(other.state_dict().contains("scratch"));
+  other.register_buffer("scratch", scratch, false);
+  CHECK_FALSE(other.state_dict().contains("scratch"));
+  // An undefined buffer holds its name, and is in neither buffers() nor state_dict().
+  other.register_buffer("none", et::Tensor<float>());
+  CHECK(other.buffers().size() == 4);
+  CHECK_FALSE(other.state_dict().contains("none"));
+}
+
+TEST_CASE("a name taken by a member of another kind is refused with PyTorch's KeyError") {
+  nn::Module<> m;
+  m.register_buffer("x", et::zeros({1}));
+  m.register_parameter("w", et::zeros({1}));
+  CHECK_THROWS_WITH_AS(m.register_parameter("x", et::zeros({1})), mref::kParameterTakenMessage, et::KeyError);
+  CHECK_THROWS_WITH_AS(m.register_module("w", nn::ReLU()), mref::kModuleTakenMessage, et::KeyError);
+  CHECK_THROWS_WITH_AS(m.register_buffer("w", et::zeros({1})), mref::kBufferTakenMessage, et::KeyError);
+  CHECK(m.parameters().size() == 1);  // nothing changed
+  CHECK(m.buffers().size() == 1);
+  CHECK(m.children().empty());
 }

@@ -1,5 +1,5 @@
 // Tests for ops/math.hpp: values, signed zeros, gradients and grad_fn names of clamp, square, rsqrt,
-// reciprocal, sin, cos, log1p, expm1, log2, floor, ceil, round, sign, maximum and minimum against
+// reciprocal, erfinv, sin, cos, log1p, expm1, log2, floor, ceil, round, sign, maximum and minimum against
 // PyTorch 1.13 (tests/reference/math_cases.hpp), through both the method and the free function, in
 // float and double; gradcheck on each in double; PyTorch's error messages.
 #include <eigentorch/eigentorch.hpp>
@@ -49,6 +49,7 @@ std::map<std::string, std::pair<Fn<T>, Fn<T>>> ops() {
       {"square", unary(&Tensor<T>::square, et::square<T>)},
       {"rsqrt", unary(&Tensor<T>::rsqrt, et::rsqrt<T>)},
       {"reciprocal", unary(&Tensor<T>::reciprocal, et::reciprocal<T>)},
+      {"erfinv", unary(&Tensor<T>::erfinv, et::erfinv<T>)},
       {"sin", unary(&Tensor<T>::sin, et::sin<T>)},
       {"cos", unary(&Tensor<T>::cos, et::cos<T>)},
       {"log1p", unary(&Tensor<T>::log1p, et::log1p<T>)},
@@ -137,6 +138,7 @@ TEST_CASE("math: gradcheck on every op in double") {
   // Points away from clamp's bounds, the integers and halves, and ties; positive for rsqrt, log1p, log2.
   const std::vector<double> x = {-1.3, -0.2, 0.4, 0.9, 2.1}, positive = {0.3, 0.8, 1.7, 4.2, 9.5};
   const std::vector<double> y = {0.1, -0.7, 1.1, 0.3, 2.5};
+  const std::vector<double> inside = {-0.95, -0.4, 0.05, 0.6, 0.85};  // erfinv's domain
   int checked = 0;
   for (const auto& [op, fns] : ops<double>()) {
     // a nan bound: every value nan, or (clamp(min=nan)) x passed on with PyTorch's zero gradient
@@ -145,7 +147,7 @@ TEST_CASE("math: gradcheck on every op in double") {
     const bool pos = op == "rsqrt" || op == "log1p" || op == "log2";
     const bool two = op == "maximum" || op == "minimum";
     for (const Fn<double>& fn : {fns.first, fns.second}) {
-      std::vector<Tensor<double>> in = {from<double>(pos ? positive : x, {5}).requires_grad_()};
+      std::vector<Tensor<double>> in = {from<double>(op == "erfinv" ? inside : pos ? positive : x, {5}).requires_grad_()};
       if (two) in.push_back(from<double>(y, {5}).requires_grad_());
       CHECK(et::autograd::gradcheck(
           [&fn = fn, two](std::vector<Tensor<double>>& v) { return fn(v[0], two ? v[1] : v[0]); }, in));
@@ -157,7 +159,7 @@ TEST_CASE("math: gradcheck on every op in double") {
                                      from<double>({-1.0, 0.1, 0.5}, {3}).requires_grad_()}));
     ++checked;
   }
-  CHECK(checked == 20);
+  CHECK(checked == 21);
 }
 
 TEST_CASE("math: errors carry PyTorch's messages") {

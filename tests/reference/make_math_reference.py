@@ -1,6 +1,6 @@
 #!/usr/bin/python3
 """Asks PyTorch 1.13 what the elementwise math ops of include/eigentorch/ops/math.hpp compute (clamp,
-square, rsqrt, reciprocal, sin, cos, log1p, expm1, log2, floor, ceil, round, sign, maximum, minimum)
+square, rsqrt, reciprocal, erfinv, sin, cos, log1p, expm1, log2, floor, ceil, round, sign, maximum, minimum)
 and writes math_cases.hpp as exact hex floats, for tests/ops/math_test.cpp.
 
 Every case, in float and in double: the inputs, the forward value, the grad_fn name, and each input's
@@ -34,6 +34,7 @@ OPS = {
     "square": torch.square,
     "rsqrt": torch.rsqrt,
     "reciprocal": torch.reciprocal,
+    "erfinv": torch.erfinv,
     "sin": torch.sin,
     "cos": torch.cos,
     "log1p": torch.log1p,
@@ -78,6 +79,8 @@ CASES = [(k, k, [CLAMP_X]) for k in OPS if k.startswith("clamp")] + [
     ("minimum broadcast", "minimum", [("randn", (2, 1)), ("randn", (1, 3))]),
     ("maximum broadcast tie", "maximum", [[[0.5, 1.0, -1.0], [2.0, 1.0, 0.0]], [0.5, 1.0, 0.0]]),
     ("minimum broadcast tie", "minimum", [[[0.5, 1.0, -1.0], [2.0, 1.0, 0.0]], [0.5, 1.0, 0.0]]),
+    ("erfinv", "erfinv", [[-1.0, -0.999, -0.7, -0.69, -0.0, 0.0, 1e-8, 0.3, 0.7000001, 0.95, 1.0, 1.5, NAN]]),
+    ("erfinv 2-d", "erfinv", [("rand", (3, 5))]),
 ]
 
 _seed = [1500]
@@ -87,7 +90,8 @@ def make(spec, dtype):
     _seed[0] += 1
     torch.manual_seed(_seed[0])
     if isinstance(spec, tuple):
-        return torch.randn(spec[1], dtype=dtype)
+        draw = torch.rand(spec[1], dtype=dtype) * 2 - 1 if spec[0] == "rand" else torch.randn(spec[1], dtype=dtype)
+        return draw
     return torch.tensor(spec, dtype=dtype)
 
 

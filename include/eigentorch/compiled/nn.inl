@@ -21,6 +21,10 @@ EIGENTORCH_INSTANTIATE class OrderedDict<EIGENTORCH_T>;
 EIGENTORCH_INSTANTIATE class Module<EIGENTORCH_T>;
 EIGENTORCH_INSTANTIATE class Linear<EIGENTORCH_T>;
 EIGENTORCH_INSTANTIATE class Sequential<EIGENTORCH_T>;
+EIGENTORCH_INSTANTIATE class ModuleList<EIGENTORCH_T>;
+EIGENTORCH_INSTANTIATE class ModuleDict<EIGENTORCH_T>;
+EIGENTORCH_INSTANTIATE class Flatten<EIGENTORCH_T>;
+EIGENTORCH_INSTANTIATE class Unflatten<EIGENTORCH_T>;
 EIGENTORCH_INSTANTIATE class MSELoss<EIGENTORCH_T>;
 EIGENTORCH_INSTANTIATE struct Tanh<EIGENTORCH_T>;
 EIGENTORCH_INSTANTIATE struct Sigmoid<EIGENTORCH_T>;
@@ -65,12 +69,29 @@ EIGENTORCH_INSTANTIATE Tensor<EIGENTORCH_T>& ones_(Tensor<EIGENTORCH_T>&);
 EIGENTORCH_INSTANTIATE Tensor<EIGENTORCH_T>& kaiming_uniform_(Tensor<EIGENTORCH_T>&, double, const std::string&,
                                                               const std::string&);
 EIGENTORCH_INSTANTIATE Tensor<EIGENTORCH_T>& xavier_uniform_(Tensor<EIGENTORCH_T>&, double);
+EIGENTORCH_INSTANTIATE int64_t calculate_correct_fan(const Tensor<EIGENTORCH_T>&, std::string);
+EIGENTORCH_INSTANTIATE Tensor<EIGENTORCH_T>& eye_(Tensor<EIGENTORCH_T>&);
+EIGENTORCH_INSTANTIATE Tensor<EIGENTORCH_T>& kaiming_normal_(Tensor<EIGENTORCH_T>&, double, const std::string&,
+                                                             const std::string&);
+EIGENTORCH_INSTANTIATE Tensor<EIGENTORCH_T>& xavier_normal_(Tensor<EIGENTORCH_T>&, double);
+EIGENTORCH_INSTANTIATE Tensor<EIGENTORCH_T>& trunc_normal_(Tensor<EIGENTORCH_T>&, double, double, double, double);
+EIGENTORCH_INSTANTIATE Tensor<EIGENTORCH_T>& orthogonal_(Tensor<EIGENTORCH_T>&, double);
 }  // namespace init
+
+// nn::utils.
+namespace utils {
+EIGENTORCH_INSTANTIATE Tensor<EIGENTORCH_T> clip_grad_norm_(const std::vector<Tensor<EIGENTORCH_T>>&, double, double,
+                                                            bool);
+EIGENTORCH_INSTANTIATE void clip_grad_value_(const std::vector<Tensor<EIGENTORCH_T>>&, double);
+EIGENTORCH_INSTANTIATE Tensor<EIGENTORCH_T> parameters_to_vector(const std::vector<Tensor<EIGENTORCH_T>>&);
+EIGENTORCH_INSTANTIATE void vector_to_parameters(const Tensor<EIGENTORCH_T>&, const std::vector<Tensor<EIGENTORCH_T>>&);
+}  // namespace utils
 
 }  // namespace eigentorch::nn
 
-// The bases that activation modules inherit their members from.
+// The bases that activation modules and the indexed containers inherit their members from.
 namespace eigentorch::detail {
+EIGENTORCH_INSTANTIATE class IndexedModules<EIGENTORCH_T>;
 EIGENTORCH_INSTANTIATE class AlongDim<EIGENTORCH_T, false>;
 EIGENTORCH_INSTANTIATE class AlongDim<EIGENTORCH_T, true>;
 EIGENTORCH_INSTANTIATE class WithOptions<EIGENTORCH_T, nn::functional::leaky_relu<EIGENTORCH_T>, 1>;

@@ -1,8 +1,8 @@
 // nn::Module<T>: the base of every layer and model. A module is a handle, as a Python object
 // reference is: copies share parameters, children and the training flag; assignment replaces the model.
 // It keeps parameters, buffers and child modules by name in registration order, which gives
-// parameters(), named_parameters() ("0.weight", "fc1.bias"), state_dict(), load_state_dict(),
-// zero_grad() and train() / eval(). Two parts live beside it, included at the end of this file:
+// parameters(), named_parameters() ("0.weight", "fc1.bias"), buffers(), modules(), named_modules(),
+// apply(), state_dict(), load_state_dict(), zero_grad(), requires_grad_() and train() / eval(). Two parts live beside it, included at the end of this file:
 // module_repr.hpp (PyTorch's repr) and init_order.hpp (initial values drawn in Python's order).
 #pragma once
 
@@ -35,6 +35,7 @@ struct ModuleState {
   std::shared_ptr<const InitRecord> init_record;  // set by Module::initialize()
   std::vector<std::pair<std::string, Tensor<T>>> parameters;
   std::vector<std::pair<std::string, Tensor<T>>> buffers;
+  std::vector<std::string> non_persistent;  // buffers left out of state_dict()
   std::vector<std::pair<std::string, std::shared_ptr<nn::Module<T>>>> children;
   bool training = true;
 };
@@ -91,16 +92,26 @@ class Module {
   // ---- registration --------------------------------------------------------------------------------
   /// Adds a parameter (made a leaf that requires grad) under `name`; returns the handle to keep.
   Tensor<T> register_parameter(const std::string& name, Tensor<T> param, bool requires_grad = true);
-  /// Adds a buffer (state that is saved but not trained) under `name`.
-  Tensor<T> register_buffer(const std::string& name, Tensor<T> buffer) {
+  /// Adds a buffer (state that is not trained) under `name`; a persistent one is in state_dict().
+  /// An undefined tensor registers the name with no value (Python's None).
+  Tensor<T> register_buffer(const std::string& name, Tensor<T> buffer, bool persistent = true) {
     detail::check_name(name, "buffer");
+    check_free(name, state_->buffers);
     put(state_->buffers, name, buffer);
+    auto& np = state_->non_persistent;
+    for (auto it = np.begin(); it != np.end(); ++it)
+      if (*it == name) {
+        np.erase(it);
+        break;
+      }
+    if (!persistent) np.push_back(name);
     return buffer;
   }
   /// Adds a child module under `name`; the child shares its parameters with the handle passed in.
   template <class M>
   M register_module(const std::string& name, const M& module) {
     detail::check_name(name, "module");
+    check_free(name, state_->children);
     put(state_->children, name, std::shared_ptr<Module<T>>(std::make_shared<M>(module)));
     return module;
   }
@@ -108,6 +119,7 @@ class Module {
   /// Adds a child module held by shared_ptr (no copy is made).
   void register_module_ptr(const std::string& name, std::shared_ptr<Module<T>> module) {
     detail::check_name(name, "module");
+    check_free(name, state_->children);
     put(state_->children, name, std::move(module));
   }
 
@@ -118,8 +130,26 @@ class Module {
     return named_tensors(&detail::ModuleState<T>::buffers, recurse);
   }
   std::vector<Tensor<T>> buffers(bool recurse = true) const { return detail::values_of(named_buffers(recurse)); }
-  std::vector<std::pair<std::string, std::shared_ptr<Module<T>>>> named_children() const { return state_->children; }
-  std::vector<std::shared_ptr<Module<T>>> children() const { return detail::values_of(state_->children); }
+  /// The direct children by name, in registration order; a module registered twice is listed once.
+  std::vector<std::pair<std::string, std::shared_ptr<Module<T>>>> named_children() const;
+  std::vector<std::shared_ptr<Module<T>>> children() const { return detail::values_of(named_children()); }
+  /// This module ("") and every descendant by dotted name ("fc1", "seq.0"), depth first, each module
+  /// once (as Python's named_modules()). The pointers are views, valid while the model lives.
+  std::vector<std::pair<std::string, Module<T>*>> named_modules() const;
+  std::vector<Module<T>*> modules() const { return detail::values_of(named_modules()); }
+  /// Calls fn(module) on every child's subtree, then on this module (Python's order); returns *this:
+  /// `model.apply([](nn::Module<>& m) { if (auto* l = dynamic_cast<nn::Linear<>*>(&m)) nn::init::zeros_(l->bias); });`
+  template <class F>
+  Module& apply(F&& fn) {
+    for (const auto& child : children()) child->apply(fn);
+    fn(*this);
+    return *this;
+  }
+  /// Whether autograd records operations on every parameter (Python's requires_grad_); returns *this.
+  Module& requires_grad_(bool requires_grad = true) {
+    for (auto& p : parameters()) p.requires_grad_(requires_grad);
+    return *this;
+  }
 
   // ---- state ---------------------------------------------------------------------------------------
   /// Parameters and buffers by dotted name, in order, detached (they share data with the model).
@@ -155,6 +185,33 @@ class Module {
   /// `eligible[i]` says child i was built as a temporary for this call (only those are redrawn).
   void replay_children_initialisation(const std::vector<bool>& eligible);  // init_order.hpp
 
+  /// PyTorch's KeyError for a name already taken by a member of another kind (a parameter named
+  /// like a buffer); `own` is the list the name is going to.
+  template <class V>
+  void check_free(const std::string& name, const std::vector<std::pair<std::string, V>>& own) const {
+    auto taken = [&name](const auto& list) {
+      for (const auto& kv : list)
+        if (kv.first == name) return true;
+      return false;
+    };
+    const bool elsewhere = (static_cast<const void*>(&own) != &state_->parameters && taken(state_->parameters)) ||
+                           (static_cast<const void*>(&own) != &state_->buffers && taken(state_->buffers)) ||
+                           (static_cast<const void*>(&own) != &state_->children && taken(state_->children));
+    if (elsewhere) detail::fail<KeyError>({"attribute '", name, "' already exists"});
+  }
+
+  /// Removes the child `name`; returns it (null if there was none).
+  std::shared_ptr<Module<T>> remove_module(const std::string& name) {
+    auto& list = state_->children;
+    for (auto it = list.begin(); it != list.end(); ++it)
+      if (it->first == name) {
+        auto m = std::move(it->second);
+        list.erase(it);
+        return m;
+      }
+    return nullptr;
+  }
+
   template <class V>
   static void put(std::vector<std::pair<std::string, V>>& list, const std::string& name, V value) {
     for (auto& kv : list)
@@ -175,6 +232,8 @@ class Module {
                TensorList detail::ModuleState<T>::*member) const;
 
   void add_state(OrderedDict<T>& sd, const std::string& prefix) const;
+  void add_modules(std::vector<std::pair<std::string, Module<T>*>>& out, const std::string& prefix,
+                   std::vector<const void*>& seen) const;
 
   std::shared_ptr<detail::ModuleState<T>> state_;
 };
@@ -182,6 +241,7 @@ class Module {
 template <class T>
 Tensor<T> Module<T>::register_parameter(const std::string& name, Tensor<T> param, bool requires_grad) {
   detail::check_name(name, "parameter");
+  check_free(name, state_->parameters);
   if (param.defined()) {
     if (!param.is_leaf()) detail::fail({"Cannot assign non-leaf Tensor to parameter '", name, "'."});
     param.impl()->is_parameter = true;
@@ -194,6 +254,35 @@ Tensor<T> Module<T>::register_parameter(const std::string& name, Tensor<T> param
 template <class T>
 std::vector<std::pair<std::string, Tensor<T>>> Module<T>::named_parameters(bool recurse) const {
   return named_tensors(&detail::ModuleState<T>::parameters, recurse);
+}
+
+template <class T>
+std::vector<std::pair<std::string, std::shared_ptr<Module<T>>>> Module<T>::named_children() const {
+  std::vector<std::pair<std::string, std::shared_ptr<Module<T>>>> out;
+  for (const auto& kv : state_->children) {
+    bool seen = false;  // handles of one module share their state
+    for (const auto& o : out) seen = seen || o.second->state_ == kv.second->state_;
+    if (!seen) out.push_back(kv);
+  }
+  return out;
+}
+
+template <class T>
+std::vector<std::pair<std::string, Module<T>*>> Module<T>::named_modules() const {
+  std::vector<std::pair<std::string, Module<T>*>> out;
+  std::vector<const void*> seen;
+  add_modules(out, "", seen);
+  return out;
+}
+
+template <class T>
+void Module<T>::add_modules(std::vector<std::pair<std::string, Module<T>*>>& out, const std::string& prefix,
+                            std::vector<const void*>& seen) const {
+  for (const void* s : seen)
+    if (s == state_.get()) return;
+  seen.push_back(state_.get());
+  out.emplace_back(prefix, const_cast<Module*>(this));
+  for (const auto& [key, child] : state_->children) child->add_modules(out, prefix.empty() ? key : prefix + "." + key, seen);
 }
 
 template <class T>
@@ -280,8 +369,11 @@ template <class T>
 void Module<T>::add_state(OrderedDict<T>& sd, const std::string& prefix) const {
   for (const auto& [key, t] : state_->parameters)
     if (t.defined()) sd.insert(prefix + key, t.detach());
-  for (const auto& [key, t] : state_->buffers)
-    if (t.defined()) sd.insert(prefix + key, t.detach());
+  for (const auto& [key, t] : state_->buffers) {
+    bool persistent = true;
+    for (const auto& n : state_->non_persistent) persistent = persistent && n != key;
+    if (t.defined() && persistent) sd.insert(prefix + key, t.detach());
+  }
   for (const auto& [key, child] : state_->children) child->add_state(sd, prefix + key + ".");
 }
 

@@ -1,5 +1,5 @@
-// More elementwise math (issue 15): clamp, square, rsqrt, reciprocal, sin, cos, log1p, expm1, log2,
-// floor, ceil, round, sign as rules over ops::pointwise (pointwise.hpp), and maximum / minimum, two
+// More elementwise math (issue 15): clamp, square, rsqrt, reciprocal, erfinv, sin, cos, log1p, expm1,
+// log2, floor, ceil, round, sign as rules over ops::pointwise (pointwise.hpp), and maximum / minimum, two
 // inputs broadcast together, with their node. Derivatives as PyTorch 1.13's derivatives.yaml writes
 // them (so rounded as PyTorch rounds them); then the free functions and the Tensor methods.
 #pragma once
@@ -53,6 +53,41 @@ struct Reciprocal {
   static constexpr Saves saves = Saves::output;
   T forward(T x) const { return T(1) / x; }
   T backward(T g, T y) const { return -g * (y * y); }
+};
+
+// d erfinv(x)/dx = sqrt(pi)/2 exp(erfinv(x)^2) = (0.5 sqrt(pi)) exp(y^2)
+// NOTE: the forward is ATen's calc_erfinv (a rational first guess, then two Newton steps) with its
+// multiply-adds fused, as the AVX2 build PyTorch dispatches to compiles them: bit for bit PyTorch's.
+template <class T>
+struct Erfinv {
+  static constexpr const char* name = "ErfinvBackward0";
+  static constexpr Saves saves = Saves::output;
+  T forward(T y) const {
+    static constexpr T a[4] = {T(0.886226899), T(-1.645349621), T(0.914624893), T(-0.140543331)};
+    static constexpr T b[4] = {T(-2.118377725), T(1.442710462), T(-0.329097515), T(0.012229801)};
+    static constexpr T c[4] = {T(-1.970840454), T(-1.624906493), T(3.429567803), T(1.641345311)};
+    static constexpr T d[2] = {T(3.543889200), T(1.637067800)};
+    const T y_abs = std::abs(y);
+    if (y_abs > T(1)) return std::numeric_limits<T>::quiet_NaN();
+    if (y_abs == T(1)) return std::copysign(std::numeric_limits<T>::infinity(), y);
+    T x;
+    if (y_abs <= T(0.7)) {
+      const T z = y * y;
+      const T num = std::fma(std::fma(std::fma(a[3], z, a[2]), z, a[1]), z, a[0]);
+      const T dem = std::fma(std::fma(std::fma(std::fma(b[3], z, b[2]), z, b[1]), z, b[0]), z, T(1));
+      x = y * num / dem;
+    } else {
+      const T z = std::sqrt(-std::log((T(1) - y_abs) / T(2)));
+      const T num = std::fma(std::fma(std::fma(c[3], z, c[2]), z, c[1]), z, c[0]);
+      const T dem = std::fma(std::fma(d[1], z, d[0]), z, T(1));
+      x = std::copysign(num, y) / dem;
+    }
+    const T k = T(2) / static_cast<T>(std::sqrt(3.14159265358979323846));  // 2 / sqrt(pi)
+    x = x - (std::erf(x) - y) / (k * std::exp(-x * x));
+    x = x - (std::erf(x) - y) / (k * std::exp(-x * x));
+    return x;
+  }
+  T backward(T g, T y) const { return T(0.88622692545275801365) * std::exp(y * y) * g; }
 };
 
 // d sin(x)/dx = cos(x)
@@ -186,6 +221,8 @@ Tensor<T> clamp_max(const Tensor<T>& x, double max) {
 template <class T> Tensor<T> square(const Tensor<T>& x) { return ops::pointwise(x, ops::Pow<T>{T(2)}); }
 template <class T> Tensor<T> rsqrt(const Tensor<T>& x) { return ops::pointwise(x, ops::Rsqrt<T>{}); }
 template <class T> Tensor<T> reciprocal(const Tensor<T>& x) { return ops::pointwise(x, ops::Reciprocal<T>{}); }
+/// The inverse of erf on [-1, 1] (+-inf at +-1, nan outside).
+template <class T> Tensor<T> erfinv(const Tensor<T>& x) { return ops::pointwise(x, ops::Erfinv<T>{}); }
 template <class T> Tensor<T> sin(const Tensor<T>& x) { return ops::pointwise(x, ops::Sin<T>{}); }
 template <class T> Tensor<T> cos(const Tensor<T>& x) { return ops::pointwise(x, ops::Cos<T>{}); }
 template <class T> Tensor<T> log1p(const Tensor<T>& x) { return ops::pointwise(x, ops::Log1p<T>{}); }
@@ -212,6 +249,7 @@ template <class T> Tensor<T> Tensor<T>::clamp_max(double max) const { return eig
 template <class T> Tensor<T> Tensor<T>::square() const { return eigentorch::square(*this); }
 template <class T> Tensor<T> Tensor<T>::rsqrt() const { return eigentorch::rsqrt(*this); }
 template <class T> Tensor<T> Tensor<T>::reciprocal() const { return eigentorch::reciprocal(*this); }
+template <class T> Tensor<T> Tensor<T>::erfinv() const { return eigentorch::erfinv(*this); }
 template <class T> Tensor<T> Tensor<T>::sin() const { return eigentorch::sin(*this); }
 template <class T> Tensor<T> Tensor<T>::cos() const { return eigentorch::cos(*this); }
 template <class T> Tensor<T> Tensor<T>::log1p() const { return eigentorch::log1p(*this); }

@@ -262,6 +262,7 @@ class Tensor {
   Tensor square() const;
   Tensor rsqrt() const;
   Tensor reciprocal() const;
+  Tensor erfinv() const;
   Tensor sin() const;
   Tensor cos() const;
   Tensor log1p() const;
