@@ -76,8 +76,10 @@ for dname, dtype in DTYPES.items():
         put(f"dropout.{key}.{dname}.grad", x.grad)
         put(f"dropout.{key}.{dname}.after", after)
     # nn.Dropout in a model: Linear, ReLU, Dropout, seeded construction then forward
+    torch.set_default_dtype(dtype)  # parameters drawn in dtype, as Sequential<double> draws them
     torch.manual_seed(3)
-    model = nn.Sequential(nn.Linear(4, 6), nn.ReLU(), nn.Dropout(0.25), nn.Linear(6, 2)).to(dtype)
+    model = nn.Sequential(nn.Linear(4, 6), nn.ReLU(), nn.Dropout(0.25), nn.Linear(6, 2))
+    torch.set_default_dtype(torch.float32)
     xm = inputs(13, 5, 4)
     put(f"dropout.model.{dname}.y", model(xm.to(dtype)))
     model.eval()
@@ -104,7 +106,7 @@ for dname, dtype in DTYPES.items():
     for key, (num_, dim_, pad, seed) in {"a": (10, 3, None, 1), "b": (3, 4, None, 2), "pad": (10, 3, 2, 1),
                                          "negpad": (10, 3, -1, 4)}.items():
         torch.manual_seed(seed)
-        emb = nn.Embedding(num_, dim_, padding_idx=pad).to(dtype)
+        emb = nn.Embedding(num_, dim_, padding_idx=pad, dtype=dtype)
         put(f"embedding.{key}.{dname}.weight", emb.weight)
         idx = torch.tensor(EMB_INDEX) % num_
         if key in ("pad", "negpad"):
@@ -120,7 +122,7 @@ for dname, dtype in DTYPES.items():
         put(f"embedding.{key}.{dname}.y_shape", y.shape)
     # a 1-D index and a 0-d index
     torch.manual_seed(5)
-    emb = nn.Embedding(6, 2).to(dtype)
+    emb = nn.Embedding(6, 2, dtype=dtype)
     put(f"embedding.scalar.{dname}.y", emb(torch.tensor(3)))
     put(f"embedding.scalar.{dname}.y_shape", emb(torch.tensor(3)).shape)
 
@@ -192,7 +194,7 @@ for key, (shape, momentum, affine, track) in BN_CASES.items():
     put(f"batch_norm.{key}.b", b0)
     put(f"batch_norm.{key}.up", up0)
     for dname, dtype in DTYPES.items():
-        bn = nn.BatchNorm1d(c, momentum=momentum, affine=affine, track_running_stats=track).to(dtype)
+        bn = nn.BatchNorm1d(c, momentum=momentum, affine=affine, track_running_stats=track, dtype=dtype)
         if affine:
             with torch.no_grad():
                 bn.weight.copy_(w0)
