@@ -6,6 +6,7 @@
 
 #include <doctest/doctest.h>
 
+#include <cmath>  // sqrt
 #include <cstdint>
 #include <optional>
 #include <sstream>
@@ -164,4 +165,24 @@ TEST_CASE("BatchNorm1d: PyTorch's errors (one value per channel, wrong channels,
   CHECK_THROWS_WITH_AS(untracked(et::zeros({2, 3})), text("batch_norm.err_weight").c_str(), et::Error);
   bn.eval();
   CHECK(bn(et::zeros({1, 4})).numel() == 4);  // one sample is fine in evaluation
+}
+
+TEST_CASE_TEMPLATE("F.layer_norm and F.batch_norm give PyTorch's values; F.batch_norm checks the batch when training", T,
+                   float, double) {
+  namespace F = eigentorch::nn::functional;
+  const std::string k = "layer_norm.two_dims";
+  Tensor<T> y = F::layer_norm(tensor_of<T>(k + ".x", {2, 3, 4}), et::Size{3, 4}, tensor_of<T>(k + ".w", {3, 4}),
+                              tensor_of<T>(k + ".b", {3, 4}));
+  CHECK(differing_bits(y, k + "." + dname<T>() + ".y") == 0);
+  const std::string b = "batch_norm.ncl";
+  Tensor<T> rm = et::zeros<T>({3}), rv = et::ones<T>({3});
+  Tensor<T> z = F::batch_norm(tensor_of<T>(b + ".x0", {6, 3, 5}), rm, rv, tensor_of<T>(b + ".w", {3}),
+                              tensor_of<T>(b + ".b", {3}), true);
+  CHECK(differing_bits(z, b + "." + dname<T>() + ".y0") == 0);
+  CHECK(differing_bits(rm, b + "." + dname<T>() + ".running_mean0") == 0);
+  // training by default is false (F.batch_norm's default): the running statistics normalise
+  Tensor<T> e = F::batch_norm(et::ones<T>({1, 3}), et::zeros<T>({3}), et::full<T>({3}, 4.0));
+  CHECK(e.to_vector() == std::vector<T>(3, T(1) / std::sqrt(T(4) + T(1e-5))));
+  CHECK_THROWS_WITH_AS(F::batch_norm(et::zeros<T>({1, 4}), Tensor<T>(), Tensor<T>(), {}, {}, true),
+                       text("batch_norm.err_one").c_str(), et::ValueError);
 }
