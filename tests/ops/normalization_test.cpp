@@ -151,7 +151,8 @@ TEST_CASE_TEMPLATE("batch_norm: training values, gradients and the running stati
   }
 }
 
-TEST_CASE_TEMPLATE("batch_norm: training outputs and running statistics equal PyTorch's bits", T, float, double) {
+TEST_CASE_TEMPLATE("batch_norm: training outputs, running statistics and gradients equal PyTorch's bits", T, float,
+                   double) {
   for (const char* key : kBatchNormCases) {
     CAPTURE(key);
     const std::string k = std::string("batch_norm.") + key;
@@ -164,6 +165,18 @@ TEST_CASE_TEMPLATE("batch_norm: training outputs and running statistics equal Py
     Tensor<T> y = et::ops::batch_norm(tensor_of<T>(k + ".x0", shape), rm, rv, w, b, true,
                                           std::string(key) == "plain" ? 0.3 : 0.1, 1e-5);
     CHECK(differing_bits(y, k + "." + dname<T>() + ".y0") == 0);
+    auto x = tensor_of<T>(k + ".x0", shape).requires_grad_();
+    if (affine) {
+      w.requires_grad_();
+      b.requires_grad_();
+    }
+    Tensor<T> rm2 = et::zeros<T>({c}), rv2 = et::ones<T>({c});
+    et::ops::batch_norm(x, rm2, rv2, w, b, true, 0.1, 1e-5).backward(tensor_of<T>(k + ".up", shape));
+    CHECK(differing_bits(x.grad(), k + "." + dname<T>() + ".gx0") == 0);
+    if (affine) {
+      CHECK(differing_bits(w.grad(), k + "." + dname<T>() + ".gw0") == 0);
+      CHECK(differing_bits(b.grad(), k + "." + dname<T>() + ".gb0") == 0);
+    }
     CHECK(differing_bits(rm, k + "." + dname<T>() + ".running_mean0") == 0);
     CHECK(differing_bits(rv, k + "." + dname<T>() + ".running_var0") == 0);
   }

@@ -271,33 +271,50 @@ struct NativeBatchNormBackward final : autograd::Node<T> {
     detail::arrays(
         [B = batch, C = channels, L = inner, train = training](const T* px, const T* pg, const T* pw, const T* pmean,
                                                                 const T* pinv, T* pdx, T* pdw, T* pdb) {
+          using norm_detail::madd;
           const int64_t n = B * L;
           for (int64_t c = 0; c < C; ++c) {
             const T mu = pmean[c], inv = pinv[c];
-            double sum = 0, dotp = 0;  // PyTorch's accumulators are double
+            // NOTE: PyTorch's two CPU paths, in their order and roundings (checked bit for bit):
+            // [N, C] (channels last) sums in T down the batch; [N, C, L] sums each row of L in
+            // vector lanes, then the rows in double.
+            T sum, dotp, grad_mean;
+            if (L == 1) {
+              sum = 0, dotp = 0;
+              for (int64_t b = 0; b < B; ++b) {
+                sum += pg[b * C + c];
+                dotp = madd(px[b * C + c] - mu, pg[b * C + c], dotp);
+              }
+              grad_mean = sum / static_cast<T>(n);
+              pdw[c] = dotp * inv;
+              pdb[c] = sum;
+            } else {
+              double sum_d = 0, dotp_d = 0;
+              for (int64_t b = 0; b < B; ++b) {
+                const T* xr = px + (b * C + c) * L;
+                const T* gr = pg + (b * C + c) * L;
+                sum_d += norm_detail::lane_sum<T>(L, [gr](int64_t l, T acc, bool add) { return add ? acc + gr[l] : gr[l]; });
+                dotp_d += norm_detail::lane_sum<T>(L, [xr, gr, mu](int64_t l, T acc, bool add) {
+                  return add ? madd(xr[l] - mu, gr[l], acc) : (xr[l] - mu) * gr[l];
+                });
+              }
+              sum = static_cast<T>(sum_d);
+              dotp = static_cast<T>(dotp_d);
+              grad_mean = static_cast<T>(sum_d / static_cast<double>(n));
+              pdw[c] = static_cast<T>(dotp_d * static_cast<double>(inv));
+              pdb[c] = sum;
+            }
+            const T k = dotp * inv * inv / static_cast<T>(n);
+            // NOTE: one exception to the fused form, seen in PyTorch's digits: for double [N, C], the
+            // channels past the last whole vector of 4 are not fused.
+            const bool fused = !(L == 1 && sizeof(T) == 8 && c >= C - C % norm_detail::kLanes<T>);
             for (int64_t b = 0; b < B; ++b)
               for (int64_t l = 0; l < L; ++l) {
                 const int64_t at = (b * C + c) * L + l;
-                sum += pg[at];
-                dotp += static_cast<double>((px[at] - mu) * pg[at]);
+                const T centred = px[at] - mu;
+                const T d = fused ? madd(-centred, k, pg[at] - grad_mean) : pg[at] - grad_mean - centred * k;
+                pdx[at] = train ? d * inv * pw[c] : pg[at] * inv * pw[c];
               }
-            if (train) {
-              const T k = static_cast<T>(dotp) * inv * inv / static_cast<T>(n);
-              const T grad_mean = static_cast<T>(sum / static_cast<double>(n));
-              for (int64_t b = 0; b < B; ++b)
-                for (int64_t l = 0; l < L; ++l) {
-                  const int64_t at = (b * C + c) * L + l;
-                  pdx[at] = (pg[at] - grad_mean - (px[at] - mu) * k) * inv * pw[c];
-                }
-            } else {
-              for (int64_t b = 0; b < B; ++b)
-                for (int64_t l = 0; l < L; ++l) {
-                  const int64_t at = (b * C + c) * L + l;
-                  pdx[at] = pg[at] * inv * pw[c];
-                }
-            }
-            pdw[c] = static_cast<T>(dotp * static_cast<double>(inv));
-            pdb[c] = static_cast<T>(sum);
           }
         },
         x, g, w, mean, invstd, dx, dw, db);
@@ -334,6 +351,7 @@ Tensor<T> batch_norm(const Tensor<T>& x, const Tensor<T>& running_mean, const Te
   const Tensor<T> w = weight.defined() ? weight : Tensor<T>(channels, detail::uninitialized).fill_(T(1));
   const Tensor<T> b = bias.defined() ? bias : Tensor<T>(channels);
   Tensor<T> mean(channels, detail::uninitialized), invstd(channels, detail::uninitialized);
+  Tensor<T> invstd_backward = invstd;  // another tensor in evaluation
   if (training) {
     // PyTorch (one thread): per channel the sum in double (in T for [N, C]: its channels-last path),
     // mean = sum / n rounded to T, var_sum = sum((x - mean)^2) likewise; invstd = 1 / sqrt(var_sum / n
@@ -381,14 +399,17 @@ Tensor<T> batch_norm(const Tensor<T>& x, const Tensor<T>& running_mean, const Te
       ++running_var.impl()->storage->version;
     }
   } else {
+    // NOTE: PyTorch's forward adds eps in T, its backward in double: two invstd, rounded apart
+    invstd_backward = Tensor<T>(channels, detail::uninitialized);
     detail::arrays(
-        [C, eps = static_cast<T>(eps)](const T* prm, const T* prv, T* pmean, T* pinv) {
+        [C, eps](const T* prm, const T* prv, T* pmean, T* pinv, T* pinv_backward) {
           for (int64_t c = 0; c < C; ++c) {
             pmean[c] = prm[c];
-            pinv[c] = T(1) / std::sqrt(prv[c] + eps);
+            pinv[c] = T(1) / std::sqrt(prv[c] + static_cast<T>(eps));
+            pinv_backward[c] = static_cast<T>(1.0 / std::sqrt(static_cast<double>(prv[c]) + eps));
           }
         },
-        running_mean, running_var, mean, invstd);
+        running_mean, running_var, mean, invstd, invstd_backward);
   }
   Tensor<T> out(x.shape(), detail::uninitialized);
   // out = x alpha + beta per channel: alpha = invstd w, beta = b - mean alpha
@@ -410,7 +431,7 @@ Tensor<T> batch_norm(const Tensor<T>& x, const Tensor<T>& running_mean, const Te
     node->input.save(x);
     node->weight.save(w);
     node->mean = mean;
-    node->invstd = invstd;
+    node->invstd = invstd_backward;
     node->batch = B, node->channels = C, node->inner = L;
     node->training = training;
     autograd::connect(out, node, {&x, &w, &b});
