@@ -1,6 +1,6 @@
-// Tests for nn/embedding.hpp and ops/embedding.hpp: the seeded N(0, 1) weight (both of PyTorch's
+// Tests for nn/embedding.hpp: the seeded N(0, 1) weight (both of PyTorch's
 // normal_ paths), lookups with index tensors of any shape, the gradient with repeated indices and
-// padding_idx (EmbeddingBackward0), gradcheck in double, the repr and the errors, against PyTorch
+// padding_idx (EmbeddingBackward0), the repr and the errors, against PyTorch
 // 1.13 (tests/reference/layers_cases.hpp).
 #include <eigentorch/eigentorch.hpp>
 
@@ -61,17 +61,6 @@ TEST_CASE_TEMPLATE("Embedding: a 0-d index gives one row of shape [dim]", T, flo
   Tensor<T> y = emb(et::tensor<int64_t>(3));
   CHECK(y.shape().vec() == ints("embedding.scalar." + dname<T>() + ".y_shape"));
   check(y, "embedding.scalar." + dname<T>() + ".y");
-}
-
-TEST_CASE("embedding: gradcheck in double, with repeated indices") {
-  et::manual_seed(6);
-  auto w = et::randn<double>({5, 3}).requires_grad_();
-  const auto index = et::tensor<int64_t>({{0, 4, 4}, {2, 0, 1}});
-  CHECK(et::autograd::gradcheck(
-      [index](const std::vector<Tensor<double>>& in) { return et::nn::functional::embedding(index, in[0]); }, {w}));
-  // padding_idx = 3, an index not looked up: nothing else changes
-  CHECK(et::autograd::gradcheck(
-      [index](const std::vector<Tensor<double>>& in) { return et::nn::functional::embedding(index, in[0], 3); }, {w}));
 }
 
 TEST_CASE("Embedding: the repr, its state_dict and PyTorch's errors") {
