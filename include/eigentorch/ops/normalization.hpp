@@ -1,15 +1,18 @@
 // Normalisation ops with their derivatives: layer_norm (NativeLayerNormBackward0) and batch_norm
 // (NativeBatchNormBackward0, training with batch statistics and the running statistics' update, or
 // evaluation with the running statistics). Each is one op in PyTorch, as here: one node, and
-// PyTorch's arithmetic for the statistics (Welford in lanes for layer_norm, sums in double for
-// batch_norm), so the float digits are PyTorch's.
+// PyTorch 1.13's CPU arithmetic in its order (Welford in vector lanes for layer_norm's statistics,
+// its two batch_norm paths, its fused multiply-adds), so that values and gradients are PyTorch's
+// bit for bit in float and double (tests/ops/normalization_test.cpp).
 #pragma once
 
 #include "../autograd/node.hpp"
 #include "kernels.hpp"
 
-#include <cmath>    // sqrt, fma
+#include <algorithm>  // min
+#include <cmath>      // sqrt, fma
 #include <cstdint>
+#include <string>
 #include <utility>  // pair
 #include <vector>
 
