@@ -14,6 +14,9 @@
 #include "nn/flatten.hpp"
 #include "nn/utils.hpp"
 #include "nn/loss.hpp"
+#include "nn/dropout.hpp"
+#include "nn/embedding.hpp"
+#include "nn/normalization.hpp"
 
 #ifdef EIGENTORCH_COMPILED  // the float and double instantiations live in eigentorch_compiled
 #include "compiled/nn.inl"

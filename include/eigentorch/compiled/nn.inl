@@ -44,6 +44,10 @@ EIGENTORCH_INSTANTIATE struct Tanhshrink<EIGENTORCH_T>;
 EIGENTORCH_INSTANTIATE class Softmax<EIGENTORCH_T>;
 EIGENTORCH_INSTANTIATE class LogSoftmax<EIGENTORCH_T>;
 EIGENTORCH_INSTANTIATE class Identity<EIGENTORCH_T>;
+EIGENTORCH_INSTANTIATE class Dropout<EIGENTORCH_T>;
+EIGENTORCH_INSTANTIATE class Embedding<EIGENTORCH_T>;
+EIGENTORCH_INSTANTIATE class LayerNorm<EIGENTORCH_T>;
+EIGENTORCH_INSTANTIATE class BatchNorm1d<EIGENTORCH_T>;
 // MSELoss takes tensors of either type (its forward is a member template).
 EIGENTORCH_INSTANTIATE Tensor<EIGENTORCH_T> MSELoss<float>::forward(const Tensor<EIGENTORCH_T>&,
                                                                     const Tensor<EIGENTORCH_T>&) const;
@@ -56,6 +60,14 @@ EIGENTORCH_INSTANTIATE Tensor<EIGENTORCH_T> linear(const Tensor<EIGENTORCH_T>&, 
                                                    const Tensor<EIGENTORCH_T>&);
 EIGENTORCH_INSTANTIATE Tensor<EIGENTORCH_T> mse_loss(const Tensor<EIGENTORCH_T>&, const Tensor<EIGENTORCH_T>&,
                                                      const std::string&);
+EIGENTORCH_INSTANTIATE Tensor<EIGENTORCH_T> dropout(const Tensor<EIGENTORCH_T>&, double, bool, bool);
+EIGENTORCH_INSTANTIATE Tensor<EIGENTORCH_T> embedding(const Tensor<int64_t>&, const Tensor<EIGENTORCH_T>&,
+                                                      std::optional<int64_t>);
+EIGENTORCH_INSTANTIATE Tensor<EIGENTORCH_T> layer_norm(const Tensor<EIGENTORCH_T>&, const Size&,
+                                                       const Tensor<EIGENTORCH_T>&, const Tensor<EIGENTORCH_T>&, double);
+EIGENTORCH_INSTANTIATE Tensor<EIGENTORCH_T> batch_norm(const Tensor<EIGENTORCH_T>&, const Tensor<EIGENTORCH_T>&,
+                                                       const Tensor<EIGENTORCH_T>&, const Tensor<EIGENTORCH_T>&,
+                                                       const Tensor<EIGENTORCH_T>&, bool, double, double);
 }  // namespace functional
 
 // nn::init.

@@ -5,6 +5,8 @@
 //                             (map_to: broadcast to a given shape; zip: inputs of a's shape or scalars;
 //                             map_as<U>: results of another element type, a comparison's bools)
 //   map_block(f, a)           a new tensor filled by f(a.data(), out.data(), n): a vectorised function
+//   arrays(f, a, b, ...)      f(a.data(), b.data(), ...): whole-array loops over several tensors
+//                             (normalisation statistics), writing only into tensors the op made
 //   write(self, f, a, ...)    self[i] = f(a[i], ...) in place (self may be among the inputs), and the
 //                             version bumped; fill(self, v) writes v everywhere
 //   lanes(dim, f, out, a...)  f(out's lane, a's lane, ...) for every 1-D lane along dim (softmax)
@@ -207,6 +209,14 @@ Tensor<T> map_block(F f, const Tensor<T>& a) {
   Tensor<T> out(a.shape(), uninitialized);
   kernel([](const F& f, const Tensor<T>& a, const Tensor<T>& out) { f(a.data(), out.data(), a.numel()); }, f, a, out);
   return out;
+}
+
+/// f(a.data(), rest.data()...): a whole-array function over several tensors at once, for ops whose
+/// loops do not fit the maps and lanes above (a normalisation's row statistics and its outputs). f
+/// carries its sizes by value; it writes only into tensors the op has just made (no version bump).
+template <class F, class T, class... Ts>
+void arrays(F f, const Tensor<T>& a, const Ts&... rest) {
+  kernel([](const F& f, const Tensor<T>& a, const Ts&... rest) { f(a.data(), rest.data()...); }, f, a, rest...);
 }
 
 /// A new tensor out[i] = cond[i] ? a[i] : b[i], all three of one shape (where's common case: one pass,

@@ -1,0 +1,143 @@
+// Normalisation layers: nn::LayerNorm (over the last dims of each sample) and nn::BatchNorm1d (per
+// channel over the batch, with running statistics as buffers under PyTorch's names, so that
+// state_dict() has PyTorch's keys in PyTorch's order). Both start at weight 1, bias 0 (no draws).
+#pragma once
+
+#include "../detail/py_repr.hpp"
+#include "functional.hpp"
+#include "init.hpp"
+#include "module.hpp"
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace eigentorch::nn {
+
+/// `nn::LayerNorm norm({4}); auto y = norm(x);` normalises x over its last dims (x: [*, 4]).
+template <class T = float>
+class LayerNorm : public Module<T> {
+ public:
+  Tensor<T> weight;  ///< normalized_shape, undefined without elementwise_affine
+  Tensor<T> bias;
+
+  LayerNorm(const Size& normalized_shape, double eps = 1e-5, bool elementwise_affine = true)
+      : shape_(normalized_shape), eps_(eps), affine_(elementwise_affine) {
+    if (affine_) {
+      weight = this->register_parameter("weight", Tensor<T>(shape_));
+      bias = this->register_parameter("bias", Tensor<T>(shape_));
+    } else {
+      this->register_parameter("weight", Tensor<T>());
+      this->register_parameter("bias", Tensor<T>());
+    }
+    this->initialize();
+  }
+
+  /// weight 1, bias 0, as LayerNorm.reset_parameters.
+  void reset_parameters() override {
+    if (!affine_) return;
+    init::ones_(weight);
+    init::zeros_(bias);
+  }
+
+  Tensor<T> forward(const Tensor<T>& x) override { return functional::layer_norm(x, shape_, weight, bias, eps_); }
+
+  std::string name() const override { return "LayerNorm"; }
+  std::string extra_repr() const override {
+    std::string s = "(";
+    for (std::size_t i = 0; i < shape_.size(); ++i) s += (i ? ", " : "") + std::to_string(shape_[i]);
+    s += shape_.size() == 1 ? ",)" : ")";
+    return s + ", eps=" + eigentorch::detail::py_float(eps_) + ", elementwise_affine=" + (affine_ ? "True" : "False");
+  }
+  const Size& normalized_shape() const { return shape_; }
+
+ private:
+  Size shape_;
+  double eps_;
+  bool affine_;
+};
+
+/// `nn::BatchNorm1d bn(4); auto y = bn(x);` (x: [N, 4] or [N, 4, L]): batch statistics while
+/// training (running_mean / running_var updated with momentum, or a cumulative average when momentum
+/// is nullopt), the running statistics in evaluation mode.
+// NOTE: num_batches_tracked is a 0-d Tensor<T> holding the count (PyTorch's is int64): exact up to
+// 2^24 batches in float.
+template <class T = float>
+class BatchNorm1d : public Module<T> {
+ public:
+  Tensor<T> weight, bias;                                  ///< [C], undefined without affine
+  Tensor<T> running_mean, running_var, num_batches_tracked;  ///< buffers, undefined without tracking
+
+  explicit BatchNorm1d(int64_t num_features, double eps = 1e-5, std::optional<double> momentum = 0.1,
+                       bool affine = true, bool track_running_stats = true)
+      : num_features_(num_features), eps_(eps), momentum_(momentum), affine_(affine), track_(track_running_stats) {
+    const Size c{num_features};
+    if (affine_) {
+      weight = this->register_parameter("weight", Tensor<T>(c));
+      bias = this->register_parameter("bias", Tensor<T>(c));
+    } else {
+      this->register_parameter("weight", Tensor<T>());
+      this->register_parameter("bias", Tensor<T>());
+    }
+    if (track_) {
+      running_mean = this->register_buffer("running_mean", Tensor<T>(c));
+      running_var = this->register_buffer("running_var", Tensor<T>(c));
+      num_batches_tracked = this->register_buffer("num_batches_tracked", Tensor<T>(Size{}));
+    } else {
+      this->register_buffer("running_mean", Tensor<T>());
+      this->register_buffer("running_var", Tensor<T>());
+      this->register_buffer("num_batches_tracked", Tensor<T>());
+    }
+    this->initialize();
+  }
+
+  /// running_mean 0, running_var 1, num_batches_tracked 0 (BatchNorm1d.reset_running_stats).
+  void reset_running_stats() {
+    if (!track_) return;
+    NoGradGuard no_grad;
+    running_mean.zero_();
+    running_var.fill_(T(1));
+    num_batches_tracked.zero_();
+  }
+  /// The running statistics reset, weight 1, bias 0.
+  void reset_parameters() override {
+    reset_running_stats();
+    if (!affine_) return;
+    init::ones_(weight);
+    init::zeros_(bias);
+  }
+
+  Tensor<T> forward(const Tensor<T>& x) override {
+    if (x.dim() != 2 && x.dim() != 3)
+      eigentorch::detail::fail<ValueError>({"expected 2D or 3D input (got ", x.dim(), "D input)"});
+    double factor = momentum_.value_or(0.0);
+    const bool training = this->is_training();
+    if (training && track_) {
+      NoGradGuard no_grad;
+      num_batches_tracked.add_(1);
+      if (!momentum_) factor = 1.0 / static_cast<double>(num_batches_tracked.item());  // a cumulative average
+    }
+    // Evaluation without running statistics normalises with the batch's, as PyTorch does.
+    const bool use_batch = training || !track_;
+    const Tensor<T> none;
+    return functional::batch_norm(x, (!training || track_) ? running_mean : none,
+                                  (!training || track_) ? running_var : none, weight, bias, use_batch, factor, eps_);
+  }
+
+  std::string name() const override { return "BatchNorm1d"; }
+  std::string extra_repr() const override {
+    return std::to_string(num_features_) + ", eps=" + eigentorch::detail::py_float(eps_) +
+           ", momentum=" + (momentum_ ? eigentorch::detail::py_float(*momentum_) : std::string("None")) +
+           ", affine=" + (affine_ ? "True" : "False") + ", track_running_stats=" + (track_ ? "True" : "False");
+  }
+  int64_t num_features() const { return num_features_; }
+
+ private:
+  int64_t num_features_;
+  double eps_;
+  std::optional<double> momentum_;
+  bool affine_, track_;
+};
+
+}  // namespace eigentorch::nn
