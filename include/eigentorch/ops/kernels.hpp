@@ -216,10 +216,16 @@ Tensor<T> choose(const Tensor<bool>& cond, const Tensor<T>& a, const Tensor<T>& 
   Tensor<T> out(a.shape(), uninitialized);
   kernel(
       [](const Tensor<bool>& cond, const Tensor<T>& a, const Tensor<T>& b, const Tensor<T>& out) {
-        const bool* pc = cond.data();
+        // The mask read as bytes (0 or 1) and both values read before the choice: g++ then vectorises
+        // the select; from a bool, or reading only the chosen value, it branches per element,
+        // mispredicted half the time on a random mask (10x slower).
+        const auto* pc = reinterpret_cast<const unsigned char*>(cond.data());
         const T *pa = a.data(), *pb = b.data();
         T* po = out.data();
-        for (int64_t i = 0, n = out.numel(); i < n; ++i) po[i] = pc[i] ? pa[i] : pb[i];
+        for (int64_t i = 0, n = out.numel(); i < n; ++i) {
+          const T x = pa[i], y = pb[i];
+          po[i] = pc[i] ? x : y;
+        }
       },
       cond, a, b, out);
   return out;
