@@ -583,20 +583,26 @@ void copy_rows(const Tensor<T>& src, const Tensor<T>& dst, int64_t rows, int64_t
 
 /// Calls visit(i, p) for every element i of an index tensor of shape `at_shape` (row-major order), p
 /// being the flat position, in a tensor of `shape` (of as many dims), of i's coordinates with the one
-/// along d replaced by idx[i]: where gather reads and scatter_add writes. The indices are checked
-/// first, all of them, before any visit: if one is outside [0, size of dim d), f(index) throws for it.
-/// A row-wise loop under an odometer, no division.
+/// along d replaced by idx[i]: where gather reads and scatter_add writes. The indices are checked a
+/// row at a time before that row is visited (in one branch-free, vectorised pass, while the row is in
+/// cache): f(v) throws for the first index v outside [0, size of dim d). A row-wise loop under an
+/// odometer, no division.
 template <class F, class Visit>
 void for_each_along(const Size& at_shape, const Size& shape, int64_t d, const int64_t* idx, const F& f, Visit visit) {
   const int64_t n = at_shape.numel();
-  const auto size = static_cast<uint64_t>(shape.size() == 0 ? 1 : shape[static_cast<std::size_t>(d)]);
-  bool in_range = true;
-  for (int64_t i = 0; i < n; ++i) in_range &= static_cast<uint64_t>(idx[i]) < size;  // (no branch: vectorised)
-  if (!in_range)
-    for (int64_t i = 0; i < n; ++i)
-      if (static_cast<uint64_t>(idx[i]) >= size) f(idx[i]);
   if (n == 0) return;
-  if (at_shape.size() == 0) return visit(0, idx[0]);  // a 0-d tensor: one element
+  const auto size = static_cast<uint64_t>(shape.size() == 0 ? 1 : shape[static_cast<std::size_t>(d)]);
+  const auto check = [&](int64_t from, int64_t count) {
+    bool in_range = true;
+    for (int64_t i = from; i < from + count; ++i) in_range &= static_cast<uint64_t>(idx[i]) < size;
+    if (!in_range)
+      for (int64_t i = from; i < from + count; ++i)
+        if (static_cast<uint64_t>(idx[i]) >= size) f(idx[i]);
+  };
+  if (at_shape.size() == 0) {  // a 0-d tensor: one element
+    check(0, 1);
+    return visit(0, idx[0]);
+  }
   const std::size_t nd = at_shape.size();
   Size step = Window::whole(shape).strides;
   const int64_t sd = step[static_cast<std::size_t>(d)];
@@ -605,6 +611,7 @@ void for_each_along(const Size& at_shape, const Size& shape, int64_t d, const in
   Size counter = at_shape;  // over all dims but the last
   for (std::size_t a = 0; a < nd; ++a) counter[a] = 0;
   for (int64_t i = 0, base = 0; i < n; i += last) {
+    check(i, last);
     for (int64_t k = 0; k < last; ++k) visit(i + k, base + k * sl + idx[i + k] * sd);
     for (std::size_t a = nd - 1; a-- > 0;) {
       if (++counter[a] < at_shape[a]) {
