@@ -593,9 +593,9 @@ void for_each_along(const Size& at_shape, const Size& shape, int64_t d, const in
   if (n == 0) return;
   const auto size = static_cast<uint64_t>(shape.size() == 0 ? 1 : shape[static_cast<std::size_t>(d)]);
   const auto check = [&](int64_t from, int64_t count) {
-    bool in_range = true;
-    for (int64_t i = from; i < from + count; ++i) in_range &= static_cast<uint64_t>(idx[i]) < size;
-    if (!in_range)
+    uint64_t top = 0;  // the largest index as unsigned: a negative one is larger than any size
+    for (int64_t i = from; i < from + count; ++i) top = std::max(top, static_cast<uint64_t>(idx[i]));
+    if (top >= size)
       for (int64_t i = from; i < from + count; ++i)
         if (static_cast<uint64_t>(idx[i]) >= size) f(idx[i]);
   };
