@@ -57,6 +57,8 @@ cases = [
     ("gather", cube, torch.tensor([[[1], [0]], [[2], [2]]]), 1, False, None),
     ("scatter_add", base, torch.tensor([[0, 0, 3], [1, 1, 1]]), 1, False, torch.tensor([[0.1, 1e8, -1e8], [0.3, 0.7, 1.1]], dtype=torch.float64)),
     ("scatter_add", base, torch.tensor([[2, 2, 0, 1]]), 0, False, torch.randn(1, 4, generator=g, dtype=torch.float64)),
+    # the index smaller than x in the other dims
+    ("gather", cube, torch.tensor([[[1, 0], [1, 1]]]), 2, False, None),
     ("max", ties, None, 1, False, None),
     ("max", base, None, 0, True, None),
     ("max", cube, None, -1, False, None),

@@ -114,6 +114,74 @@ EIGENTORCH_INSTANTIATE Tensor<EIGENTORCH_T> bmm(const Tensor<EIGENTORCH_T>&, con
 EIGENTORCH_INSTANTIATE Tensor<EIGENTORCH_T> dot(const Tensor<EIGENTORCH_T>&, const Tensor<EIGENTORCH_T>&);
 EIGENTORCH_INSTANTIATE Tensor<EIGENTORCH_T> mv(const Tensor<EIGENTORCH_T>&, const Tensor<EIGENTORCH_T>&);
 
+// Issue 15: math, reductions, comparisons and selection, indexing and joining (integer and bool
+// tensors are not listed: their instantiations stay in the program).
+#define EIGENTORCH_UNARY(name) EIGENTORCH_INSTANTIATE Tensor<EIGENTORCH_T> name(const Tensor<EIGENTORCH_T>&);
+EIGENTORCH_UNARY(square)
+EIGENTORCH_UNARY(rsqrt)
+EIGENTORCH_UNARY(reciprocal)
+EIGENTORCH_UNARY(sin)
+EIGENTORCH_UNARY(cos)
+EIGENTORCH_UNARY(log1p)
+EIGENTORCH_UNARY(expm1)
+EIGENTORCH_UNARY(log2)
+EIGENTORCH_UNARY(floor)
+EIGENTORCH_UNARY(ceil)
+EIGENTORCH_UNARY(round)
+EIGENTORCH_UNARY(sign)
+EIGENTORCH_UNARY(max)
+EIGENTORCH_UNARY(min)
+EIGENTORCH_UNARY(prod)
+#undef EIGENTORCH_UNARY
+EIGENTORCH_INSTANTIATE Tensor<EIGENTORCH_T> clamp(const Tensor<EIGENTORCH_T>&, std::optional<double>, std::optional<double>);
+EIGENTORCH_INSTANTIATE Tensor<EIGENTORCH_T> clamp_min(const Tensor<EIGENTORCH_T>&, double);
+EIGENTORCH_INSTANTIATE Tensor<EIGENTORCH_T> clamp_max(const Tensor<EIGENTORCH_T>&, double);
+EIGENTORCH_INSTANTIATE Tensor<EIGENTORCH_T> maximum(const Tensor<EIGENTORCH_T>&, const Tensor<EIGENTORCH_T>&);
+EIGENTORCH_INSTANTIATE Tensor<EIGENTORCH_T> minimum(const Tensor<EIGENTORCH_T>&, const Tensor<EIGENTORCH_T>&);
+EIGENTORCH_INSTANTIATE Tensor<EIGENTORCH_T> prod(const Tensor<EIGENTORCH_T>&, int64_t, bool);
+EIGENTORCH_INSTANTIATE Tensor<EIGENTORCH_T> var(const Tensor<EIGENTORCH_T>&, bool);
+EIGENTORCH_INSTANTIATE Tensor<EIGENTORCH_T> var(const Tensor<EIGENTORCH_T>&, int64_t, bool, bool);
+EIGENTORCH_INSTANTIATE Tensor<EIGENTORCH_T> var(const Tensor<EIGENTORCH_T>&, int, bool, bool);
+EIGENTORCH_INSTANTIATE Tensor<EIGENTORCH_T> std(const Tensor<EIGENTORCH_T>&, bool);
+EIGENTORCH_INSTANTIATE Tensor<EIGENTORCH_T> std(const Tensor<EIGENTORCH_T>&, int64_t, bool, bool);
+EIGENTORCH_INSTANTIATE Tensor<EIGENTORCH_T> std(const Tensor<EIGENTORCH_T>&, int, bool, bool);
+EIGENTORCH_INSTANTIATE Tensor<EIGENTORCH_T> logsumexp(const Tensor<EIGENTORCH_T>&, int64_t, bool);
+EIGENTORCH_INSTANTIATE Tensor<EIGENTORCH_T> norm(const Tensor<EIGENTORCH_T>&, double);
+EIGENTORCH_INSTANTIATE Tensor<EIGENTORCH_T> cumsum(const Tensor<EIGENTORCH_T>&, int64_t);
+EIGENTORCH_INSTANTIATE Tensor<int64_t> argmax(const Tensor<EIGENTORCH_T>&);
+EIGENTORCH_INSTANTIATE Tensor<int64_t> argmin(const Tensor<EIGENTORCH_T>&);
+EIGENTORCH_INSTANTIATE Tensor<int64_t> argmax(const Tensor<EIGENTORCH_T>&, int64_t, bool);
+EIGENTORCH_INSTANTIATE Tensor<int64_t> argmin(const Tensor<EIGENTORCH_T>&, int64_t, bool);
+#define EIGENTORCH_COMPARISON(name, op)                                                                   \
+  EIGENTORCH_INSTANTIATE Tensor<bool> name(const Tensor<EIGENTORCH_T>&, const Tensor<EIGENTORCH_T>&);   \
+  EIGENTORCH_INSTANTIATE Tensor<bool> operator op(const Tensor<EIGENTORCH_T>&, const Tensor<EIGENTORCH_T>&);
+EIGENTORCH_COMPARISON(eq, ==)
+EIGENTORCH_COMPARISON(ne, !=)
+EIGENTORCH_COMPARISON(lt, <)
+EIGENTORCH_COMPARISON(le, <=)
+EIGENTORCH_COMPARISON(gt, >)
+EIGENTORCH_COMPARISON(ge, >=)
+#undef EIGENTORCH_COMPARISON
+EIGENTORCH_INSTANTIATE Tensor<bool> logical_not(const Tensor<EIGENTORCH_T>&);
+EIGENTORCH_INSTANTIATE Tensor<bool> logical_and(const Tensor<EIGENTORCH_T>&, const Tensor<EIGENTORCH_T>&);
+EIGENTORCH_INSTANTIATE Tensor<bool> logical_or(const Tensor<EIGENTORCH_T>&, const Tensor<EIGENTORCH_T>&);
+EIGENTORCH_INSTANTIATE Tensor<bool> all(const Tensor<EIGENTORCH_T>&);
+EIGENTORCH_INSTANTIATE Tensor<bool> any(const Tensor<EIGENTORCH_T>&);
+EIGENTORCH_INSTANTIATE Tensor<EIGENTORCH_T> where(const Tensor<bool>&, const Tensor<EIGENTORCH_T>&, const Tensor<EIGENTORCH_T>&);
+EIGENTORCH_INSTANTIATE Tensor<EIGENTORCH_T> select(const Tensor<EIGENTORCH_T>&, int64_t, int64_t);
+EIGENTORCH_INSTANTIATE Tensor<EIGENTORCH_T> narrow(const Tensor<EIGENTORCH_T>&, int64_t, int64_t, int64_t);
+EIGENTORCH_INSTANTIATE Tensor<EIGENTORCH_T> permute(const Tensor<EIGENTORCH_T>&, const Size&);
+EIGENTORCH_INSTANTIATE std::vector<Tensor<EIGENTORCH_T>> split(const Tensor<EIGENTORCH_T>&, int64_t, int64_t);
+EIGENTORCH_INSTANTIATE std::vector<Tensor<EIGENTORCH_T>> chunk(const Tensor<EIGENTORCH_T>&, int64_t, int64_t);
+EIGENTORCH_INSTANTIATE Tensor<EIGENTORCH_T> cat(const std::vector<Tensor<EIGENTORCH_T>>&, int64_t);
+EIGENTORCH_INSTANTIATE Tensor<EIGENTORCH_T> cat(std::initializer_list<Tensor<EIGENTORCH_T>>, int64_t);
+EIGENTORCH_INSTANTIATE Tensor<EIGENTORCH_T> stack(const std::vector<Tensor<EIGENTORCH_T>>&, int64_t);
+EIGENTORCH_INSTANTIATE Tensor<EIGENTORCH_T> stack(std::initializer_list<Tensor<EIGENTORCH_T>>, int64_t);
+EIGENTORCH_INSTANTIATE Tensor<EIGENTORCH_T> index_select(const Tensor<EIGENTORCH_T>&, int64_t, const Tensor<int64_t>&);
+EIGENTORCH_INSTANTIATE Tensor<EIGENTORCH_T> gather(const Tensor<EIGENTORCH_T>&, int64_t, const Tensor<int64_t>&);
+EIGENTORCH_INSTANTIATE Tensor<EIGENTORCH_T> scatter_add(const Tensor<EIGENTORCH_T>&, int64_t, const Tensor<int64_t>&,
+                                                        const Tensor<EIGENTORCH_T>&);
+
 // Factories (et::tensor and et::full of each kind of number are listed with the scalar ops above).
 EIGENTORCH_INSTANTIATE Tensor<EIGENTORCH_T> tensor<EIGENTORCH_T>(List1<EIGENTORCH_T>);
 EIGENTORCH_INSTANTIATE Tensor<EIGENTORCH_T> tensor<EIGENTORCH_T>(List2<EIGENTORCH_T>);

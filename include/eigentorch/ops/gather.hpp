@@ -1,11 +1,13 @@
 // Ops that take elements by index tensors: index_select, index (PyTorch's t[idx] with an int64 index
 // tensor or a bool mask), gather, scatter_add; and max(d) / min(d) with their indices. Each reduces to
-// two primitives with their derivatives: take (out[i] = x[pos[i]]; the gradient is added back at
-// pos[i]) and put (base with values added at pos; the gradient of the values is taken at pos), where
-// pos, the flat position each element comes from, is worked out from the index tensor when the op runs.
+// pairs of primitives, each the other's derivative: take (out[i] = x[pos[i]]) and put (base with
+// values added at pos), where pos, the flat position each element comes from, is worked out from the
+// index tensor when the op runs; take_rows / put_rows (whole rows, index_select) and take_along /
+// put_along (along a dim, gather and scatter_add) find their positions as they go.
 #pragma once
 
 #include "../autograd/node.hpp"
+#include "index.hpp"   // keep_window
 #include "kernels.hpp"
 #include "reduce.hpp"  // arg_extreme
 
@@ -57,17 +59,6 @@ Tensor<T> take_rows(const Tensor<T>& x, const Size& shape, int64_t outer, int64_
   return out;
 }
 
-// d put(base, pos, values) = g (for base), g taken at pos (for values)
-template <class T>
-struct PutBackward final : autograd::Node<T> {
-  Tensor<int64_t> pos;
-  const char* name() const override { return "ScatterAddBackward0"; }
-  void apply(Tensor<T>& g, std::vector<Tensor<T>>& out) override {
-    if (this->next[0]) out[0] = g;
-    if (this->next[1]) out[1] = detail::take(g, pos);
-  }
-};
-
 template <class T>
 Tensor<T> take(const Tensor<T>& x, const Tensor<int64_t>& pos, const char* name) {
   Tensor<T> out = detail::take(x, pos);
@@ -81,41 +72,35 @@ Tensor<T> take(const Tensor<T>& x, const Tensor<int64_t>& pos, const char* name)
   return out;
 }
 
+// d gather(x, d, idx) = g added into zeros of x's shape where each element was read (scatter_add)
 template <class T>
-Tensor<T> put(const Tensor<T>& base, const Tensor<int64_t>& pos, const Tensor<T>& values) {
-  Tensor<T> out = detail::put_add(base, pos, values);
-  if (autograd::needs_grad(base, values)) {
-    auto node = detail::make_pooled<PutBackward<T>>();
-    node->pos = pos;
-    autograd::connect(out, node, {&base, &values});
+struct GatherBackward final : autograd::Node<T> {
+  Tensor<int64_t> idx;
+  Size x_shape;
+  int64_t d = 0;
+  const char* name() const override { return "GatherBackward0"; }
+  void apply(Tensor<T>& g, std::vector<Tensor<T>>& out) override {
+    out[0] = detail::put_along(Tensor<T>(x_shape), d, idx, g, detail::Identity{});
   }
-  return out;
-}
+};
 
-/// For gather and scatter_add: where index's element i (flat) lands in a tensor of `shape`, at the
-/// same coordinates, or with its coordinate along d replaced by an index value (checked).
-struct Coordinates {
-  std::vector<int64_t> idx_shape, strides;
+// d scatter_add(base, d, idx, values) = g (for base), g read where each value was added (for values)
+template <class T>
+struct ScatterAddBackward final : autograd::Node<T> {
+  Tensor<int64_t> idx;
+  int64_t d = 0;
+  const char* name() const override { return "ScatterAddBackward0"; }
+  void apply(Tensor<T>& g, std::vector<Tensor<T>>& out) override {
+    if (this->next[0]) out[0] = g;
+    if (this->next[1]) out[1] = detail::take_along(g, d, idx, detail::Identity{});
+  }
+};
+
+/// For gather and scatter_add: the error for an index v out of range along dim d of that size.
+struct OutOfRange {
   int64_t d, size;
-  Coordinates(const Size& idx, const Size& shape, int64_t dim)
-      : idx_shape(idx.vec()), strides(shape.size(), 1), d(dim), size(shape.empty() ? 1 : shape[static_cast<std::size_t>(dim)]) {
-    for (std::size_t k = shape.size(); k-- > 1;) strides[k - 1] = strides[k] * shape[k];
-  }
-  int64_t same(int64_t i) const { return flat(i, -1); }
-  int64_t along(int64_t i, int64_t v) const {
-    if (v < 0 || v >= size) detail::fail({"index ", v, " is out of bounds for dimension ", d, " with size ", size});
-    return flat(i, v);
-  }
-
- private:
-  int64_t flat(int64_t i, int64_t v) const {
-    int64_t p = 0;
-    for (std::size_t k = idx_shape.size(); k-- > 0;) {
-      const int64_t c = i % idx_shape[k];
-      i /= idx_shape[k];
-      p += (v >= 0 && static_cast<int64_t>(k) == d ? v : c) * strides[k];
-    }
-    return p;
+  [[noreturn]] void operator()(int64_t v) const {
+    detail::fail({"index ", v, " is out of bounds for dimension ", d, " with size ", size});
   }
 };
 
@@ -201,10 +186,16 @@ Tensor<T> Tensor<T>::gather(int64_t dim, const Tensor<int64_t>& index) const {
     if (i != d && index.size(i) > size(i))
       detail::fail({"Size does not match at dimension ", i, " expected index ", index.shape().list_str(),
                     " to be smaller than self ", shape().list_str(), " apart from dimension ", d});
-  const ops::Coordinates at(index.shape(), shape(), d);
-  const Tensor<int64_t> pos =
-      detail::positions(index.shape(), [at](int64_t i, const int64_t* idx) { return at.along(i, idx[i]); }, index);
-  return ops::take(*this, pos, "GatherBackward0");
+  const ops::OutOfRange check{d, this->dim() == 0 ? 1 : size(d)};
+  Tensor<T> out = detail::take_along(*this, d, index, check);
+  if (autograd::needs_grad(*this)) {
+    auto node = detail::make_pooled<ops::GatherBackward<T>>();
+    node->idx = index;
+    node->x_shape = shape();
+    node->d = d;
+    autograd::connect(out, node, {this});
+  }
+  return out;
 }
 
 template <class T>
@@ -216,16 +207,19 @@ Tensor<T> Tensor<T>::scatter_add(int64_t dim, const Tensor<int64_t>& index, cons
     if ((i != d && index.size(i) > size(i)) || index.size(i) > src.size(i))
       detail::fail({"Expected index ", index.shape().list_str(), " to be smaller than self ", shape().list_str(),
                     " apart from dimension ", d, " and to be smaller size than src ", src.shape().list_str()});
-  const ops::Coordinates at(index.shape(), shape(), d);
-  const Tensor<int64_t> pos =
-      detail::positions(index.shape(), [at](int64_t i, const int64_t* idx) { return at.along(i, idx[i]); }, index);
   Tensor values = src;
   if (src.shape() != index.shape()) {  // only the part of src that the index covers
-    const ops::Coordinates in_src(index.shape(), src.shape(), d);
-    values = ops::take(src, detail::positions(index.shape(), [in_src](int64_t i, const int64_t*) { return in_src.same(i); }, index),
-                       "ScatterAddBackward0");
+    const detail::Window whole = detail::Window::whole(src.shape());
+    values = ops::keep_window(src, detail::Window{index.shape(), whole.strides, 0}, "ScatterAddBackward0");
   }
-  return ops::put(*this, pos, values);
+  Tensor<T> out = detail::put_along(*this, d, index, values, ops::OutOfRange{d, this->dim() == 0 ? 1 : size(d)});
+  if (autograd::needs_grad(*this, values)) {
+    auto node = detail::make_pooled<ops::ScatterAddBackward<T>>();
+    node->idx = index;
+    node->d = d;
+    autograd::connect(out, node, {this, &values});
+  }
+  return out;
 }
 
 template <class T>

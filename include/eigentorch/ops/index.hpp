@@ -105,33 +105,57 @@ struct JoinBackward final : autograd::Node<T> {
   }
 };
 
+/// The tensors of a vector or an initializer list, seen where they are: cat and stack copy no list.
 template <class T>
-bool needs_grad(const std::vector<Tensor<T>>& xs) {
+struct TensorList {
+  const Tensor<T>* first;
+  std::size_t count;
+  const Tensor<T>* begin() const { return first; }
+  const Tensor<T>* end() const { return first + count; }
+  std::size_t size() const { return count; }
+  const Tensor<T>& operator[](std::size_t i) const { return first[i]; }
+};
+
+template <class T>
+bool needs_grad(TensorList<T> xs) {
   return is_grad_enabled() && std::any_of(xs.begin(), xs.end(), [](const Tensor<T>& x) { return x.requires_grad(); });
 }
+
+template <class T>
+Tensor<T> cat(TensorList<T> xs, int64_t d);
 
 /// A node has at most kMaxInputs inputs, so a longer list that needs gradients joins groups of them
 /// with join_group, then the groups' results with cat along d: a tree of nodes, shown as `name`, with
 /// the values and gradients of one.
 template <class T, class F>
-Tensor<T> join_in_groups(const std::vector<Tensor<T>>& xs, int64_t d, F join_group, const char* name) {
+Tensor<T> join_in_groups(TensorList<T> xs, int64_t d, F join_group, const char* name) {
   constexpr std::size_t k = autograd::Edges<T>::kMaxInputs;
   std::vector<Tensor<T>> groups;
-  for (std::size_t i = 0; i < xs.size(); i += k)
-    groups.push_back(join_group(std::vector<Tensor<T>>(xs.begin() + static_cast<std::ptrdiff_t>(i),
-                                                       xs.begin() + static_cast<std::ptrdiff_t>(std::min(i + k, xs.size())))));
-  Tensor<T> out = cat(groups, d);
+  for (std::size_t i = 0; i < xs.size(); i += k) groups.push_back(join_group(TensorList<T>{&xs[i], std::min(k, xs.size() - i)}));
+  Tensor<T> out = ops::cat(TensorList<T>{groups.data(), groups.size()}, d);
   out.grad_fn()->set_display_name(name);
   return out;
 }
 
-/// A new tensor of `shape` with xs[i] copied into its window parts[i], recorded as `name`.
-template <class T>
-Tensor<T> join(const std::vector<Tensor<T>>& xs, const Size& shape, std::vector<detail::Window> parts, const char* name) {
+/// A new tensor of `shape` seen as `outer` rows, each the inputs' rows one after the other (cat along
+/// a dim with `outer` elements before it, stack: each input's elements are `outer` rows), recorded as
+/// `name`; the node reads the gradient back through the windows next_window(x) for x = xs[0], xs[1],
+/// ... in turn (a mutable function: it may count).
+template <class T, class F>
+Tensor<T> join(TensorList<T> xs, const Size& shape, int64_t outer, F next_window, const char* name) {
   Tensor<T> out(shape, detail::uninitialized);
-  for (std::size_t i = 0; i < xs.size(); ++i)
-    detail::copy_window(xs[i], detail::Window::whole(xs[i].shape()), out, parts[i]);
+  if (outer > 0) {
+    int64_t offset = 0;
+    for (const Tensor<T>& x : xs) {
+      const int64_t run = x.numel() / outer;
+      detail::copy_rows(x, out, outer, run, shape.numel() / outer, offset);
+      offset += run;
+    }
+  }
   if (needs_grad(xs)) {
+    std::vector<detail::Window> parts;
+    parts.reserve(xs.size());
+    for (const Tensor<T>& x : xs) parts.push_back(next_window(x));
     auto node = detail::make_pooled<JoinBackward<T>>(std::move(parts), name);
     for (const Tensor<T>& x : xs) node->next.push_back(autograd::edge_to(x));
     autograd::connect(out, node, {});
@@ -286,18 +310,20 @@ std::vector<Tensor<T>> Tensor<T>::chunk(int64_t chunks, int64_t d) const {
   return split(n / chunks + (n % chunks != 0), at);
 }
 
+namespace ops {
+
 /// xs joined along dim d, which every tensor but a 1-D empty one (skipped, as PyTorch does) has.
 template <class T>
-Tensor<T> cat(const std::vector<Tensor<T>>& xs, int64_t d = 0) {
-  if (xs.empty()) detail::fail({"torch.cat(): expected a non-empty list of Tensors"});
+Tensor<T> cat(TensorList<T> xs, int64_t d) {
+  if (xs.size() == 0) detail::fail({"torch.cat(): expected a non-empty list of Tensors"});
   for (std::size_t i = 0; i < xs.size(); ++i)
     if (xs[i].dim() == 0) detail::fail({"zero-dimensional tensor (at position ", i, ") cannot be concatenated"});
   auto skipped = [](const Tensor<T>& x) { return x.dim() == 1 && x.numel() == 0; };
   const auto first = std::find_if_not(xs.begin(), xs.end(), skipped);
   const Tensor<T>& ref = first == xs.end() ? xs[0] : *first;
   const int64_t at = first == xs.end() ? 0 : detail::wrap_dim(d, ref.dim());
-  if (ops::needs_grad(xs) && xs.size() > autograd::Edges<T>::kMaxInputs)
-    return ops::join_in_groups(xs, at, [at](const std::vector<Tensor<T>>& g) { return cat(g, at); }, "CatBackward0");
+  if (needs_grad(xs) && xs.size() > autograd::Edges<T>::kMaxInputs)
+    return join_in_groups(xs, at, [at](TensorList<T> g) { return cat(g, at); }, "CatBackward0");
   Size shape = ref.shape();
   shape[static_cast<std::size_t>(at)] = 0;
   for (std::size_t i = 0; i < xs.size(); ++i) {
@@ -310,39 +336,43 @@ Tensor<T> cat(const std::vector<Tensor<T>>& xs, int64_t d = 0) {
                       " but got size ", xs[i].size(k), " for tensor number ", i, " in the list."});
     shape[static_cast<std::size_t>(at)] += xs[i].size(at);
   }
-  std::vector<detail::Window> parts;
-  parts.reserve(xs.size());
-  int64_t start = 0;
-  for (const Tensor<T>& x : xs) {
-    parts.push_back(skipped(x) ? detail::Window::whole(x.shape()) : ops::along(shape, at, start, x.size(at)));
-    if (!skipped(x)) start += x.size(at);
-  }
-  return ops::join(xs, shape, std::move(parts), "CatBackward0");
+  // each input starts along dim `at` where the one before it ends (a skipped one is copied nowhere)
+  int64_t outer = 1;
+  for (int64_t k = 0; k < at; ++k) outer *= shape[static_cast<std::size_t>(k)];
+  return join(xs, shape, outer, [&, start = int64_t(0)](const Tensor<T>& x) mutable {
+    if (skipped(x)) return detail::Window::whole(x.shape());
+    start += x.size(at);
+    return along(shape, at, start - x.size(at), x.size(at));
+  }, "CatBackward0");
 }
 
 /// xs, of one shape, joined along a new dim d.
 template <class T>
-Tensor<T> stack(const std::vector<Tensor<T>>& xs, int64_t d = 0) {
-  if (xs.empty()) detail::fail({"stack expects a non-empty TensorList"});
+Tensor<T> stack(TensorList<T> xs, int64_t d) {
+  if (xs.size() == 0) detail::fail({"stack expects a non-empty TensorList"});
   const int64_t at = detail::wrap_dim(d, xs[0].dim() + 1);
   for (std::size_t i = 1; i < xs.size(); ++i)
     if (xs[i].shape() != xs[0].shape())
       detail::fail({"stack expects each tensor to be equal size, but got ", xs[0].shape().list_str(), " at entry 0 and ",
                     xs[i].shape().list_str(), " at entry ", i});
-  if (ops::needs_grad(xs) && xs.size() > autograd::Edges<T>::kMaxInputs)
-    return ops::join_in_groups(xs, at, [at](const std::vector<Tensor<T>>& g) { return stack(g, at); }, "StackBackward0");
-  std::vector<int64_t> shape = xs[0].shape().vec();
-  shape.insert(shape.begin() + at, static_cast<int64_t>(xs.size()));
-  std::vector<detail::Window> parts;
-  for (std::size_t i = 0; i < xs.size(); ++i) parts.push_back(ops::along(Size(shape), at, static_cast<int64_t>(i), 1, 1, false));
-  return ops::join(xs, Size(shape), std::move(parts), "StackBackward0");
+  if (needs_grad(xs) && xs.size() > autograd::Edges<T>::kMaxInputs)
+    return join_in_groups(xs, at, [at](TensorList<T> g) { return stack(g, at); }, "StackBackward0");
+  std::vector<int64_t> dims = xs[0].shape().vec();
+  dims.insert(dims.begin() + at, static_cast<int64_t>(xs.size()));
+  const Size shape(dims);
+  int64_t outer = 1;
+  for (int64_t k = 0; k < at; ++k) outer *= shape[static_cast<std::size_t>(k)];
+  return join(xs, shape, outer, [&, i = int64_t(0)](const Tensor<T>&) mutable { return along(shape, at, i++, 1, 1, false); },
+              "StackBackward0");
 }
 
-/// et::cat({a, b}, d) and et::stack({a, b}, d).
-template <class T> Tensor<T> cat(std::initializer_list<Tensor<T>> xs, int64_t d = 0) { return cat(std::vector<Tensor<T>>(xs), d); }
-template <class T> Tensor<T> stack(std::initializer_list<Tensor<T>> xs, int64_t d = 0) {
-  return stack(std::vector<Tensor<T>>(xs), d);
-}
+}  // namespace ops
+
+/// xs joined along dim d (torch.cat), and stacked along a new dim d (torch.stack); et::cat({a, b}, d).
+template <class T> Tensor<T> cat(const std::vector<Tensor<T>>& xs, int64_t d = 0) { return ops::cat(ops::TensorList<T>{xs.data(), xs.size()}, d); }
+template <class T> Tensor<T> cat(std::initializer_list<Tensor<T>> xs, int64_t d = 0) { return ops::cat(ops::TensorList<T>{xs.begin(), xs.size()}, d); }
+template <class T> Tensor<T> stack(const std::vector<Tensor<T>>& xs, int64_t d = 0) { return ops::stack(ops::TensorList<T>{xs.data(), xs.size()}, d); }
+template <class T> Tensor<T> stack(std::initializer_list<Tensor<T>> xs, int64_t d = 0) { return ops::stack(ops::TensorList<T>{xs.begin(), xs.size()}, d); }
 
 template <class T> Tensor<T> select(const Tensor<T>& x, int64_t d, int64_t i) { return x.select(d, i); }
 template <class T> Tensor<T> narrow(const Tensor<T>& x, int64_t d, int64_t start, int64_t length) {
