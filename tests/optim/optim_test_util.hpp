@@ -150,8 +150,11 @@ void check_trajectory(const optim_reference::OptimCase& c) {
   check_allclose(losses, c.losses, rtol, 0.0);
   check_named(model.named_parameters(), c.after_last_step, rtol, atol);
   const Value sd = opt->state_dict();
-  check_named(state_entry<T>(sd, 0), c.state_0, rtol, atol);
-  check_named(state_entry<T>(sd, 3), c.state_last, rtol, atol);
+  // NOTE: RMSprop's centered momentum buffers add g / sqrt(sq - ga^2), where the difference cancels:
+  // the last-bit differences of the losses (below rtol) grow there to ~1e-4 in float over 25 steps.
+  const double state_rtol = is_double ? 1e-10 : 2e-4;
+  check_named(state_entry<T>(sd, 0), c.state_0, state_rtol, atol);
+  check_named(state_entry<T>(sd, 3), c.state_last, state_rtol, atol);
 }
 
 /// The reference cases of one optimizer and element type.
