@@ -393,7 +393,7 @@ void Optimizer<T>::read_state_dict(const Value& sd, bool write) {
       if (m.first == *id) i = m.second;
     if (i == ids.size()) continue;  // not one of the groups' parameters (PyTorch keeps it, unused)
     Tensor<T> p;
-    for (std::size_t g = 0, first = 0; g < num_param_groups(); first += group_params(g++).size())
+    for (std::size_t g = 0, first = 0; !p.defined(); first += group_params(g++).size())
       if (i < first + group_params(g).size()) p = group_params(g)[i - first];
     auto& st = loaded[i];
     st.live = true;
@@ -433,7 +433,7 @@ GroupedOptimizer<T, Options>::GroupedOptimizer(std::vector<Group> groups, const 
   defaults_.check();
   std::vector<const void*> seen;
   for (auto& group : groups_) {
-    if (!group.has_own_options()) group = Group(std::move(group.params), defaults_);
+    if (!group.has_own_options()) group.options = defaults_;
     group.options.check();
     if (groups_.size() == 1 && group.params.empty())
       detail::fail<ValueError>({"optimizer got an empty parameter list"});
