@@ -121,11 +121,16 @@ void Adagrad<T>::update() {
               T* pp = p.data();
               const T* pg = g.data();
               T* ps = sum.data();
-              for (int64_t j = 0, n = p.numel(); j < n; ++j) {
-                const T d = detail::rule::direction(pg[j], pp[j], s.weight_decay, s.maximize);
-                ps[j] = detail::rule::addcmul(ps[j], T(1), d, d);                         // state_sum.addcmul_(grad, grad, value=1)
-                pp[j] = detail::rule::addcdiv(pp[j], neg_clr, d, std::sqrt(ps[j]) + s.eps);  // param.addcdiv_(grad, std, value=-clr)
-              }
+              detail::rule::for_lanes<T>(p.numel(), [&](auto lanes, int64_t j) {
+                using L = decltype(lanes);
+                namespace rule = detail::rule;
+                const auto param = L::load(pp + j);
+                const auto d = rule::direction<L>(L::load(pg + j), param, s.weight_decay, s.maximize);
+                const auto sum1 = rule::addcmul<L>(L::load(ps + j), L::set(T(1)), d, d);  // state_sum.addcmul_(grad, grad, value=1)
+                L::store(ps + j, sum1);
+                const auto std_ = L::add(L::sqrt(sum1), L::set(s.eps));  // state_sum.sqrt().add_(eps)
+                L::store(pp + j, rule::addcdiv<L>(param, L::set(neg_clr), d, std_));  // param.addcdiv_(grad, std, value=-clr)
+              });
               ++p.impl()->storage->version;
             },
             p, g, st.buffers[0], st.step, s);

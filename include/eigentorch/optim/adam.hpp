@@ -151,16 +151,28 @@ void AdamFamily<T, Options, Decoupled>::update() {
               T* pm = m.data();
               T* pv = v.data();
               T* pmax = s.amsgrad ? vmax.data() : nullptr;
-              for (int64_t j = 0, n = p.numel(); j < n; ++j) {
-                const T d = detail::rule::direction(pg[j], pp[j], s.weight_decay, s.maximize);
-                if (Decoupled) pp[j] = pp[j] * s.decay;                        // param.mul_(1 - lr * weight_decay)
-                pm[j] = detail::rule::add(pm[j] * s.b1, s.one_minus_b1, d);   // exp_avg.mul_(beta1).add_(grad, alpha=1 - beta1)
-                pv[j] = detail::rule::addcmul(pv[j] * s.b2, s.one_minus_b2, d, d);  // exp_avg_sq.mul_(beta2).addcmul_(...)
-                T second = pv[j];
-                if (pmax) second = pmax[j] = detail::rule::maximum(pmax[j], pv[j]);
-                const T denom = std::sqrt(second) / bias_correction2_sqrt + s.eps;  // (sqrt() / bc2_sqrt).add_(eps)
-                pp[j] = detail::rule::addcdiv(pp[j], neg_step_size, pm[j], denom);  // param.addcdiv_(exp_avg, denom, value=-step_size)
-              }
+              detail::rule::for_lanes<T>(p.numel(), [&](auto lanes, int64_t j) {
+                using L = decltype(lanes);
+                namespace rule = detail::rule;
+                auto param = L::load(pp + j);
+                const auto d = rule::direction<L>(L::load(pg + j), param, s.weight_decay, s.maximize);
+                if (Decoupled) param = L::mul(param, L::set(s.decay));  // param.mul_(1 - lr * weight_decay)
+                // exp_avg.mul_(beta1).add_(grad, alpha=1 - beta1)
+                const auto m1 = rule::add<L>(L::mul(L::load(pm + j), L::set(s.b1)), L::set(s.one_minus_b1), d);
+                // exp_avg_sq.mul_(beta2).addcmul_(grad, grad, value=1 - beta2)
+                const auto v1 = rule::addcmul<L>(L::mul(L::load(pv + j), L::set(s.b2)), L::set(s.one_minus_b2), d, d);
+                L::store(pm + j, m1);
+                L::store(pv + j, v1);
+                auto second = v1;
+                if (pmax) {  // torch.maximum(max_exp_avg_sq, exp_avg_sq, out=max_exp_avg_sq)
+                  second = L::maximum(L::load(pmax + j), v1);
+                  L::store(pmax + j, second);
+                }
+                // denom = (exp_avg_sq.sqrt() / bias_correction2_sqrt).add_(eps)
+                const auto denom = L::add(L::div(L::sqrt(second), L::set(bias_correction2_sqrt)), L::set(s.eps));
+                // param.addcdiv_(exp_avg, denom, value=-step_size)
+                L::store(pp + j, rule::addcdiv<L>(param, L::set(neg_step_size), m1, denom));
+              });
               ++p.impl()->storage->version;
             },
             p, g, st.buffers[0], st.buffers[1], st.buffers[2], st.step, s);

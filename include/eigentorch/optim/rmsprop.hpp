@@ -112,24 +112,32 @@ void RMSprop<T>::update() {
               T* psq = sq.data();
               T* pbuf = momentum ? buf.data() : nullptr;
               T* pga = s.centered ? ga.data() : nullptr;
-              for (int64_t j = 0, n = p.numel(); j < n; ++j) {
-                const T d = detail::rule::direction(pg[j], pp[j], s.weight_decay, s.maximize);
-                psq[j] = detail::rule::addcmul(psq[j] * s.alpha, s.one_minus_alpha, d, d);  // square_avg.mul_(alpha).addcmul_(grad, grad, value=1 - alpha)
-                T avg;
+              detail::rule::for_lanes<T>(p.numel(), [&](auto lanes, int64_t j) {
+                using L = decltype(lanes);
+                namespace rule = detail::rule;
+                const auto param = L::load(pp + j);
+                const auto d = rule::direction<L>(L::load(pg + j), param, s.weight_decay, s.maximize);
+                const auto alpha = L::set(s.alpha), one_minus_alpha = L::set(s.one_minus_alpha);
+                // square_avg.mul_(alpha).addcmul_(grad, grad, value=1 - alpha)
+                const auto sq1 = rule::addcmul<L>(L::mul(L::load(psq + j), alpha), one_minus_alpha, d, d);
+                L::store(psq + j, sq1);
+                auto avg = sq1;
                 if (pga) {
-                  pga[j] = detail::rule::add(pga[j] * s.alpha, s.one_minus_alpha, d);  // grad_avg.mul_(alpha).add_(grad, alpha=1 - alpha)
-                  avg = std::sqrt(detail::rule::addcmul(psq[j], T(-1), pga[j], pga[j]));  // square_avg.addcmul(grad_avg, grad_avg, value=-1).sqrt_()
-                } else {
-                  avg = std::sqrt(psq[j]);
+                  // grad_avg.mul_(alpha).add_(grad, alpha=1 - alpha)
+                  const auto ga1 = rule::add<L>(L::mul(L::load(pga + j), alpha), one_minus_alpha, d);
+                  L::store(pga + j, ga1);
+                  avg = rule::addcmul<L>(sq1, L::set(T(-1)), ga1, ga1);  // square_avg.addcmul(grad_avg, grad_avg, value=-1)
                 }
-                avg = avg + s.eps;
+                avg = L::add(L::sqrt(avg), L::set(s.eps));  // .sqrt_(), then .add_(eps)
                 if (pbuf) {
-                  pbuf[j] = detail::rule::addcdiv(pbuf[j] * s.momentum, T(1), d, avg);  // buf.mul_(momentum).addcdiv_(grad, avg)
-                  pp[j] = detail::rule::add(pp[j], -s.lr, pbuf[j]);                     // param.add_(buf, alpha=-lr)
+                  // buf.mul_(momentum).addcdiv_(grad, avg); param.add_(buf, alpha=-lr)
+                  const auto buf1 = rule::addcdiv<L>(L::mul(L::load(pbuf + j), L::set(s.momentum)), L::set(T(1)), d, avg);
+                  L::store(pbuf + j, buf1);
+                  L::store(pp + j, rule::add<L>(param, L::set(-s.lr), buf1));
                 } else {
-                  pp[j] = detail::rule::addcdiv(pp[j], -s.lr, d, avg);  // param.addcdiv_(grad, avg, value=-lr)
+                  L::store(pp + j, rule::addcdiv<L>(param, L::set(-s.lr), d, avg));  // param.addcdiv_(grad, avg, value=-lr)
                 }
-              }
+              });
               ++p.impl()->storage->version;
             },
             p, g, st.buffers[0], st.buffers[1], st.buffers[2], st.step, s, s.momentum != T(0));
