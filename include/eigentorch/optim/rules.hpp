@@ -43,6 +43,23 @@ struct Scalar {
 template <class T>
 struct Wide;
 
+#ifdef __AVX512F__
+template <>
+struct Wide<float> {  // 16 lanes
+  using V = __m512;
+  static constexpr int64_t size = 16;
+  static V load(const float* p) { return _mm512_loadu_ps(p); }
+  static void store(float* p, V v) { _mm512_storeu_ps(p, v); }
+  static V set(float x) { return _mm512_set1_ps(x); }
+  static V neg(V a) { return _mm512_castsi512_ps(_mm512_xor_si512(_mm512_castps_si512(a), _mm512_set1_epi32(INT32_MIN))); }
+  static V add(V a, V b) { return _mm512_add_ps(a, b); }
+  static V mul(V a, V b) { return _mm512_mul_ps(a, b); }
+  static V div(V a, V b) { return _mm512_div_ps(a, b); }
+  static V fma(V a, V b, V c) { return _mm512_fmadd_ps(a, b, c); }
+  static V sqrt(V a) { return _mm512_sqrt_ps(a); }
+  static V maximum(V a, V b) { return _mm512_mask_blend_ps(_mm512_cmp_ps_mask(a, a, _CMP_UNORD_Q), _mm512_max_ps(a, b), a); }
+};
+#else
 template <>
 struct Wide<float> {
   using V = __m256;
@@ -60,6 +77,7 @@ struct Wide<float> {
     return _mm256_blendv_ps(_mm256_max_ps(a, b), a, _mm256_cmp_ps(a, a, _CMP_UNORD_Q));
   }
 };
+#endif
 
 template <>
 struct Wide<double> {
