@@ -9,8 +9,8 @@ the arithmetic, with parameter groups, the state dict's contents, and the error 
 travel as hex-float literals so the C++ side sees bit-identical values.
 """
 
-import math
 import os
+import sys
 
 import torch
 import torch.nn as nn
@@ -19,6 +19,8 @@ import torch.nn.functional as F
 assert torch.__version__.startswith("1.13"), "the reference output is PyTorch 1.13's"
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+from make_nn_reference import doubles, error_message, hexf, raw, read_iris  # noqa: E402: the shared literals
 OUTPUT = os.path.join(HERE, "optim_cases.hpp")
 IRIS = os.path.join(HERE, "..", "data", "iris.csv")
 DTYPES = {"float": torch.float32, "double": torch.float64}
@@ -63,22 +65,6 @@ def emit(line=""):
     out.append(line)
 
 
-def hexf(v):
-    v = float(v)
-    assert math.isfinite(v), v
-    return v.hex()
-
-
-def doubles(t):
-    vals = t.detach().reshape(-1).tolist() if isinstance(t, torch.Tensor) else list(t)
-    return "{" + ", ".join(hexf(v) for v in vals) + "}"
-
-
-def raw(text):
-    assert ')ET"' not in text
-    return 'R"ET(' + text + ')ET"'
-
-
 def options(kw):
     """{{"key", value}, ...}: betas as beta1 and beta2, flags as 0 or 1."""
     pairs = []
@@ -93,13 +79,6 @@ def options(kw):
 def named(pairs):
     return "{" + ", ".join('{"%s", {%s}, %s}' % (n, ", ".join(str(s) for s in t.shape), doubles(t))
                            for n, t in pairs) + "}"
-
-
-def read_iris():
-    with open(IRIS) as f:
-        lines = f.read().split("\n")
-    rows = [line.split(",") for line in lines[1:] if line]
-    return [[float(v) for v in r[:4]] for r in rows], [int(r[4]) for r in rows]
 
 
 def model_for(dtype):
@@ -261,14 +240,6 @@ def errors():
     emit("inline const char* const kGroupSizeMessage = %s;"
          % raw(error_message(lambda: one.load_state_dict(other.state_dict()))))
     emit()
-
-
-def error_message(fn):
-    try:
-        fn()
-    except Exception as e:  # noqa: BLE001
-        return e.args[0] if e.args else str(e)
-    raise AssertionError("expected an exception")
 
 
 def main():
