@@ -98,3 +98,41 @@ TEST_CASE("Adam and AdamW refuse bad options with PyTorch's messages") {
   CHECK_THROWS_WITH_AS(optim::Adam(params, optim::AdamOptions(-1.0)), "Invalid learning rate: -1.0", et::ValueError);
   CHECK_NOTHROW(optim::Adam(params, optim::AdamOptions(0.0).betas({0.0, 0.0}).eps(0.0)));
 }
+
+TEST_CASE("a CPUGraph replays Adam's step, its step count and bias corrections advancing") {
+  auto run = [](bool captured) {
+    auto w = et::tensor({1.0, -2.0, 0.5}).requires_grad_();
+    optim::Adam<float> opt({w}, optim::AdamOptions(0.1).amsgrad(true));
+    auto step = [&] {
+      opt.zero_grad();
+      (w * w * w).sum().backward();
+      opt.step();
+    };
+    et::CPUGraph graph;
+    if (captured) {
+      CHECK_THROWS_WITH_AS(
+          [&] {
+            et::GraphCaptureGuard capture(graph);
+            step();
+          }(),
+          "Adam: a CPUGraph cannot capture the first step, which creates the optimizer's state (each replay would "
+          "create it again): run one step before capturing",
+          et::Error);
+      CHECK(w.to_vector() == std::vector<float>{1.0f, -2.0f, 0.5f});
+    }
+    step();  // eager: creates the state
+    if (captured) {
+      {
+        et::GraphCaptureGuard capture(graph);
+        step();
+      }
+      for (int i = 0; i < 3; ++i) graph.replay();
+    } else {
+      for (int i = 0; i < 4; ++i) step();
+    }
+    const auto sd = opt.state_dict();
+    CHECK(sd.at("state").at(int64_t(0)).at("step").as_tensor<float>().item() == 5.0f);
+    return w.to_vector();
+  };
+  CHECK(run(true) == run(false));
+}
