@@ -522,6 +522,8 @@ double process_cpu_seconds() {
 
 }  // namespace
 
+#include "optim_bench.hpp"  // workload 7: an Adam step
+
 int main(int argc, char** argv) {
   const auto start = bench::Clock::now();
   const double cpu_start = process_cpu_seconds();
@@ -589,6 +591,7 @@ int main(int argc, char** argv) {
       if (ctx.wanted(name)) run_training(ctx, mlp_spec(name, {64, h, h, 10}, batch, 0.01), true);
     }
   run_tensor_ops(ctx);
+  run_optim(ctx);
 
   const double wall = bench::seconds_since(start);
   std::printf("\nsgemm peak of this run: %.1f GFLOP/s. GFLOP/s count 2mnk for the 3 forward products, the 3\n"

@@ -7,15 +7,13 @@
 
 #include <cmath>        // abs
 #include <cstdint>      // int64_t
-#include <cstdlib>      // strtod
-#include <fstream>
-#include <sstream>      // istringstream
 #include <string>
 #include <type_traits>  // is_same_v
 #include <vector>
 
 #include "reference/nn_cases.hpp"
 #include "nn/nn_test_util.hpp"
+#include "optim/optim_test_util.hpp"
 #include "test_util.hpp"
 
 namespace {
@@ -27,37 +25,8 @@ namespace ref = eigentorch::testing::nn_reference;
 using eigentorch::testing::check_allclose;
 using eigentorch::testing::make;
 
-struct Iris {
-  std::vector<double> features;  // [150, 4], row-major
-  std::vector<double> one_hot;   // [150, 3]
-  int64_t rows = 0;
-};
-
-/// tests/data/iris.csv: a header "150,4,names...", then four features and the class index per line.
-const Iris& iris() {
-  static const Iris data = [] {
-    Iris d;
-    std::ifstream in(std::string(EIGENTORCH_TESTS_DIR) + "/data/iris.csv");
-    REQUIRE(in.good());
-    std::string line;
-    std::getline(in, line);
-    while (std::getline(in, line)) {
-      if (line.empty()) continue;
-      std::istringstream fields(line);
-      std::string field;
-      for (int i = 0; i < 4; ++i) {
-        std::getline(fields, field, ',');
-        d.features.push_back(std::strtod(field.c_str(), nullptr));  // as Python's float(), then rounded to T
-      }
-      std::getline(fields, field, ',');
-      const int label = std::stoi(field);
-      for (int k = 0; k < 3; ++k) d.one_hot.push_back(k == label ? 1.0 : 0.0);
-      ++d.rows;
-    }
-    return d;
-  }();
-  return data;
-}
+using eigentorch::testing::Iris;
+using eigentorch::testing::iris;
 
 optim::SGDOptions options_of(const ref::SgdCase& c) {
   return optim::SGDOptions(ref::kSgdLr)
