@@ -394,7 +394,7 @@ void Optimizer<T>::read_state_dict(const Value& sd, bool write) {
     if (i == ids.size()) continue;  // not one of the groups' parameters (PyTorch keeps it, unused)
     Tensor<T> p;
     for (std::size_t g = 0, first = 0; g < num_param_groups(); first += group_params(g++).size())
-      if (i < first + group_params(g).size()) p = group_params(g)[i - first];
+      if (i >= first && i < first + group_params(g).size()) p = group_params(g)[i - first];
     auto& st = loaded[i];
     st.live = true;
     for (const auto& field : kv.second.entries()) {
