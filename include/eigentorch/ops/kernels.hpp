@@ -5,6 +5,8 @@
 //                             (map_to: broadcast to a given shape; zip: inputs of a's shape or scalars;
 //                             map_as<U>: results of another element type, a comparison's bools)
 //   map_block(f, a)           a new tensor filled by f(a.data(), out.data(), n): a vectorised function
+//   block_to(shape, f, a...)  a new tensor filled by f(out.data(), a.data(), ...), inputs of any element
+//                             types (an op picking elements by class index: nll_loss, one_hot)
 //   write(self, f, a, ...)    self[i] = f(a[i], ...) in place (self may be among the inputs), and the
 //                             version bumped; fill(self, v) writes v everywhere
 //   lanes(dim, f, out, a...)  f(out's lane, a's lane, ...) for every 1-D lane along dim (softmax)
@@ -206,6 +208,17 @@ template <class F, class T>
 Tensor<T> map_block(F f, const Tensor<T>& a) {
   Tensor<T> out(a.shape(), uninitialized);
   kernel([](const F& f, const Tensor<T>& a, const Tensor<T>& out) { f(a.data(), out.data(), a.numel()); }, f, a, out);
+  return out;
+}
+
+/// A new tensor of `shape` (element type U, T's by default) filled whole by f(out.data(), a.data(),
+/// rest.data()...): the inputs may have other element types and shapes (class indices, a weight per
+/// class); f knows the layout and writes every element.
+template <class U = void, class F, class T, class... Ts, class R = std::conditional_t<std::is_void_v<U>, T, U>>
+Tensor<R> block_to(const Size& shape, F f, const Tensor<T>& a, const Ts&... rest) {
+  Tensor<R> out(shape, uninitialized);
+  kernel([](const F& f, const Tensor<R>& out, const Tensor<T>& a, const Ts&... rest) { f(out.data(), a.data(), rest.data()...); },
+         f, out, a, rest...);
   return out;
 }
 
