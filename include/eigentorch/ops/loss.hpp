@@ -85,7 +85,7 @@ Tensor<T> mse_loss(const Tensor<T>& input, const Tensor<T>& target, Reduction re
 // divides by, `mean` whether it does.
 
 // BCE: -w (y log x + (1 - y) log(1 - x)), each log clamped at -100.
-// d/dx = g (x - y) / max((1 - x) x, 1e-12) w,  d/dy = -logit(x) g w  (over n for a mean)
+// d/dx = g (x - y) / max((1 - x) x, 1e-12f) w,  d/dy = -logit(x) g w  (over n for a mean)
 template <class T>
 struct BinaryCrossEntropy {
   static constexpr const char* name = "BinaryCrossEntropyBackward0";
@@ -96,7 +96,7 @@ struct BinaryCrossEntropy {
     return ((y - T(1)) * std::max(T(std::log(T(1) - x)), T(-100)) - y * std::max(T(std::log(x)), T(-100))) * w;
   }
   T d_input(T x, T y, T w, T, T g) const {
-    const T d = g * (x - y) / std::max((T(1) - x) * x, T(1e-12)) * w;
+    const T d = g * (x - y) / std::max((T(1) - x) * x, T(1e-12f)) * w;  // (PyTorch's EPSILON: a float, also for double)
     return mean ? d / n : d;
   }
   T d_target(T x, T, T w, T, T g) const {
