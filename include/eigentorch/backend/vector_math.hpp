@@ -1,5 +1,6 @@
-// Vector math in PyTorch's rounding: tanh of floats as PyTorch's vectorised (SLEEF) tanhf rounds it.
-// Scalar code the compiler vectorises; no tensors here (ops/pointwise.hpp calls it).
+// Vector math in PyTorch's rounding: tanh of floats as PyTorch's vectorised (SLEEF) tanhf rounds it;
+// exp of floats, correctly rounded (softmax's). Scalar code the compiler vectorises; no tensors here
+// (ops/pointwise.hpp and ops/activation.hpp call it).
 #pragma once
 
 #include <algorithm>  // copy
@@ -91,6 +92,97 @@ void tanh_values(const T* x, T* y, int64_t n) {
     tanh_float(x, y, n);
   } else {
     for (int64_t i = 0; i < n; ++i) y[i] = std::tanh(x[i]);
+  }
+}
+
+
+inline constexpr int kExpBlock = 16;
+
+/// e^x of one float: in double, x = k ln 2 + r (Cody-Waite, |r| <= ln 2 / 2), a degree-11 Taylor
+/// series of e^r (relative error below 1e-13), times 2^k through the exponent bits, rounded once to
+/// float: the correctly rounded e^x except, with probability near 1e-6, at a rounding tie. Overflow
+/// gives inf, underflow 0 or a correctly rounded subnormal; nan stays nan. exp_block runs the same
+/// arithmetic on 16 floats at once (vectorised), so both give the same bits.
+inline float exp_float(float xf) {
+  const int32_t xb = bits<int32_t>(xf);
+  const int32_t nan = -static_cast<int32_t>((xb & 0x7fffffff) > 0x7f800000);
+  // a = x clamped to [-110, 100] (e^a is 0 or inf as a float beyond), selected by integer masks: no
+  // branch for the compiler to keep, so the block's loop vectorises
+  const int32_t low = -static_cast<int32_t>(xf < -110.0f), high = -static_cast<int32_t>(xf > 100.0f);
+  const int32_t ab = (bits<int32_t>(-110.0f) & low) | (bits<int32_t>(100.0f) & high) | (xb & ~(low | high));
+  const double a = static_cast<double>(bits<float>(ab));
+  const double kd = a * 1.4426950408889634 + 6755399441055744.0;    // + 1.5 * 2^52 rounds a / ln 2
+  const double k = kd - 6755399441055744.0;
+  const double r = (a - k * 0.6931471803691238) - k * 1.9082149292705877e-10;  // ln 2 in two parts
+  double p = 1.0 / 39916800;
+  p = p * r + 1.0 / 3628800;
+  p = p * r + 1.0 / 362880;
+  p = p * r + 1.0 / 40320;
+  p = p * r + 1.0 / 5040;
+  p = p * r + 1.0 / 720;
+  p = p * r + 1.0 / 120;
+  p = p * r + 1.0 / 24;
+  p = p * r + 1.0 / 6;
+  p = p * r + 0.5;
+  p = p * r + 1.0;
+  p = p * r + 1.0;
+  const double e = bits<double>(bits<uint64_t>(p) + (bits<uint64_t>(kd) << 52));  // p * 2^k (mod 2^64)
+  const int32_t y = bits<int32_t>(static_cast<float>(e));
+  return bits<float>((xb & nan) | (y & ~nan));
+}
+
+/// exp_float of 16 floats (local arrays and a fixed trip count: g++ vectorises it).
+inline void exp_block(const float* xp, float* yp) {
+  float x[kExpBlock], y[kExpBlock];
+  std::memcpy(x, xp, sizeof x);
+  for (int i = 0; i < kExpBlock; ++i) y[i] = exp_float(x[i]);
+  std::memcpy(yp, y, sizeof y);
+}
+
+/// e^x of n values (y may be x): floats by exp_block / exp_float, doubles by the C library.
+template <class T>
+void exp_values(const T* x, T* y, int64_t n) {
+  if constexpr (std::is_same_v<T, float>) {
+    int64_t i = 0;
+    for (; i + kExpBlock <= n; i += kExpBlock) exp_block(x + i, y + i);
+    for (; i < n; ++i) y[i] = exp_float(x[i]);
+  } else {
+    for (int64_t i = 0; i < n; ++i) y[i] = std::exp(x[i]);
+  }
+}
+
+/// e^x of one value, the same bits as exp_values gives.
+template <class T>
+T exp_value(T x) {
+  if constexpr (std::is_same_v<T, float>) {
+    return exp_float(x);
+  } else {
+    return std::exp(x);
+  }
+}
+
+/// The sum of v[0..n) in the order of PyTorch's vectorised vec::reduce_all / map_reduce_all on AVX2
+/// (softmax's sums along a contiguous dim): 8 float (4 double) lanes accumulated across the array,
+/// the tail added into the first lanes, then the lanes combined, floats as a tree ((0+4)+(2+6)) +
+/// ((1+5)+(3+7)), doubles in order; fewer values than lanes are added in order.
+template <class T>
+T sum_lanes(const T* v, int64_t n) {
+  constexpr int64_t W = std::is_same_v<T, float> ? 8 : 4;
+  if (n < W) {
+    T s = n > 0 ? v[0] : T(0);
+    for (int64_t i = 1; i < n; ++i) s += v[i];
+    return s;
+  }
+  T acc[W];
+  for (int64_t j = 0; j < W; ++j) acc[j] = v[j];
+  int64_t d = W;
+  for (; d + W <= n; d += W)
+    for (int64_t j = 0; j < W; ++j) acc[j] += v[d + j];
+  for (int64_t j = 0; d + j < n; ++j) acc[j] += v[d + j];
+  if constexpr (W == 8) {
+    return ((acc[0] + acc[4]) + (acc[2] + acc[6])) + ((acc[1] + acc[5]) + (acc[3] + acc[7]));
+  } else {
+    return ((acc[0] + acc[1]) + acc[2]) + acc[3];
   }
 }
 
