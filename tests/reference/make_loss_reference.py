@@ -223,6 +223,11 @@ state_keys = [
     ("NLLLoss weight", list(nn.NLLLoss(weight=torch.ones(3)).state_dict().keys())),
     ("BCELoss weight", list(nn.BCELoss(weight=torch.ones(3)).state_dict().keys())),
 ]
+# torch.exp of floats (SLEEF's expf_u10, AVX2): every edge, then a spread of values
+exp_inputs = torch.cat([torch.tensor([0.0, -0.0, 1.0, -1.0, 88.72, 88.73, 89.0, -87.3, -100.0, -103.9, -104.0,
+                                      -104.1, 104.0, 104.1, 1e-8, -1e-8, float("inf"), -float("inf"), float("nan")]),
+                        torch.linspace(-106, 106, 1001), torch.randn(1000) * 5])
+exp_outputs = torch.exp(exp_inputs)
 one_hot_cases = [("num_classes -1", torch.tensor([[0, 2], [3, 1]]), -1), ("num_classes 5", torch.tensor([4, 0, 2]), 5),
                  ("empty num_classes 3", torch.zeros(0, 2, dtype=L), 3)]
 
@@ -339,6 +344,9 @@ body = [
     "inline const char* const loss_state_keys[][2] = {",
     *["    {%s, %s}," % (cstr(m), cstr(" ".join(k))) for m, k in state_keys],
     "};",
+    "",
+    "/// torch.exp of float inputs (exp_in), as PyTorch's vectorised exp computes them (exp_out).",
+    "inline const TensorRef exp_in = %s, exp_out = %s;" % (store(exp_inputs), store(exp_outputs)),
     "",
     "inline const OneHotCase one_hot_cases[] = {",
     *one_hot_lines,
