@@ -202,6 +202,8 @@ struct ElementwiseLossBackward final : autograd::Node<T> {
   void release() override {
     input.release();
     target.release();
+    weight = Tensor<T>();
+    pos_weight = Tensor<T>();
   }
 };
 
