@@ -442,6 +442,8 @@ void run_tensor_ops(Context& ctx) {
   }
 }
 
+#include "loss_bench.hpp"  // 7. CrossEntropyLoss forward + backward
+
 /// The tour's data: x = temperatures, y = readings (11 samples each).
 MlpSpec tutorial_spec() {
   MlpSpec s{"1 tutorial 1-13-1 Tanh, B=11", {1, 13, 1}, 11, 1e-3};
@@ -592,6 +594,7 @@ int main(int argc, char** argv) {
     }
   run_tensor_ops(ctx);
   run_optim(ctx);
+  run_cross_entropy(ctx);
 
   const double wall = bench::seconds_since(start);
   std::printf("\nsgemm peak of this run: %.1f GFLOP/s. GFLOP/s count 2mnk for the 3 forward products, the 3\n"

@@ -3,6 +3,7 @@
 
 #include <doctest/doctest.h>
 
+#include <algorithm>  // find
 #include <cstdint>  // uintptr_t
 #include <set>
 #include <thread>
@@ -85,3 +86,34 @@ TEST_CASE_TEMPLATE("storage: a tensor's elements are 64-byte aligned and every o
 }
 
 }  // namespace
+
+TEST_CASE("pool: a few freed large blocks are kept and served again for the same size only") {
+  const std::size_t big = std::size_t(8) << 20;  // above kMaxPooled
+  void* a = pool::allocate(big);
+  pool::deallocate(a, big);
+  CHECK(pool::allocate(big) == a);  // the kept block, no system call (and no page faults)
+  void* b = pool::allocate(big + 64);
+  CHECK(b != a);
+  pool::deallocate(a, big);
+  pool::deallocate(b, big + 64);
+  CHECK(pool::allocate(big + 64) == b);
+  // At most kLargeSlots blocks and kLargeBytes are kept: the oldest make room for newer ones.
+  std::vector<void*> blocks;
+  for (int i = 0; i < pool::kLargeSlots + 2; ++i) blocks.push_back(pool::allocate(big));
+  for (void* p : blocks) pool::deallocate(p, big);
+  std::vector<void*> again;
+  for (int i = 0; i < pool::kLargeSlots + 2; ++i) again.push_back(pool::allocate(big));
+  int reused = 0;
+  for (void* p : again) reused += std::find(blocks.begin(), blocks.end(), p) != blocks.end();
+  CHECK(reused >= pool::kLargeSlots - 1);  // the newest kept (the allocator may also reuse freed ones)
+  for (void* p : again) pool::deallocate(p, big);
+  pool::deallocate(b, big + 64);
+  const pool::Cache* cc = pool::live_cache();
+  REQUIRE(cc);
+  CHECK(cc->large_count == pool::kLargeSlots);
+  CHECK(cc->large_total <= pool::kLargeBytes);
+  void* huge = pool::allocate(pool::kLargeBytes + 64);  // more than the whole budget: not kept
+  pool::deallocate(huge, pool::kLargeBytes + 64);
+  CHECK(cc->large_count == pool::kLargeSlots);
+  for (int i = 0; i < cc->large_count; ++i) CHECK(cc->large[static_cast<std::size_t>(i)] != huge);
+}

@@ -105,3 +105,35 @@ TEST_CASE("F.mse_loss rejects a bad reduction and mismatched shapes with PyTorch
   // PyTorch only warns (and broadcasts [3, 1] against [3] to [3, 3]); eigentorch throws its words.
   CHECK_THROWS_WITH_AS(F::mse_loss(et::zeros({3, 1}), et::zeros({3})), ref::kMseShapeWarning, std::exception);
 }
+
+// ---- one_hot (issue 16) ---------------------------------------------------------------------------
+
+#include "reference/loss_cases.hpp"
+
+TEST_CASE("one_hot equals PyTorch's F.one_hot and refuses what it refuses, in its words") {
+  namespace lr = eigentorch::testing::loss_reference;
+  const auto tensor_of = [](const lr::TensorRef& r) {
+    std::vector<int64_t> v;
+    const et::Size shape(std::vector<int64_t>(r.shape, r.shape + r.ndim));
+    for (int64_t i = 0; i < shape.numel(); ++i) v.push_back(static_cast<int64_t>(lr::loss_values[r.offset + i]));
+    return et::from_vector(v, shape);
+  };
+  int n = 0;
+  for (const lr::OneHotCase& c : lr::one_hot_cases) {
+    CAPTURE(std::string(c.name));
+    const et::Tensor<int64_t> expected = tensor_of(c.expected);
+    const et::Tensor<int64_t> actual = F::one_hot(tensor_of(c.labels), c.num_classes);
+    CHECK(actual.shape() == expected.shape());
+    CHECK(actual.to_vector() == expected.to_vector());
+    ++n;
+  }
+  CHECK(n == 3);
+  const auto message = [](const char* key) {
+    for (const lr::LossError& e : lr::loss_errors)
+      if (std::string(e.key) == key) return std::string(e.message);
+    return std::string("(none)");
+  };
+  CHECK_THROWS_WITH_AS(F::one_hot(et::tensor<int64_t>({0, 3}), 3), message("one_hot_too_small").c_str(), et::Error);
+  CHECK_THROWS_WITH_AS(F::one_hot(et::tensor<int64_t>({0, -1}), 3), message("one_hot_negative").c_str(), et::Error);
+  CHECK_THROWS_WITH_AS(F::one_hot(et::zeros<int64_t>({0})), message("one_hot_empty").c_str(), et::Error);
+}

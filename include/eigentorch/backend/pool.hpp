@@ -1,6 +1,9 @@
 // A per-thread cache of freed memory blocks, by size class. Training repeats the same step, so the
 // step's tensors, graph nodes and buffers come back at the same sizes every time: after the first
 // step they are served from this cache instead of the system allocator.
+// Blocks above 4 MiB are kept too, a few (kLargeSlots, kLargeBytes in all), and served again only
+// for a request of the same size: a large step (a [4096, 1000] loss) would otherwise hand its
+// buffers back to the system every step and fault their pages in again on the next.
 // NOTE: each thread keeps at most kMaxCached blocks per class, so the cache's size stays bounded;
 // a block freed on another thread than it came from joins that thread's cache, or goes back to the
 // system if that thread never allocated (has no cache) or is exiting.
@@ -20,6 +23,8 @@ namespace eigentorch::detail::pool {
 inline constexpr std::size_t kAlign = 64;          // a cache line; enough for AVX-512 loads
 inline constexpr std::size_t kMaxPooled = 1 << 22;  // larger blocks go straight to the system
 inline constexpr int kMaxCached = 256;
+inline constexpr int kLargeSlots = 4;                   // large blocks kept per thread
+inline constexpr std::size_t kLargeBytes = 1ull << 27;  // 128 MiB of them at most
 
 /// Size class of a request: multiples of 64 bytes up to 1 KiB, then powers of two.
 inline int size_class(std::size_t bytes) {
@@ -41,6 +46,21 @@ struct FreeBlock {
 struct Cache {
   std::array<FreeBlock*, kClasses> head{};
   std::array<int, kClasses> count{};
+  std::array<void*, kLargeSlots> large{};             // kept large blocks, oldest first
+  std::array<std::size_t, kLargeSlots> large_size{};  // their sizes, as requested
+  int large_count = 0;
+  std::size_t large_total = 0;
+  /// Removes kept large block i (the later ones move down) and returns it.
+  void* take_large(int i) {
+    void* p = large[i];
+    large_total -= large_size[i];
+    for (int j = i; j + 1 < large_count; ++j) {
+      large[j] = large[j + 1];
+      large_size[j] = large_size[j + 1];
+    }
+    large[--large_count] = nullptr;
+    return p;
+  }
   ~Cache();
 };
 
@@ -80,6 +100,7 @@ inline void system_free(void* p) { std::free(p); }
 inline Cache::~Cache() {
   state() = 2;
   live_cache() = nullptr;
+  for (void* p : large) system_free(p);
   for (int c = 0; c < kClasses; ++c)
     while (head[c]) {
       FreeBlock* b = head[c];
@@ -91,9 +112,13 @@ inline Cache::~Cache() {
 /// A block of at least `bytes` bytes, aligned to kAlign.
 inline void* allocate(std::size_t bytes) {
   if (bytes == 0) bytes = 1;
-  if (bytes > kMaxPooled) return system_allocate(bytes);
   Cache* cc = live_cache();
   if (!cc && !(cc = make_cache())) return system_allocate(bytes);
+  if (bytes > kMaxPooled) {
+    for (int i = cc->large_count - 1; i >= 0; --i)  // the latest kept of this size
+      if (cc->large_size[i] == bytes) return cc->take_large(i);
+    return system_allocate(bytes);
+  }
   const int c = size_class(bytes);
   if (FreeBlock* b = cc->head[c]) {
     cc->head[c] = b->next;
@@ -108,8 +133,20 @@ inline void deallocate(void* p, std::size_t bytes) noexcept {
   if (!p) return;
   if (bytes == 0) bytes = 1;
   Cache* cc = live_cache();
-  if (bytes > kMaxPooled || !cc) {  // large, or this thread's cache is gone or was never made
+  if (!cc) {  // this thread's cache is gone or was never made
     system_free(p);
+    return;
+  }
+  if (bytes > kMaxPooled) {
+    if (bytes > kLargeBytes) {
+      system_free(p);
+      return;
+    }
+    while (cc->large_count == kLargeSlots || cc->large_total + bytes > kLargeBytes)
+      system_free(cc->take_large(0));  // the oldest kept make room
+    cc->large[cc->large_count] = p;
+    cc->large_size[cc->large_count++] = bytes;
+    cc->large_total += bytes;
     return;
   }
   const int c = size_class(bytes);

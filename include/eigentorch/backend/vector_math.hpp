@@ -1,5 +1,6 @@
-// Vector math in PyTorch's rounding: tanh of floats as PyTorch's vectorised (SLEEF) tanhf rounds it.
-// Scalar code the compiler vectorises; no tensors here (ops/pointwise.hpp calls it).
+// Vector math in PyTorch's rounding: tanh of floats as PyTorch's vectorised (SLEEF) tanhf rounds it;
+// exp of floats as its SLEEF expf_u10 computes it (softmax's). Scalar code the compiler vectorises; no tensors here
+// (ops/pointwise.hpp and ops/activation.hpp call it).
 #pragma once
 
 #include <algorithm>  // copy
@@ -91,6 +92,94 @@ void tanh_values(const T* x, T* y, int64_t n) {
     tanh_float(x, y, n);
   } else {
     for (int64_t i = 0; i < n; ++i) y[i] = std::tanh(x[i]);
+  }
+}
+
+
+inline constexpr int kExpBlock = 16;
+
+/// e^x of one float as PyTorch's vectorised exp (SLEEF's expf_u10, AVX2 with FMA) computes it, bit
+/// for bit: q = round(x / ln 2), s = x - q ln 2 (ln 2 in two parts), a degree-7 polynomial in s,
+/// times 2^q in two steps; 0 below -104, inf above 104, nan stays nan. Error within 1 ulp.
+// NOTE: the fused multiply-adds are SLEEF's (std::fma: one instruction with FMA hardware, a library
+// call without, same result); x is clamped to [-105, 105] first (selected by integer masks, no branch:
+// the block's loop vectorises), which changes nothing that is not replaced by 0 or inf at the end.
+inline float exp_float(float x) {
+  const int32_t xb = bits<int32_t>(x);
+  const int32_t nan = -static_cast<int32_t>((xb & 0x7fffffff) > 0x7f800000);
+  const int32_t low = -static_cast<int32_t>(x < -105.0f), high = -static_cast<int32_t>(x > 105.0f);
+  const float d = bits<float>((bits<int32_t>(-105.0f) & low) | (bits<int32_t>(105.0f) & high) | (xb & ~(low | high)));
+  const float kd = d * 1.442695040888963407359924681001892137f + 12582912.0f;  // + 1.5 * 2^23 rounds to an integer
+  const int32_t q = bits<int32_t>(kd) - bits<int32_t>(12582912.0f);
+  const float qf = kd - 12582912.0f;
+  float s = std::fma(qf, -0.693145751953125f, d);
+  s = std::fma(qf, -1.428606765330187045e-06f, s);
+  float u = 0.000198527617612853646278381f;
+  u = std::fma(u, s, 0.00139304355252534151077271f);
+  u = std::fma(u, s, 0.00833336077630519866943359f);
+  u = std::fma(u, s, 0.0416664853692054748535156f);
+  u = std::fma(u, s, 0.166666671633720397949219f);
+  u = std::fma(u, s, 0.5f);
+  u = 1.0f + std::fma(s * s, u, s);
+  const int32_t h = q >> 1;  // rounding down (an arithmetic shift in GCC and Clang)
+  u = u * bits<float>((static_cast<uint32_t>(h) + 0x7fu) << 23) * bits<float>((static_cast<uint32_t>(q - h) + 0x7fu) << 23);
+  const int32_t zero = -static_cast<int32_t>(x < -104.0f), inf = -static_cast<int32_t>(x > 104.0f);
+  const int32_t y = (bits<int32_t>(u) & ~(zero | inf)) | (0x7f800000 & inf);
+  return bits<float>((xb & nan) | (y & ~nan));
+}
+
+/// exp_float of 16 floats (local arrays and a fixed trip count: g++ vectorises it).
+inline void exp_block(const float* xp, float* yp) {
+  float x[kExpBlock], y[kExpBlock];
+  std::memcpy(x, xp, sizeof x);
+  for (int i = 0; i < kExpBlock; ++i) y[i] = exp_float(x[i]);
+  std::memcpy(yp, y, sizeof y);
+}
+
+/// e^x of n values (y may be x): floats by exp_block / exp_float, doubles by the C library.
+template <class T>
+void exp_values(const T* x, T* y, int64_t n) {
+  if constexpr (std::is_same_v<T, float>) {
+    int64_t i = 0;
+    for (; i + kExpBlock <= n; i += kExpBlock) exp_block(x + i, y + i);
+    for (; i < n; ++i) y[i] = exp_float(x[i]);
+  } else {
+    for (int64_t i = 0; i < n; ++i) y[i] = std::exp(x[i]);
+  }
+}
+
+/// e^x of one value, the same bits as exp_values gives.
+template <class T>
+T exp_value(T x) {
+  if constexpr (std::is_same_v<T, float>) {
+    return exp_float(x);
+  } else {
+    return std::exp(x);
+  }
+}
+
+/// The sum of v[0..n) in the order of PyTorch's vectorised vec::reduce_all / map_reduce_all on AVX2
+/// (softmax's sums along a contiguous dim): 8 float (4 double) lanes accumulated across the array,
+/// the tail added into the first lanes, then the lanes combined, floats as a tree ((0+4)+(2+6)) +
+/// ((1+5)+(3+7)), doubles in order; fewer values than lanes are added in order.
+template <class T>
+T sum_lanes(const T* v, int64_t n) {
+  constexpr int64_t W = std::is_same_v<T, float> ? 8 : 4;
+  if (n < W) {
+    T s = n > 0 ? v[0] : T(0);
+    for (int64_t i = 1; i < n; ++i) s += v[i];
+    return s;
+  }
+  T acc[W];
+  for (int64_t j = 0; j < W; ++j) acc[j] = v[j];
+  int64_t d = W;
+  for (; d + W <= n; d += W)
+    for (int64_t j = 0; j < W; ++j) acc[j] += v[d + j];
+  for (int64_t j = 0; d + j < n; ++j) acc[j] += v[d + j];
+  if constexpr (W == 8) {
+    return ((acc[0] + acc[4]) + (acc[2] + acc[6])) + ((acc[1] + acc[5]) + (acc[3] + acc[7]));
+  } else {
+    return ((acc[0] + acc[1]) + acc[2]) + acc[3];
   }
 }
 

@@ -26,6 +26,14 @@ EIGENTORCH_INSTANTIATE class ModuleDict<EIGENTORCH_T>;
 EIGENTORCH_INSTANTIATE class Flatten<EIGENTORCH_T>;
 EIGENTORCH_INSTANTIATE class Unflatten<EIGENTORCH_T>;
 EIGENTORCH_INSTANTIATE class MSELoss<EIGENTORCH_T>;
+EIGENTORCH_INSTANTIATE class L1Loss<EIGENTORCH_T>;
+EIGENTORCH_INSTANTIATE class SmoothL1Loss<EIGENTORCH_T>;
+EIGENTORCH_INSTANTIATE class HuberLoss<EIGENTORCH_T>;
+EIGENTORCH_INSTANTIATE class KLDivLoss<EIGENTORCH_T>;
+EIGENTORCH_INSTANTIATE class CrossEntropyLoss<EIGENTORCH_T>;
+EIGENTORCH_INSTANTIATE class NLLLoss<EIGENTORCH_T>;
+EIGENTORCH_INSTANTIATE class BCELoss<EIGENTORCH_T>;
+EIGENTORCH_INSTANTIATE class BCEWithLogitsLoss<EIGENTORCH_T>;
 EIGENTORCH_INSTANTIATE struct Tanh<EIGENTORCH_T>;
 EIGENTORCH_INSTANTIATE struct Sigmoid<EIGENTORCH_T>;
 EIGENTORCH_INSTANTIATE struct ReLU<EIGENTORCH_T>;
@@ -48,11 +56,20 @@ EIGENTORCH_INSTANTIATE class Dropout<EIGENTORCH_T>;
 EIGENTORCH_INSTANTIATE class Embedding<EIGENTORCH_T>;
 EIGENTORCH_INSTANTIATE class LayerNorm<EIGENTORCH_T>;
 EIGENTORCH_INSTANTIATE class BatchNorm1d<EIGENTORCH_T>;
-// MSELoss takes tensors of either type (its forward is a member template).
+// MSELoss, L1Loss, SmoothL1Loss, HuberLoss and KLDivLoss take tensors of either type (their forward is a
+// member template).
 EIGENTORCH_INSTANTIATE Tensor<EIGENTORCH_T> MSELoss<float>::forward(const Tensor<EIGENTORCH_T>&,
                                                                     const Tensor<EIGENTORCH_T>&) const;
 EIGENTORCH_INSTANTIATE Tensor<EIGENTORCH_T> MSELoss<double>::forward(const Tensor<EIGENTORCH_T>&,
                                                                      const Tensor<EIGENTORCH_T>&) const;
+EIGENTORCH_INSTANTIATE Tensor<EIGENTORCH_T> L1Loss<float>::forward(const Tensor<EIGENTORCH_T>&,
+                                                                   const Tensor<EIGENTORCH_T>&) const;
+EIGENTORCH_INSTANTIATE Tensor<EIGENTORCH_T> SmoothL1Loss<float>::forward(const Tensor<EIGENTORCH_T>&,
+                                                                         const Tensor<EIGENTORCH_T>&) const;
+EIGENTORCH_INSTANTIATE Tensor<EIGENTORCH_T> HuberLoss<float>::forward(const Tensor<EIGENTORCH_T>&,
+                                                                      const Tensor<EIGENTORCH_T>&) const;
+EIGENTORCH_INSTANTIATE Tensor<EIGENTORCH_T> KLDivLoss<float>::forward(const Tensor<EIGENTORCH_T>&,
+                                                                      const Tensor<EIGENTORCH_T>&) const;
 
 // nn::functional's own functions (its activations are eigentorch's, listed in tensor.inl).
 namespace functional {
@@ -68,6 +85,28 @@ EIGENTORCH_INSTANTIATE Tensor<EIGENTORCH_T> layer_norm(const Tensor<EIGENTORCH_T
 EIGENTORCH_INSTANTIATE Tensor<EIGENTORCH_T> batch_norm(const Tensor<EIGENTORCH_T>&, const Tensor<EIGENTORCH_T>&,
                                                        const Tensor<EIGENTORCH_T>&, const Tensor<EIGENTORCH_T>&,
                                                        const Tensor<EIGENTORCH_T>&, bool, double, double);
+EIGENTORCH_INSTANTIATE Tensor<EIGENTORCH_T> nll_loss(const Tensor<EIGENTORCH_T>&, const Tensor<int64_t>&,
+                                                     const Tensor<EIGENTORCH_T>&, int64_t, const std::string&);
+EIGENTORCH_INSTANTIATE Tensor<EIGENTORCH_T> cross_entropy(const Tensor<EIGENTORCH_T>&, const Tensor<int64_t>&,
+                                                          const Tensor<EIGENTORCH_T>&, int64_t, const std::string&,
+                                                          double);
+EIGENTORCH_INSTANTIATE Tensor<EIGENTORCH_T> cross_entropy(const Tensor<EIGENTORCH_T>&, const Tensor<EIGENTORCH_T>&,
+                                                          const Tensor<EIGENTORCH_T>&, int64_t, const std::string&,
+                                                          double);
+EIGENTORCH_INSTANTIATE Tensor<EIGENTORCH_T> binary_cross_entropy(const Tensor<EIGENTORCH_T>&,
+                                                                 const Tensor<EIGENTORCH_T>&,
+                                                                 const Tensor<EIGENTORCH_T>&, const std::string&);
+EIGENTORCH_INSTANTIATE Tensor<EIGENTORCH_T> binary_cross_entropy_with_logits(
+    const Tensor<EIGENTORCH_T>&, const Tensor<EIGENTORCH_T>&, const Tensor<EIGENTORCH_T>&, const std::string&,
+    const Tensor<EIGENTORCH_T>&);
+EIGENTORCH_INSTANTIATE Tensor<EIGENTORCH_T> l1_loss(const Tensor<EIGENTORCH_T>&, const Tensor<EIGENTORCH_T>&,
+                                                    const std::string&);
+EIGENTORCH_INSTANTIATE Tensor<EIGENTORCH_T> smooth_l1_loss(const Tensor<EIGENTORCH_T>&, const Tensor<EIGENTORCH_T>&,
+                                                           const std::string&, double);
+EIGENTORCH_INSTANTIATE Tensor<EIGENTORCH_T> huber_loss(const Tensor<EIGENTORCH_T>&, const Tensor<EIGENTORCH_T>&,
+                                                       const std::string&, double);
+EIGENTORCH_INSTANTIATE Tensor<EIGENTORCH_T> kl_div(const Tensor<EIGENTORCH_T>&, const Tensor<EIGENTORCH_T>&,
+                                                   const std::string&, bool);
 }  // namespace functional
 
 // nn::init.

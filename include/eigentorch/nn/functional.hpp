@@ -6,6 +6,8 @@
 #include "../detail/py_repr.hpp"
 #include "../ops/activation.hpp"
 #include "../ops/arithmetic.hpp"
+#include "../ops/compare.hpp"  // ==, masked_fill: cross_entropy's ignored targets, kl_div
+#include "../ops/gather.hpp"   // gather, index: cross_entropy's weights of the targets
 #include "../ops/linear.hpp"
 #include "../ops/embedding.hpp"
 #include "../ops/inplace.hpp"  // bernoulli_, div_, mul_
@@ -13,14 +15,29 @@
 #include "../ops/normalization.hpp"
 #include "../ops/pointwise.hpp"
 #include "../ops/reduce.hpp"
-#include "../tensor/factories.hpp"
+#include "../tensor/factories.hpp"  // arange: one_hot
 
+#include <cstdint>
+#include <limits>   // quiet_NaN
 #include <optional>
+#include <sstream>  // ostringstream
 #include <string>
+#include <type_traits>  // is_same_v
+#include <vector>
 
 namespace eigentorch::nn::functional {
 
 using namespace eigentorch::activations;  // tanh, sigmoid, relu, leaky_relu, elu, gelu, softmax, ...
+
+namespace detail {
+/// PyTorch's reduction argument: "mean", "sum" or "none" (its ValueError for anything else).
+inline ops::Reduction reduction(const std::string& name) {
+  if (name == "mean") return ops::Reduction::Mean;
+  if (name == "sum") return ops::Reduction::Sum;
+  if (name == "none") return ops::Reduction::None;
+  eigentorch::detail::fail<ValueError>({name, " is not a valid value for reduction"});
+}
+}  // namespace detail
 
 /// x W^T + b (F.linear); b may be undefined.
 template <class T>
@@ -32,10 +49,183 @@ Tensor<T> linear(const Tensor<T>& x, const Tensor<T>& weight, const Tensor<T>& b
 /// broadcasts, input and target of different shapes throw: it is almost always a bug.
 template <class T>
 Tensor<T> mse_loss(const Tensor<T>& input, const Tensor<T>& target, const std::string& reduction = "mean") {
-  if (reduction == "mean") return ops::mse_loss(input, target, ops::Reduction::Mean);
-  if (reduction == "sum") return ops::mse_loss(input, target, ops::Reduction::Sum);
-  if (reduction == "none") return ops::mse_loss(input, target, ops::Reduction::None);
-  eigentorch::detail::fail<ValueError>({reduction, " is not a valid value for reduction"});
+  return ops::mse_loss(input, target, detail::reduction(reduction));
+}
+
+
+// ---- losses of issue 16 --------------------------------------------------------------------------
+// The primitive losses are ops (ops/loss.hpp, each with its node); cross_entropy, l1_loss and kl_div
+// are compositions, as PyTorch composes them (their graphs end in PyTorch's nodes: AddBackward0,
+// MeanBackward0, ...). Arguments in PyTorch's order, its deprecated size_average and reduce left out.
+
+namespace detail {
+/// A number as PyTorch's messages print it (C++ stream defaults: 1.5, 1e+10).
+[[gnu::cold]] inline std::string number_str(double v) {
+  std::ostringstream out;
+  out << v;
+  return out.str();
+}
+/// weight viewed along the class dim of an input of `dim` dims ([C] -> [1, C, 1, ...]).
+template <class T>
+Tensor<T> along_class_dim(const Tensor<T>& weight, int64_t dim, int64_t class_dim) {
+  std::vector<int64_t> shape(static_cast<std::size_t>(dim), 1);
+  if (dim == 0) return weight;
+  shape[static_cast<std::size_t>(class_dim)] = weight.size(0);
+  return weight.view(Size(shape));
+}
+}  // namespace detail
+
+/// The negative log likelihood of the target classes (F.nll_loss): input [C], [N, C] or
+/// [N, C, d1, ...] of log-probabilities, target class indices [], [N] or [N, d1, ...]; an optional
+/// weight per class; targets equal to ignore_index count for nothing.
+template <class T>
+Tensor<T> nll_loss(const Tensor<T>& input, const Tensor<int64_t>& target, const Tensor<T>& weight = Tensor<T>(),
+                   int64_t ignore_index = -100, const std::string& reduction = "mean") {
+  return ops::nll_loss(input, target, weight, detail::reduction(reduction), ignore_index);
+}
+
+/// Cross entropy of logits and class indices (F.cross_entropy): nll_loss(log_softmax(input, 1), ...),
+/// and with label_smoothing s, (1 - s) of that plus s / C of the loss against uniform targets.
+template <class T>
+Tensor<T> cross_entropy(const Tensor<T>& input, const Tensor<int64_t>& target, const Tensor<T>& weight = Tensor<T>(),
+                        int64_t ignore_index = -100, const std::string& reduction = "mean",
+                        double label_smoothing = 0.0) {
+  const ops::Reduction r = detail::reduction(reduction);
+  if (input.shape() == target.shape())  // PyTorch takes a target shaped like the input for probabilities
+    eigentorch::detail::fail({"Expected floating point type for target with class probabilities, got Long"});
+  const int64_t class_dim = input.dim() == 1 ? 0 : 1;
+  if (!(label_smoothing > 0.0)) return ops::nll_loss(log_softmax(input, class_dim), target, weight, r, ignore_index);
+  if (label_smoothing > 1.0)
+    eigentorch::detail::fail(
+        {"label_smoothing must be between 0.0 and 1.0. Got: ", detail::number_str(label_smoothing)});
+  const Tensor<T> logp = log_softmax(input, class_dim);
+  const Tensor<T> nll = ops::nll_loss(logp, target, weight, r, ignore_index);
+  const int64_t n_classes = logp.size(class_dim);
+  Tensor<T> smooth = weight.defined() ? -(logp * detail::along_class_dim(weight, logp.dim(), class_dim)).sum(class_dim)
+                                      : -logp.sum(class_dim);
+  const Tensor<bool> ignored = target == ignore_index;
+  smooth = smooth.masked_fill(ignored, 0.0);
+  Tensor<T> ret;
+  if (r == ops::Reduction::Mean) {
+    // divided by the weights of the targets not ignored (or their count), as nll_loss's mean is
+    const Tensor<bool> kept = ignored.logical_not();
+    ret = weight.defined() ? smooth.sum() / weight.gather(0, target.index(kept).flatten()).sum()
+                           : smooth.sum() / kept.sum().template to<T>();
+  } else {
+    ret = r == ops::Reduction::Sum ? smooth.sum() : smooth;
+  }
+  return (1 - label_smoothing) * nll + ret * (label_smoothing / static_cast<double>(n_classes));
+}
+
+/// Cross entropy of logits and class probabilities shaped like the input (F.cross_entropy with a
+/// float target): -sum(target log_softmax(input)) per sample, weighted per class; with
+/// label_smoothing s the target is target (1 - s) + s / C. ignore_index must stay negative.
+template <class T>
+Tensor<T> cross_entropy(const Tensor<T>& input, const Tensor<T>& target, const Tensor<T>& weight = Tensor<T>(),
+                        int64_t ignore_index = -100, const std::string& reduction = "mean",
+                        double label_smoothing = 0.0) {
+  const ops::Reduction r = detail::reduction(reduction);
+  if (input.shape() != target.shape()) {
+    // PyTorch reads such a target as class indices: its shape errors, else its dtype error
+    (void)ops::nll_loss(input.detach(), Tensor<int64_t>(target.shape()), weight.defined() ? weight.detach() : weight,
+                        r, ignore_index);
+    eigentorch::detail::fail(
+        {"expected scalar type Long but found ", std::is_same_v<T, float> ? "Float" : "Double"});
+  }
+  if (ignore_index >= 0) eigentorch::detail::fail({"ignore_index is not supported for floating point target"});
+  const int64_t class_dim = input.dim() == 1 ? 0 : 1;
+  const int64_t n_classes = input.dim() == 0 ? 1 : input.size(class_dim);
+  if (weight.defined() && (weight.dim() != 1 || weight.numel() != n_classes))
+    eigentorch::detail::fail({"cross_entropy: weight tensor should be defined either for all ", n_classes,
+                              " classes or no classes but got weight tensor of shape: ", weight.shape().list_str()});
+  const Tensor<T> logp = log_softmax(input, class_dim);
+  Tensor<T> t = target;
+  if (label_smoothing > 0.0) {
+    if (label_smoothing > 1.0)
+      eigentorch::detail::fail(
+          {"label_smoothing must be between 0.0 and 1.0. Got: ", detail::number_str(label_smoothing)});
+    t = target * (1 - label_smoothing) + label_smoothing / static_cast<double>(n_classes);
+  }
+  const Tensor<T> terms = weight.defined() ? logp * t * detail::along_class_dim(weight, logp.dim(), 1) : logp * t;
+  if (r == ops::Reduction::None) return -terms.sum(class_dim);
+  const Tensor<T> total = -terms.sum();
+  if (r == ops::Reduction::Sum) return total;
+  if (input.numel() == 0) return total * std::numeric_limits<T>::quiet_NaN();  // the mean of nothing
+  return total / (input.numel() / n_classes);
+}
+
+/// -w (y log x + (1 - y) log(1 - x)) for probabilities x (F.binary_cross_entropy); each log clamped
+/// at -100; weight broadcasts to the input.
+template <class T>
+Tensor<T> binary_cross_entropy(const Tensor<T>& input, const Tensor<T>& target, const Tensor<T>& weight = Tensor<T>(),
+                               const std::string& reduction = "mean") {
+  return ops::binary_cross_entropy(input, target, weight, detail::reduction(reduction));
+}
+
+/// binary_cross_entropy(sigmoid(input), target), computed stably from the logits
+/// (F.binary_cross_entropy_with_logits); pos_weight weighs the positive term, per class (last dim).
+template <class T>
+Tensor<T> binary_cross_entropy_with_logits(const Tensor<T>& input, const Tensor<T>& target,
+                                           const Tensor<T>& weight = Tensor<T>(), const std::string& reduction = "mean",
+                                           const Tensor<T>& pos_weight = Tensor<T>()) {
+  return ops::binary_cross_entropy_with_logits(input, target, weight, pos_weight, detail::reduction(reduction));
+}
+
+/// |input - target|, reduced (F.l1_loss), composed as PyTorch composes it; shapes must agree.
+template <class T>
+Tensor<T> l1_loss(const Tensor<T>& input, const Tensor<T>& target, const std::string& reduction = "mean") {
+  const ops::Reduction r = detail::reduction(reduction);
+  ops::check_same_size(input, target);
+  const Tensor<T> d = eigentorch::abs(input - target);
+  return r == ops::Reduction::Mean ? d.mean() : r == ops::Reduction::Sum ? d.sum() : d;
+}
+
+/// Squared error below beta, absolute error above (F.smooth_l1_loss); beta = 0 is l1_loss.
+template <class T>
+Tensor<T> smooth_l1_loss(const Tensor<T>& input, const Tensor<T>& target, const std::string& reduction = "mean",
+                         double beta = 1.0) {
+  return ops::smooth_l1_loss(input, target, detail::reduction(reduction), beta);
+}
+
+/// Squared error below delta, delta times the absolute error above (F.huber_loss).
+template <class T>
+Tensor<T> huber_loss(const Tensor<T>& input, const Tensor<T>& target, const std::string& reduction = "mean",
+                     double delta = 1.0) {
+  return ops::huber_loss(input, target, detail::reduction(reduction), delta);
+}
+
+/// Kullback-Leibler divergence of target from input, input holding log-probabilities (F.kl_div):
+/// target (log target - input), or with log_target e^target (target - input); reduction "mean"
+/// (over every element, as PyTorch's), "batchmean" (the sum over the batch size), "sum" or "none".
+template <class T>
+Tensor<T> kl_div(const Tensor<T>& input, const Tensor<T>& target, const std::string& reduction = "mean",
+                 bool log_target = false) {
+  const bool batchmean = reduction == "batchmean";
+  const ops::Reduction r = batchmean ? ops::Reduction::Sum : detail::reduction(reduction);
+  // xlogy(target, target) is 0 where target is 0
+  const Tensor<T> out = log_target ? eigentorch::exp(target) * (target - input)
+                                   : (target * eigentorch::log(target)).masked_fill(target == 0, 0.0) - target * input;
+  if (r == ops::Reduction::None) return out;
+  if (r == ops::Reduction::Mean) return out.mean();
+  return batchmean && input.dim() != 0 ? out.sum() / input.size(0) : out.sum();
+}
+
+/// One-hot encoding (F.one_hot): labels [...] -> [..., num_classes], 1 at each label's class;
+/// num_classes = -1 takes the largest label + 1.
+inline Tensor<int64_t> one_hot(const Tensor<int64_t>& labels, int64_t num_classes = -1) {
+  std::vector<int64_t> shape = labels.shape().vec();
+  if (labels.numel() == 0) {
+    if (num_classes <= 0) eigentorch::detail::fail({"Can not infer total number of classes from empty tensor."});
+    shape.push_back(num_classes);
+    return Tensor<int64_t>(Size(shape));
+  }
+  if (labels.min().item() < 0) eigentorch::detail::fail({"Class values must be non-negative."});
+  const int64_t largest = labels.max().item();
+  if (num_classes == -1)
+    num_classes = largest + 1;
+  else if (num_classes <= largest)
+    eigentorch::detail::fail({"Class values must be smaller than num_classes."});
+  return (labels.unsqueeze(-1) == eigentorch::arange<int64_t>(static_cast<double>(num_classes))).to<int64_t>();
 }
 
 }  // namespace eigentorch::nn::functional

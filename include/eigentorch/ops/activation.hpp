@@ -5,6 +5,7 @@
 #pragma once
 
 #include "../autograd/node.hpp"
+#include "../backend/vector_math.hpp"  // exp_values, sum_lanes: softmax along a contiguous dim
 #include "kernels.hpp"
 #include "pointwise.hpp"
 
@@ -12,6 +13,7 @@
 #include <cmath>
 #include <limits>
 #include <string>
+#include <vector>
 
 namespace eigentorch {
 namespace ops {
@@ -142,9 +144,16 @@ struct SoftmaxBackward final : autograd::Node<T> {
     detail::lanes(
         dim,
         [log = log](detail::Lane<T> dx, detail::Lane<const T> g, detail::Lane<const T> y) {
+          const int64_t n = g.size();
+          if (log && g.stride == 1) {  // contiguous (the class dim last): vectorised e^y, PyTorch's sum order
+            const T s = detail::sum_lanes(g.p, n);
+            detail::exp_values(y.p, dx.p, n);
+            for (int64_t k = 0; k < n; ++k) dx.p[k] = g.p[k] - dx.p[k] * s;
+            return;
+          }
           T s = T(0);
-          for (int64_t k = 0; k < g.size(); ++k) s += log ? g[k] : g[k] * y[k];
-          for (int64_t k = 0; k < g.size(); ++k) dx[k] = log ? g[k] - std::exp(y[k]) * s : y[k] * (g[k] - s);
+          for (int64_t k = 0; k < n; ++k) s += log ? g[k] : g[k] * y[k];
+          for (int64_t k = 0; k < n; ++k) dx[k] = log ? g[k] - detail::exp_value(y[k]) * s : y[k] * (g[k] - s);
         },
         out[0], g, y.get());
   }
@@ -158,13 +167,30 @@ Tensor<T> softmax(const Tensor<T>& x, int64_t dim, bool log) {
   detail::lanes(
       dim,
       [log](detail::Lane<T> y, detail::Lane<const T> x) {
+        const int64_t n = x.size();
         T m = -std::numeric_limits<T>::infinity();
-        for (int64_t k = 0; k < x.size(); ++k) m = std::max(m, x[k]);
+        for (int64_t k = 0; k < n; ++k) m = std::max(m, x[k]);
         if (std::isinf(m)) m = T(0);  // all -inf (or an inf): leave the values to produce nan / inf as PyTorch
         T s = T(0);
-        for (int64_t k = 0; k < x.size(); ++k) s += std::exp(x[k] - m);
+        if (y.stride == 1) {  // contiguous (the class dim last): vectorised e^(x - m), PyTorch's sum order
+          for (int64_t k = 0; k < n; ++k) y.p[k] = x.p[k] - m;
+          if (log) {
+            thread_local std::vector<T> e;  // e^(x - m), for the sum only
+            e.resize(static_cast<std::size_t>(n));
+            detail::exp_values(y.p, e.data(), n);
+            s = detail::sum_lanes(e.data(), n);
+            const T log_s = std::log(s);
+            for (int64_t k = 0; k < n; ++k) y.p[k] -= log_s;
+          } else {
+            detail::exp_values(y.p, y.p, n);
+            s = detail::sum_lanes(y.p, n);
+            for (int64_t k = 0; k < n; ++k) y.p[k] /= s;
+          }
+          return;
+        }
+        for (int64_t k = 0; k < n; ++k) s += detail::exp_value(x[k] - m);
         const T log_s = std::log(s);
-        for (int64_t k = 0; k < x.size(); ++k) y[k] = log ? x[k] - m - log_s : std::exp(x[k] - m) / s;
+        for (int64_t k = 0; k < n; ++k) y[k] = log ? x[k] - m - log_s : detail::exp_value(x[k] - m) / s;
       },
       y, x);
   if (autograd::needs_grad(x)) {

@@ -7,6 +7,8 @@
 //   map_block(f, a)           a new tensor filled by f(a.data(), out.data(), n): a vectorised function
 //   arrays(f, a, b, ...)      f(a.data(), b.data(), ...): whole-array loops over several tensors
 //                             (normalisation statistics), writing only into tensors the op made
+//   block_to(shape, f, a...)  a new tensor filled by f(out.data(), a.data(), ...), inputs of any element
+//                             types (an op picking elements by class index: nll_loss, one_hot)
 //   write(self, f, a, ...)    self[i] = f(a[i], ...) in place (self may be among the inputs), and the
 //                             version bumped; fill(self, v) writes v everywhere
 //   lanes(dim, f, out, a...)  f(out's lane, a's lane, ...) for every 1-D lane along dim (softmax)
@@ -220,6 +222,16 @@ Tensor<T> map_block(F f, const Tensor<T>& a) {
 template <class F, class T, class... Ts>
 void arrays(F f, const Tensor<T>& a, const Ts&... rest) {
   kernel([](const F& f, const Tensor<T>& a, const Ts&... rest) { f(a.data(), rest.data()...); }, f, a, rest...);
+}
+
+/// A new tensor of `shape` (element type U, T's by default) filled whole by f(out.data(), a.data(),
+/// rest.data()...): the inputs may have other element types and shapes (class indices, a weight per
+/// class); f knows the layout and writes every element.
+template <class U = void, class F, class T, class... Ts, class R = std::conditional_t<std::is_void_v<U>, T, U>>
+Tensor<R> block_to(const Size& shape, F f, const Tensor<T>& a, const Ts&... rest) {
+  Tensor<R> out(shape, uninitialized);
+  arrays(f, out, a, rest...);
+  return out;
 }
 
 /// A new tensor out[i] = cond[i] ? a[i] : b[i], all three of one shape (where's common case: one pass,
