@@ -246,6 +246,10 @@ TEST_CASE("tensor: dims out of range throw IndexError with PyTorch's message") {
     check_index_error(key);
   CHECK_THROWS_WITH_AS(t.size(2), error_of("size(2) of 2-d").text, et::IndexError);
   CHECK_THROWS_WITH_AS(t.size(-3), error_of("size(-3) of 2-d").text, et::IndexError);
+  // PyTorch: torch.tensor(1.).size(0) and .size(-1)
+  CHECK_THROWS_WITH_AS(et::tensor(1.0f).size(0), "Dimension specified as 0 but tensor has no dimensions", et::IndexError);
+  CHECK_THROWS_WITH_AS(et::tensor(1.0f).size(-1), "Dimension specified as -1 but tensor has no dimensions",
+                       et::IndexError);
   CHECK_THROWS_WITH_AS(t.sum(-3), error_of("sum(-3) of 2-d").text, et::IndexError);
   CHECK_THROWS_WITH_AS(t.mean(2), error_of("mean(2) of 2-d").text, et::IndexError);
   CHECK_THROWS_WITH_AS(t.unsqueeze(3), error_of("unsqueeze(3) of 2-d").text, et::IndexError);

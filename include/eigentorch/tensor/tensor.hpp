@@ -187,7 +187,10 @@ class Tensor {
   // ---- shape -------------------------------------------------------------------------------------
   const Size& shape() const { return ref().shape; }
   const Size& sizes() const { return shape(); }
-  int64_t size(int64_t d) const { return shape()[static_cast<std::size_t>(detail::wrap_dim(d, dim()))]; }
+  int64_t size(int64_t d) const {
+    if (dim() == 0) detail::fail<IndexError>({"Dimension specified as ", d, " but tensor has no dimensions"});
+    return shape()[static_cast<std::size_t>(detail::wrap_dim(d, dim()))];
+  }
   int64_t dim() const { return static_cast<int64_t>(shape().size()); }
   int64_t numel() const { return shape().numel(); }
 
