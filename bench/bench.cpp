@@ -524,7 +524,8 @@ double process_cpu_seconds() {
 
 }  // namespace
 
-#include "optim_bench.hpp"  // workload 7: an Adam step
+#include "optim_bench.hpp"  // workload 8: an Adam step
+#include "training_bench.hpp"  // workload 9: training epochs (DataLoader, CrossEntropyLoss, Adam)
 
 int main(int argc, char** argv) {
   const auto start = bench::Clock::now();
@@ -595,6 +596,7 @@ int main(int argc, char** argv) {
   run_tensor_ops(ctx);
   run_optim(ctx);
   run_cross_entropy(ctx);
+  run_epochs(ctx);
 
   const double wall = bench::seconds_since(start);
   std::printf("\nsgemm peak of this run: %.1f GFLOP/s. GFLOP/s count 2mnk for the 3 forward products, the 3\n"

@@ -12,9 +12,9 @@
 
 namespace {
 
-/// The optimizer rows: "7 Adam step, MLP 784-512-512-10 params".
+/// The optimizer rows: "8 Adam step, MLP 784-512-512-10 params".
 void run_optim(Context& ctx) {
-  const std::string name = "7 Adam step, 784-512-512-10";
+  const std::string name = "8 Adam step, 784-512-512-10";
   if (!ctx.wanted(name)) return;
   const std::vector<int64_t> widths{784, 512, 512, 10};
   et::manual_seed(3);

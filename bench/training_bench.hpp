@@ -1,7 +1,7 @@
-// Workload 7: issue 16's training epochs, each library's whole epoch timed as one step: a shuffled
+// Workload 9: issue 16's training epochs, each library's whole epoch timed as one step: a shuffled
 // pass over a data set in mini-batches, forward, CrossEntropyLoss, zero_grad, backward, Adam's step.
-//   7a iris-shaped:   120 x 4, Linear(4, 16), ReLU, Dropout(0.1), Linear(16, 3), batches of 16
-//   7b digits-shaped: 1797 x 64, Linear(64, 128), ReLU, Dropout(0.1), Linear(128, 10), batches of 32
+//   9a iris-shaped:   120 x 4, Linear(4, 16), ReLU, Dropout(0.1), Linear(16, 3), batches of 16
+//   9b digits-shaped: 1797 x 64, Linear(64, 128), ReLU, Dropout(0.1), Linear(128, 10), batches of 32
 // eigentorch iterates a data::DataLoader (shuffle=true); libtorch, as a C++ user of it would, draws a
 // randperm per epoch and index_selects each batch (its torch::data loaders stack example by example,
 // which is slower still). GFLOP/s count the three products per Linear (the first layer's input
@@ -88,6 +88,6 @@ inline void run_epoch(Context& ctx, const EpochSpec& s) {
 }
 
 inline void run_epochs(Context& ctx) {
-  run_epoch(ctx, {"7a epoch iris-shaped 120x4, B=16", 120, 4, 16, 3, 16});
-  run_epoch(ctx, {"7b epoch digits-shaped 1797x64, B=32", 1797, 64, 128, 10, 32});
+  run_epoch(ctx, {"9a epoch iris-shaped 120x4, B=16", 120, 4, 16, 3, 16});
+  run_epoch(ctx, {"9b epoch digits-shaped 1797x64, B=32", 1797, 64, 128, 10, 32});
 }

@@ -37,11 +37,21 @@ class MT19937 {
 
   uint32_t operator()() {
     if (next_ == kN) twist();
-    uint32_t y = state_[next_++];
-    y ^= y >> 11;
-    y ^= (y << 7) & 0x9d2c5680u;
-    y ^= (y << 15) & 0xefc60000u;
-    return y ^ (y >> 18);
+    return temper(state_[next_++]);
+  }
+
+  /// The next n draws into out, as n calls would give them (in blocks: the tempering vectorises).
+  void generate(uint32_t* out, std::size_t n) {
+    while (n > 0) {
+      if (next_ == kN) twist();
+      const std::size_t m = std::min<std::size_t>(n, kN - next_);
+      const uint32_t* __restrict from = state_ + next_;
+      uint32_t* __restrict to = out;
+      for (std::size_t i = 0; i < m; ++i) to[i] = temper(from[i]);
+      next_ += static_cast<uint32_t>(m);
+      out += m;
+      n -= m;
+    }
   }
 
  private:
@@ -49,12 +59,24 @@ class MT19937 {
   static constexpr uint32_t kM = 397;
 
   // Regenerates all 624 words at once; draws then temper them one by one.
+  // The standard recurrence, in three loops so that no index wraps around (the compiler vectorises
+  // the first two): element j mixes j and j + 1, then takes element j + kM, modulo kN.
+  static uint32_t mix(uint32_t a, uint32_t b, uint32_t c) {
+    const uint32_t y = (a & 0x80000000u) | (b & 0x7fffffffu);
+    return c ^ (y >> 1) ^ ((0u - (y & 1u)) & 0x9908b0dfu);
+  }
   void twist() {
-    for (uint32_t j = 0; j < kN; ++j) {
-      const uint32_t y = (state_[j] & 0x80000000u) | (state_[(j + 1) % kN] & 0x7fffffffu);
-      state_[j] = state_[(j + kM) % kN] ^ (y >> 1) ^ ((y & 1u) ? 0x9908b0dfu : 0u);
-    }
+    uint32_t j = 0;
+    for (; j < kN - kM; ++j) state_[j] = mix(state_[j], state_[j + 1], state_[j + kM]);
+    for (; j < kN - 1; ++j) state_[j] = mix(state_[j], state_[j + 1], state_[j + kM - kN]);
+    state_[kN - 1] = mix(state_[kN - 1], state_[0], state_[kM - 1]);
     next_ = 0;
+  }
+  static uint32_t temper(uint32_t y) {
+    y ^= y >> 11;
+    y ^= (y << 7) & 0x9d2c5680u;
+    y ^= (y << 15) & 0xefc60000u;
+    return y ^ (y >> 18);
   }
 
   uint32_t state_[kN] = {};
@@ -152,6 +174,8 @@ class GeneratorLock {
   explicit GeneratorLock(Generator& g) : g_(g), lock_(g.mutex_) { ++g.stamp_; }
 
   uint32_t random() { return g_.engine_(); }
+  /// The next n 32-bit draws, as n calls of random() would give them.
+  void random_block(uint32_t* out, std::size_t n) { g_.engine_.generate(out, n); }
 
   /// Two draws, the first giving the high half (PyTorch's make64BitsFrom32Bits(random1, random2)).
   uint64_t random64() {
@@ -307,14 +331,33 @@ inline void fill_randperm(int64_t* data, int64_t n, Generator& g = default_gener
 /// a scalar p (a double) or a double tensor takes 53 bits of two draws, a float tensor 24 of one.
 template <class T, class P>
 void fill_bernoulli(T* data, int64_t n, const P* p, int64_t p_step, Generator& g = default_generator()) {
+  // The draws come in blocks (one 32-bit draw per element for a float P, two for a double: the
+  // first the high half), with uniform_sample's arithmetic on them: the low `digits` bits times
+  // 2^-digits (its fma with from = 0 and to = 1 is exact).
+  constexpr int per = std::is_same_v<P, float> ? 1 : 2;
+  constexpr int digits = std::is_same_v<P, float> ? 24 : 53;
+  constexpr uint64_t mask = (uint64_t{1} << digits) - 1;
+  constexpr P scale = P(1) / static_cast<P>(uint64_t{1} << digits);
+  constexpr int64_t block = 256;
+  uint32_t raw[block * per];
   GeneratorLock lock(g);
-  for (int64_t i = 0; i < n; ++i) {
-    const P pi = p[i * p_step];
-    // NOTE: PyTorch's words: its bernoulli_distribution checks with TORCH_CHECK_IF_NOT_ON_CUDA.
-    if (!(pi >= 0 && pi <= 1))
-      fail({"Expected p_in >= 0 && p_in <= 1 to be true, but got false.  (Could this error message be improved?  "
-            "If so, please report an enhancement request to PyTorch.)"});
-    data[i] = static_cast<T>(uniform_sample<P>(lock, P(0), P(1)) < pi);
+  for (int64_t start = 0; start < n; start += block) {
+    const int64_t m = std::min(block, n - start);
+    for (int64_t i = 0; i < m; ++i) {  // every probability checked before its draws
+      const P pi = p[(start + i) * p_step];
+      // NOTE: PyTorch's words: its bernoulli_distribution checks with TORCH_CHECK_IF_NOT_ON_CUDA.
+      if (!(pi >= 0 && pi <= 1))
+        fail({"Expected p_in >= 0 && p_in <= 1 to be true, but got false.  (Could this error message be improved?  "
+              "If so, please report an enhancement request to PyTorch.)"});
+    }
+    lock.random_block(raw, static_cast<std::size_t>(m * per));
+    const T zero_one[2] = {T(0), T(1)};  // picked by index: a branch would be mispredicted at random
+    for (int64_t i = 0; i < m; ++i) {
+      const uint64_t bits = per == 1 ? raw[i] : (uint64_t{raw[2 * i]} << 32) | raw[2 * i + 1];
+      // (a signed conversion: bits & mask < 2^53, and it vectorises where the unsigned one does not)
+      const P u = static_cast<P>(static_cast<int64_t>(bits & mask)) * scale;
+      data[start + i] = zero_one[u < p[(start + i) * p_step]];
+    }
   }
 }
 
