@@ -9,6 +9,8 @@
 #include <string>
 #include <vector>
 
+// This file compiles the layers' reference tables for every test that reads them (layers_cases.hpp).
+#define EIGENTORCH_LAYERS_REFERENCE_TABLES
 #include "reference/layers_ref.hpp"
 
 namespace {

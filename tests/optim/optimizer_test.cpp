@@ -7,6 +7,8 @@
 #include <memory>  // unique_ptr
 #include <vector>
 
+// This file compiles the optimizers' reference table for all of tests/optim/ (see optim_cases.hpp).
+#define EIGENTORCH_OPTIM_REFERENCE_TABLE
 #include "optim/optim_test_util.hpp"
 #include "reference/nn_cases.hpp"
 #include "test_util.hpp"

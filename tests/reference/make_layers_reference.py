@@ -249,17 +249,23 @@ lines = [
     "",
     "namespace eigentorch::reference::layers {",
     "",
-    "inline const std::map<std::string, std::vector<double>> values = {",
+    "// The tables are compiled in one test file only, the one that defines EIGENTORCH_LAYERS_REFERENCE_TABLES",
+    "// before including this header (tests/ops/normalization_test.cpp), not in each test that reads them.",
+    "extern const std::map<std::string, std::vector<double>> values;",
+    "extern const std::map<std::string, std::string> strings;",
+    "#ifdef EIGENTORCH_LAYERS_REFERENCE_TABLES",
+    "const std::map<std::string, std::vector<double>> values = {",
 ]
 for k in sorted(values):
     lines.append('    {"%s", {%s}},' % (k, ", ".join(num(v) for v in values[k])))
 lines.append("};")
 lines.append("")
-lines.append("inline const std::map<std::string, std::string> strings = {")
+lines.append("const std::map<std::string, std::string> strings = {")
 for k in sorted(strings):
     assert ')ET"' not in strings[k]
     lines.append('    {"%s", R"ET(%s)ET"},' % (k, strings[k].replace("torch.", "")))
 lines.append("};")
+lines.append("#endif")
 lines.append("")
 lines.append("}  // namespace eigentorch::reference::layers")
 with open(OUT, "w") as f:

@@ -122,7 +122,11 @@ def trajectories():
     emit("  std::vector<NamedTensor> state_last;         // and of 2.bias")
     emit("};")
     emit()
-    emit("inline const std::vector<OptimCase> kCases = {")
+    emit("// The table is compiled in one test file only, the one that defines EIGENTORCH_OPTIM_REFERENCE_TABLE")
+    emit("// before including this header (tests/optim/optimizer_test.cpp), not in each of tests/optim/.")
+    emit("extern const std::vector<OptimCase> kCases;")
+    emit("#ifdef EIGENTORCH_OPTIM_REFERENCE_TABLE")
+    emit("const std::vector<OptimCase> kCases = {")
     for dt, dtype in DTYPES.items():
         x = torch.tensor(features, dtype=torch.float64).to(dtype)
         y = F.one_hot(torch.tensor(labels), 3).to(dtype)
@@ -153,6 +157,7 @@ def trajectories():
                       named(list(model.named_parameters())), state_of(params[0]), state_of(params[-1])]
             emit("    {" + ",\n     ".join(fields) + "},")
     emit("};")
+    emit("#endif")
     emit()
 
 
