@@ -1,4 +1,4 @@
-// Workload 7 of bench.cpp: an Adam step (default options) over the parameters of the 784-512-512-10
+// Workload 8 of bench.cpp: an Adam step (default options) over the parameters of the 784-512-512-10
 // MLP (669,706 floats), gradients fixed, against libtorch's torch::optim::Adam on the same tensors'
 // copies. The step is memory-bound: one pass reads parameter, gradient and both moments and writes
 // three of them back (28 bytes an element), so the row is also reported in GB/s next to this
