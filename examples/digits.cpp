@@ -9,15 +9,14 @@
 
 #include <cstdio>
 #include <filesystem>
-#include <fstream>
 #include <iostream>
-#include <sstream>
 #include <string>
 #include <vector>
 #if defined(__unix__) || defined(__APPLE__)
 #include <unistd.h>  // isatty
 #endif
 
+#include "support/csv.hpp"
 #include "support/plot.hpp"
 
 namespace et = eigentorch;
@@ -49,27 +48,11 @@ void progress(int epoch, int epochs, int64_t batch, int64_t batches, double loss
   std::fflush(stdout);
 }
 
-}  // namespace
-
-int main(int argc, char** argv) {
-  const std::string path = argc > 1 ? argv[1] : EIGENTORCH_EXAMPLES_DATA "/digits.csv";
-  std::ifstream file(path);
-  if (!file) {
-    std::cerr << "cannot read " << path << " (pass the path of digits.csv)\n";
-    return 1;
-  }
-  std::vector<float> pixels;
-  std::vector<int64_t> digits;
-  for (std::string line; std::getline(file, line);) {
-    std::istringstream fields(line);
-    std::string v;
-    for (int i = 0; i < 64 && std::getline(fields, v, ','); ++i) pixels.push_back(std::stof(v));
-    std::getline(fields, v, ',');
-    digits.push_back(std::stoll(v));
-  }
-  const auto n = static_cast<int64_t>(digits.size());
-  const et::Tensor<float> x = et::from_vector(pixels, {n, 64}) / 16;  // pixels 0..16 -> 0..1
-  const et::Tensor<int64_t> y = et::from_vector(digits, {n});
+int run(const std::string& path) {
+  const csv::Table table = csv::read(path, 64, /*header=*/false);
+  const int64_t n = table.rows();
+  const et::Tensor<float> x = et::from_vector(table.features, {n, 64}) / 16;  // pixels 0..16 -> 0..1
+  const et::Tensor<int64_t> y = et::from_vector(table.labels, {n});
 
   et::manual_seed(0);
   auto parts = data::random_split(data::TensorDataset(x, y), {1437, 360});
@@ -138,4 +121,17 @@ int main(int argc, char** argv) {
                   plot::heat_map(matrix, "Confusion matrix (validation)", "true digit", "predicted digit", 0, 0, 40));
   std::cerr << "plots: " << std::filesystem::absolute("digits_curves.svg").string() << ", "
             << std::filesystem::absolute("digits_confusion.svg").string() << "\n";
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  const std::string path = argc > 1 ? argv[1] : EIGENTORCH_EXAMPLES_DATA "/digits.csv";
+  try {
+    return run(path);
+  } catch (const std::exception& e) {  // a missing or malformed data file, or one of another size
+    std::cerr << e.what() << " (pass the path of digits.csv)\n";
+    return 1;
+  }
 }

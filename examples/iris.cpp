@@ -5,11 +5,11 @@
 #include <eigentorch/eigentorch.hpp>
 
 #include <cstdio>
-#include <fstream>
 #include <iostream>
-#include <sstream>
 #include <string>
 #include <vector>
+
+#include "support/csv.hpp"
 
 namespace et = eigentorch;
 namespace nn = eigentorch::nn;
@@ -20,27 +20,13 @@ namespace data = eigentorch::data;
 #define EIGENTORCH_EXAMPLES_DATA "examples/data"
 #endif
 
-int main(int argc, char** argv) {
-  const std::string path = argc > 1 ? argv[1] : EIGENTORCH_EXAMPLES_DATA "/iris.csv";
-  std::ifstream file(path);
-  if (!file) {
-    std::cerr << "cannot read " << path << " (pass the path of iris.csv)\n";
-    return 1;
-  }
-  std::vector<float> features;
-  std::vector<int64_t> labels;
-  std::string line;
-  std::getline(file, line);  // the header
-  while (std::getline(file, line)) {
-    std::istringstream fields(line);
-    std::string v;
-    for (int i = 0; i < 4 && std::getline(fields, v, ','); ++i) features.push_back(std::stof(v));
-    std::getline(fields, v, ',');
-    labels.push_back(std::stoll(v));
-  }
-  const auto n = static_cast<int64_t>(labels.size());
-  et::Tensor<float> x = et::from_vector(features, {n, 4});
-  const et::Tensor<int64_t> y = et::from_vector(labels, {n});
+namespace {
+
+int run(const std::string& path) {
+  const csv::Table table = csv::read(path, 4, /*header=*/true);
+  const int64_t n = table.rows();
+  et::Tensor<float> x = et::from_vector(table.features, {n, 4});
+  const et::Tensor<int64_t> y = et::from_vector(table.labels, {n});
   x = (x - x.mean(0)) / x.std(0);  // standardised features
 
   et::manual_seed(0);
@@ -79,4 +65,17 @@ int main(int argc, char** argv) {
   et::NoGradGuard no_grad;
   std::cout << "predicted: " << model(val_x.narrow(0, 0, 10)).argmax(1) << "\n";
   std::cout << "actual:    " << val_y.narrow(0, 0, 10) << "\n";
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  const std::string path = argc > 1 ? argv[1] : EIGENTORCH_EXAMPLES_DATA "/iris.csv";
+  try {
+    return run(path);
+  } catch (const std::exception& e) {  // a missing or malformed data file, or one of another size
+    std::cerr << e.what() << " (pass the path of iris.csv)\n";
+    return 1;
+  }
 }

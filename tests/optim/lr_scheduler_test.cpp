@@ -92,10 +92,9 @@ Setup<T> make_setup(const ref::Case& c) {
   return s;
 }
 
-double momentum_of(const optim::Optimizer<float>& opt, std::size_t g) {
-  return opt.has_group_option("betas") ? opt.group_option(g, "beta1") : opt.group_option(g, "momentum");
-}
-double momentum_of(const optim::Optimizer<double>& opt, std::size_t g) {
+/// A group's momentum: SGD's momentum, or Adam's beta1.
+template <class T>
+double momentum_of(const optim::Optimizer<T>& opt, std::size_t g) {
   return opt.has_group_option("betas") ? opt.group_option(g, "beta1") : opt.group_option(g, "momentum");
 }
 

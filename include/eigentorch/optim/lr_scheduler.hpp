@@ -39,6 +39,14 @@ inline int64_t py_mod(int64_t a, int64_t b) {
   return (r != 0 && ((r < 0) != (b < 0))) ? r + b : r;
 }
 
+/// Every parameter group's current learning rate, in order.
+template <class T>
+std::vector<double> group_lrs(const Optimizer<T>& optimizer) {
+  std::vector<double> out(optimizer.num_param_groups());
+  for (std::size_t g = 0; g < out.size(); ++g) out[g] = optimizer.group_option(g, "lr");
+  return out;
+}
+
 /// One value per parameter group: a list of the groups' size, or one value repeated (PyTorch's
 /// _format_param); `what` names the value in the error.
 inline std::vector<double> per_group(const std::vector<double>& values, std::size_t groups, const char* what) {
@@ -159,13 +167,8 @@ class LRScheduler {
   virtual std::vector<double> get_lr() = 0;
 
   std::size_t groups() const { return optimizer_->num_param_groups(); }
-  double group_lr(std::size_t g) const { return optimizer_->group_option(g, "lr"); }
   /// The groups' current learning rates.
-  std::vector<double> current_lrs() const {
-    std::vector<double> out(groups());
-    for (std::size_t g = 0; g < out.size(); ++g) out[g] = group_lr(g);
-    return out;
-  }
+  std::vector<double> current_lrs() const { return detail::group_lrs(*optimizer_); }
   /// Each group's current learning rate times f.
   std::vector<double> scaled_lrs(double f) const {
     std::vector<double> out = current_lrs();
@@ -681,7 +684,7 @@ class ReduceLROnPlateau {
       min_lrs_ = options.min_lr();
     check_modes();
     best_ = worse();
-    last_lr_ = current_lrs();
+    last_lr_ = detail::group_lrs(optimizer);
   }
 
   void step(double metric);
@@ -739,11 +742,6 @@ class ReduceLROnPlateau {
     if (mode_ == "min") return rel ? a < best * (1. - threshold_) : a < best - threshold_;
     return rel ? a > best * (threshold_ + 1.) : a > best + threshold_;
   }
-  std::vector<double> current_lrs() const {
-    std::vector<double> out(optimizer_->num_param_groups());
-    for (std::size_t g = 0; g < out.size(); ++g) out[g] = optimizer_->group_option(g, "lr");
-    return out;
-  }
 
   Optimizer<T>* optimizer_;
   double factor_;
@@ -780,7 +778,7 @@ void ReduceLROnPlateau<T>::step(double metric) {
     cooldown_counter_ = cooldown_;
     num_bad_epochs_ = 0;
   }
-  last_lr_ = current_lrs();
+  last_lr_ = detail::group_lrs(*optimizer_);
 }
 
 }  // namespace eigentorch::optim::lr_scheduler
