@@ -41,10 +41,19 @@ class Value {
     v.data_ = std::move(entries);
     return v;
   }
+  /// A collections.OrderedDict (what state_dict() returns in PyTorch): a dict that remembers it was one,
+  /// so that it is saved as one again.
+  static Value ordered_dict(Entries entries = {}) {
+    Value v = dict(std::move(entries));
+    v.ordered_ = true;
+    return v;
+  }
 
   Kind kind() const { return kind_; }
   bool is_none() const { return kind_ == Kind::none; }
   bool is_tensor() const { return kind_ >= Kind::float_tensor; }
+  /// Whether this dict is an OrderedDict (Value::ordered_dict).
+  bool is_ordered_dict() const { return kind_ == Kind::dict && ordered_; }
 
   bool as_bool() const { return get<bool>(Kind::boolean, "a bool"); }
   int64_t as_int() const { return get<int64_t>(Kind::integer, "an int"); }
@@ -107,6 +116,7 @@ class Value {
   }
 
   Kind kind_ = Kind::none;
+  bool ordered_ = false;  // a dict made by ordered_dict()
   std::variant<std::monostate, bool, int64_t, double, std::string, Items, Entries, Tensor<float>, Tensor<double>,
                Tensor<int64_t>>
       data_;
