@@ -15,6 +15,7 @@
 #include <cstdint>      // uint16_t, uint32_t, uint64_t
 #include <cstdio>       // snprintf
 #include <functional>
+#include <initializer_list>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -129,7 +130,7 @@ class ZipReader {
                                kZip64LocatorSize = 20;
 
   [[noreturn]] void fail(std::initializer_list<eigentorch::detail::MessagePart> parts) const {
-    std::string message = src_.name() + ": ";
+    std::string message = "'" + src_.name() + "': ";
     for (const auto& p : parts) p.append_to(message);
     throw Error(message);
   }
