@@ -11,7 +11,8 @@
 #include "dtype.hpp"
 #include "../tensor/value.hpp"
 
-#include <cstddef>  // size_t
+#include <algorithm>  // min, max
+#include <cstddef>    // size_t
 #include <cstdint>
 #include <cstdio>   // snprintf
 #include <cstring>  // memcpy, strlen
@@ -647,19 +648,18 @@ class Pickler {
     else
       save_string(std::get<std::string>(k));
   }
-  /// Python's _batch_setitems / _batch_appends: batches of 1000, a lone item without MARK.
+  /// The C pickler's batch_list_exact / batch_dict_exact: a container of one item gets APPEND or
+  /// SETITEM, a longer one batches of 1000 between MARK and APPENDS or SETITEMS (a last batch of one too).
   template <class Each>
   void batches(std::size_t n, unsigned char one, unsigned char many, Each each, std::size_t depth) {
+    if (n == 1) {
+      each(0, depth);
+      return op(one);
+    }
     for (std::size_t start = 0; start < n; start += 1000) {
-      const std::size_t end = std::min(n, start + 1000);
-      if (end - start == 1) {
-        each(start, depth);
-        op(one);
-      } else {
-        op('(');
-        for (std::size_t i = start; i < end; ++i) each(i, depth);
-        op(many);
-      }
+      op('(');
+      for (std::size_t i = start; i < std::min(n, start + 1000); ++i) each(i, depth);
+      op(many);
     }
   }
   void save_int_tuple(const std::vector<int64_t>& v) {
