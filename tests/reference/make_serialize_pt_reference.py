@@ -16,6 +16,7 @@ import collections
 import os
 import pickle
 import struct
+import zipfile
 
 import torch
 
@@ -162,6 +163,20 @@ def main():
             if name == "state_dict.pt":
                 assert canon(torch.load(path, weights_only=True)) == text
         lines.append("    {\"%s\", %s,\n%s}," % (name, "true" if same else "false", cpp_string(text)))
+    # The state dict repacked by Python's zipfile: stored (no alignment, no data descriptors, no zip64),
+    # and deflated (which eigentorch refuses by name).
+    src = os.path.join(DATA, "state_dict.pt")
+    with zipfile.ZipFile(src) as z:
+        records = [(i.filename, z.read(i.filename)) for i in z.infolist()]
+    for name, method in (("repacked.pt", zipfile.ZIP_STORED), ("deflated.pt", zipfile.ZIP_DEFLATED)):
+        path = os.path.join(DATA, name)
+        with zipfile.ZipFile(path, "w", compression=method) as z:
+            for rec, data in records:
+                info = zipfile.ZipInfo(rec, date_time=(1980, 1, 1, 0, 0, 0))
+                info.compress_type = method
+                z.writestr(info, data)
+        if method == zipfile.ZIP_STORED:
+            assert canon(torch.load(path)) == canon(torch.load(src))
     lines += ["};", "", "/// Objects pickled by Python's pickler (protocol 2), and what they hold.",
               "struct PickleFixture {", "  const char* name;", "  const char* bytes;", "  std::size_t size;",
               "  const char* contents;", "};", "inline const PickleFixture serialize_pickle_fixtures[] = {"]

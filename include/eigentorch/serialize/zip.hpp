@@ -208,10 +208,12 @@ class ZipReader {
     e.header_offset = detail::le32(h + 42);
     // zip64: the fields that do not fit are 0xFFFFFFFF and come in the extra field 0x0001, in this order.
     const unsigned char* x = h + kCentralSize + name_n;
+    bool zip64 = false;
     for (std::size_t k = 0; k + 4 <= extra_n;) {
       const uint16_t id = detail::le16(x + k), n = detail::le16(x + k + 2);
       if (k + 4 + n > extra_n) fail({"zip extra field of '", e.name, "' runs past its entry"});
       if (id == 0x0001) {
+        zip64 = true;
         std::size_t p = k + 4;
         auto take = [&](uint64_t& field) {
           if (field != 0xFFFFFFFFu) return;
@@ -225,6 +227,8 @@ class ZipReader {
       }
       k += 4 + n;
     }
+    if (!zip64 && (usize == 0xFFFFFFFFu || csize == 0xFFFFFFFFu || e.header_offset == 0xFFFFFFFFu))
+      fail({"record '", e.name, "' lacks the zip64 extra field its directory entry needs"});
     if (flags & 1) fail({"record '", e.name, "' is encrypted, which torch.save never writes"});
     if (method != 0)
       fail({"record '", e.name, "' is compressed (method ", method,
@@ -298,7 +302,9 @@ class ZipWriter {
     detail::LeBytes h;
     h.u32(0x04034b50);
     h.u16(0);       // version needed (miniz writes 0)
-    h.u16(0x0808);  // data descriptor follows; UTF-8 name
+    // A data descriptor follows the data, except after an empty record (miniz's); the name is UTF-8.
+    const uint16_t flags = n ? 0x0808 : 0x0800;
+    h.u16(flags);
     h.u16(0);       // stored
     h.u16(0);       // time
     h.u16(0);       // date
@@ -325,6 +331,8 @@ class ZipWriter {
     emit(h.bytes.data(), h.bytes.size());
     const uint32_t crc = crc32(data, n);
     emit(data, n);
+    records_.push_back({name, at, 0, size, crc});
+    if (!n) return;
     detail::LeBytes d;
     d.u32(0x08074b50);
     d.u32(crc);
@@ -336,7 +344,6 @@ class ZipWriter {
       d.u32(size);
     }
     emit(d.bytes.data(), d.bytes.size());
-    records_.push_back({name, at, 0, size, crc});
   }
 
   /// Writes the central directory and the end records. Nothing may be added afterwards.
@@ -350,7 +357,7 @@ class ZipWriter {
       c.u32(0x02014b50);
       c.u16(0);  // made by
       c.u16(0);  // needed
-      c.u16(0x0808);
+      c.u16(r.size ? 0x0808 : 0x0800);
       c.u16(0);
       c.u16(0);
       c.u16(0);
