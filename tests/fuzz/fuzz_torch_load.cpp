@@ -1,0 +1,118 @@
+// Fuzz target: the reader of torch.save's files (serialize/torch_file.hpp, zip.hpp, pickle.hpp). The
+// first byte chooses what the rest is: even, a whole file for load_pt (a zip archive, hostile or not);
+// odd, the pickle inside one, read against a fixed archive of three storage records (24 bytes of
+// floats, 8 bytes, 0 bytes), so that mutations reach the unpickler and the views' checks without first
+// having to make a valid zip. A loaded Value is walked to the end (every tensor element read). Misuse
+// must end in an eigentorch::Error; a crash, a sanitizer report, a leak or any other exception is a
+// finding.
+// libFuzzer: clang++ -fsanitize=fuzzer,address,undefined. With EIGENTORCH_FUZZ_REPLAY the file builds a
+// replay driver that runs every file given on its command line.
+#include <eigentorch/serialize/torch_file.hpp>
+
+#include <cstddef>
+#include <cstdint>
+#include <cstdlib>  // getenv
+#include <cstdio>
+#include <string>
+#include <vector>
+
+namespace et = eigentorch;
+namespace ser = eigentorch::serialize;
+
+namespace {
+
+/// The archive the pickles of odd inputs are read against: records archive/data/0, 1 and 2.
+const std::vector<unsigned char>& storage_archive() {
+  static const std::vector<unsigned char> bytes = [] {
+    std::vector<unsigned char> out;
+    ser::ZipWriter zip([&](const void* p, std::size_t n) {
+      out.insert(out.end(), static_cast<const unsigned char*>(p), static_cast<const unsigned char*>(p) + n);
+    });
+    const float six[6] = {0.5f, -1.f, 2.f, 1e30f, -0.f, 3.f};
+    zip.add("archive/data/0", six, sizeof six);
+    zip.add("archive/data/1", "\x01\x00\x02\x00\x80\xff\x7f\x00", 8);
+    zip.add("archive/data/2", "", 0);
+    zip.add("archive/version", "3\n", 2);
+    zip.finish();
+    return out;
+  }();
+  return bytes;
+}
+
+/// Reads every number of a Value, so that a tensor with a wrong size or dangling storage shows.
+double walk(const et::Value& v, int depth = 0) {
+  using K = et::Value::Kind;
+  double sum = 0;
+  switch (v.kind()) {
+    case K::tuple:
+    case K::list:
+      for (const auto& x : v.items()) sum += walk(x, depth + 1);
+      break;
+    case K::dict:
+      for (const auto& kv : v.entries()) sum += walk(kv.second, depth + 1);
+      break;
+    case K::integer: sum += static_cast<double>(v.as_int()); break;
+    case K::real: sum += v.as_double(); break;
+    case K::float_tensor: {
+      const auto& t = v.as_tensor<float>();
+      for (int64_t i = 0; i < t.numel(); ++i) sum += t.data()[i];
+      break;
+    }
+    case K::double_tensor: {
+      const auto& t = v.as_tensor<double>();
+      for (int64_t i = 0; i < t.numel(); ++i) sum += t.data()[i];
+      break;
+    }
+    case K::int64_tensor: {
+      const auto& t = v.as_tensor<int64_t>();
+      for (int64_t i = 0; i < t.numel(); ++i) sum += static_cast<double>(t.data()[i]);
+      break;
+    }
+    default: break;
+  }
+  return sum;
+}
+
+void run(const uint8_t* data, std::size_t size) {
+  if (size == 0) return;
+  const bool trace = std::getenv("EIGENTORCH_FUZZ_TRACE") != nullptr;
+  try {
+    if (data[0] % 2 == 0) {
+      const ser::MemorySource src(data + 1, size - 1);
+      walk(ser::load_pt(src));
+    } else {
+      const auto& archive = storage_archive();
+      const ser::MemorySource src(archive.data(), archive.size());
+      const ser::ZipReader zip(src);
+      ser::detail::TorchArchiveReader tensors(zip, "archive/");
+      walk(ser::unpickle(data + 1, size - 1, [&](const ser::TensorRef& t) { return tensors.tensor(t); }));
+    }
+    if (trace) std::fprintf(stderr, "loaded\n");
+  } catch (const et::Error& e) {
+    if (trace) std::fprintf(stderr, "%s\n", e.what());
+  }
+}
+
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, std::size_t size) {
+  run(data, size);
+  return 0;
+}
+
+#if defined(EIGENTORCH_FUZZ_REPLAY)
+#include <fstream>
+#include <iostream>
+#include <iterator>
+
+/// Replays corpus files: fuzz_torch_load_replay FILE...
+int main(int argc, char** argv) {
+  for (int i = 1; i < argc; ++i) {
+    std::ifstream f(argv[i], std::ios::binary);
+    const std::vector<char> bytes((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
+    LLVMFuzzerTestOneInput(reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size());
+  }
+  std::cout << "replayed " << (argc - 1) << " inputs\n";
+  return 0;
+}
+#endif
