@@ -162,6 +162,9 @@ TEST_CASE("serialize torch_file: views of storages, shared and strided, and expa
   SUBCASE("an empty view may sit anywhere") {
     const Value v = load(tensor_archive(tensor_pickle("FloatStorage", 6, 100, {0, 4}, {4, 1}), floats(storage)));
     CHECK(v.as_tensor<float>().shape() == et::Size({0, 4}));
+    // a fuzzer finding: an empty view at an offset into an empty storage made a pointer from null + 16
+    const Value w = load(tensor_archive(tensor_pickle("FloatStorage", 0, 4, {0}, {1}), ""));
+    CHECK(w.as_tensor<float>().shape() == et::Size({0}));
   }
 }
 

@@ -99,6 +99,8 @@ class TorchArchiveReader {
       eigentorch::detail::fail({"a view of ", numel, " elements of storage '", s.key, "' (", s.numel,
                                 " elements) would need more than 256 MiB made contiguous"});
     const Size shape(t.size);
+    // An empty view reads nothing, wherever it says it starts (even in an empty storage).
+    if (numel == 0) return decode_value(nullptr, s.dtype, shape);
     bool contiguous = true;
     int64_t step = 1;
     for (std::size_t d = t.size.size(); d-- > 0;) {
