@@ -673,8 +673,11 @@ class Pickler {
   template <class U>
   void save_tensor(const Tensor<U>& t, const Value& v) {
     const U* data = t.numel() ? t.data() : nullptr;
-    for (const auto& s : seen_)
-      if (s.data == data && data != nullptr && s.shape == t.shape() && s.kind == v.kind()) return get(s.memo);
+    if (data) {
+      const auto range = seen_.equal_range(data);
+      for (auto it = range.first; it != range.second; ++it)
+        if (it->second.shape == t.shape() && it->second.kind == v.kind()) return get(it->second.memo);
+    }
     const Dtype dtype = dtype_of<U>();
     save_global("torch._utils", "_rebuild_tensor_v2");
     op('(');
@@ -705,7 +708,7 @@ class Pickler {
     op('t');
     put();
     op('R');
-    seen_.push_back({data, t.shape(), v.kind(), next_memo_});
+    if (data) seen_.emplace(data, Seen{t.shape(), v.kind(), next_memo_});
     put();
   }
 
@@ -763,8 +766,7 @@ class Pickler {
     }
   }
 
-  struct Seen {
-    const void* data;
+  struct Seen {  // a tensor pickled before, by its data pointer
     Size shape;
     Value::Kind kind;
     uint64_t memo;
@@ -772,7 +774,7 @@ class Pickler {
   std::vector<unsigned char> out_;
   std::vector<PickledStorage> storages_;
   std::unordered_map<std::string, uint64_t> strings_, globals_;
-  std::vector<Seen> seen_;
+  std::unordered_multimap<const void*, Seen> seen_;
   uint64_t next_memo_ = 0;
 };
 
