@@ -580,25 +580,13 @@ class Pickler {
   void le(uint64_t v, int k) {
     for (int i = 0; i < k; ++i) out_.push_back(static_cast<unsigned char>(v >> (8 * i)));
   }
-  void put() {
-    const uint64_t idx = next_memo_++;
-    if (idx < 256) {
-      op('q');
-      op(static_cast<unsigned char>(idx));
-    } else {
-      op('r');
-      le(idx, 4);
-    }
+  /// BINPUT / LONG_BINPUT (short and long forms), or BINGET / LONG_BINGET, of memo entry idx.
+  void memo_op(unsigned char short_op, unsigned char long_op, uint64_t idx) {
+    op(idx < 256 ? short_op : long_op);
+    le(idx, idx < 256 ? 1 : 4);
   }
-  void get(uint64_t idx) {
-    if (idx < 256) {
-      op('h');
-      op(static_cast<unsigned char>(idx));
-    } else {
-      op('j');
-      le(idx, 4);
-    }
-  }
+  void put() { memo_op('q', 'r', next_memo_++); }
+  void get(uint64_t idx) { memo_op('h', 'j', idx); }
   void save_int(int64_t v) {
     if (v >= 0 && v <= 0xFF) {
       op('K');
