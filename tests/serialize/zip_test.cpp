@@ -10,6 +10,9 @@
 #include "serialize/pt_test_util.hpp"
 #include "serialize/serialize_test_util.hpp"
 
+#include <sys/mman.h>  // mmap
+
+#include <algorithm>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -201,6 +204,68 @@ TEST_CASE("serialize zip: a directory that lies is refused") {
     CAPTURE(c.message);
     CHECK_THROWS_WITH_AS(read_all(c.bytes), (m + c.message).c_str(), et::Error);
   }
+}
+
+namespace {
+/// What a ZipWriter wrote, with long runs of zeros kept as their length: a file of more than 4 GiB in
+/// a few bytes of memory, readable as a Source.
+class SparseFile : public ser::Source {
+ public:
+  void write(const void* p, std::size_t n) {
+    const auto* c = static_cast<const unsigned char*>(p);
+    if (n > (1u << 20)) {
+      bool zero = true;
+      for (std::size_t i = 0; i < n; i += 4096) zero = zero && c[i] == 0;
+      REQUIRE(zero);
+      chunks_.push_back({size_, n, {}});
+    } else {
+      chunks_.push_back({size_, n, Bytes(c, c + n)});
+    }
+    size_ += n;
+  }
+  uint64_t size() const override { return size_; }
+  const std::string& name() const override { return name_; }
+  void read_at(uint64_t offset, void* dst, std::size_t n) const override {
+    check_range(offset, n);
+    auto* out = static_cast<unsigned char*>(dst);
+    for (const Chunk& c : chunks_)
+      for (uint64_t i = std::max(offset, c.at); i < std::min(offset + n, c.at + c.n); ++i)
+        out[i - offset] = c.bytes.empty() ? 0 : c.bytes[static_cast<std::size_t>(i - c.at)];
+  }
+
+ private:
+  struct Chunk {
+    uint64_t at, n;
+    Bytes bytes;  // empty: zeros
+  };
+  std::vector<Chunk> chunks_;
+  uint64_t size_ = 0;
+  std::string name_ = "<sparse>";
+};
+}  // namespace
+
+TEST_CASE("serialize zip: a record of 4 GiB and one after it: zip64 sizes and offsets, both ways") {
+  const std::size_t big = (std::size_t(1) << 32) + 64;  // past 0xFFFFFFFF
+  // zeros without memory: a private read-only anonymous mapping is the zero page, 4 GiB of it
+  void* zeros = mmap(nullptr, big, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+  REQUIRE(zeros != MAP_FAILED);
+  SparseFile file;
+  ser::ZipWriter zip([&](const void* p, std::size_t n) { file.write(p, n); });
+  zip.add("a/big", zeros, big);
+  zip.add("a/after", "tail", 4);
+  zip.finish();
+  munmap(zeros, big);
+  const ser::ZipReader reader(file);
+  REQUIRE(reader.entries().size() == 2);
+  const ser::ZipEntry& b = reader.at("a/big");
+  CHECK(b.size == big);
+  CHECK(b.data_offset % 64 == 0);
+  CHECK(b.crc32 == 0x1dcdf777u);  // CRC-32 of 4 GiB + 64 zero bytes (zlib.crc32)
+  const ser::ZipEntry& a = reader.at("a/after");
+  CHECK(a.header_offset > 0xFFFFFFFFu);  // its offset needs the zip64 extra field
+  CHECK(a.data_offset % 64 == 0);
+  const Bytes tail = reader.read("a/after");
+  CHECK(std::string(tail.begin(), tail.end()) == "tail");
 }
 
 TEST_CASE("serialize zip: the writer refuses a record after finish()") {
