@@ -106,6 +106,10 @@ def fixtures():
     sgd = torch.optim.SGD([{"params": m_sgd[0].parameters()}, {"params": m_sgd[3].parameters(), "lr": 0.05}],
                           lr=0.1, momentum=0.9, nesterov=True)
     train(m_sgd, sgd)
+    m_groups = model()
+    adam_groups = torch.optim.Adam([{"params": m_groups[0].parameters()},
+                                    {"params": m_groups[3].parameters(), "lr": 0.003}], lr=0.01, amsgrad=True)
+    train(m_groups, adam_groups)
     m_ck = model()
     ck_opt = torch.optim.Adam(m_ck.parameters(), lr=0.02)
     sched = torch.optim.lr_scheduler.StepLR(ck_opt, step_size=2, gamma=0.5)
@@ -116,6 +120,7 @@ def fixtures():
             ("module_state_dict.pt", m.state_dict(), False),  # an OrderedDict with _metadata (BUILD)
             ("adam.pt", adam.state_dict(), True),
             ("sgd.pt", sgd.state_dict(), True),
+            ("adam_groups.pt", adam_groups.state_dict(), True),  # the groups share their betas (a memo get)
             ("checkpoint.pt", checkpoint, False)]
 
 

@@ -68,6 +68,26 @@ inline const PtFixture serialize_pt_fixtures[] = {
         "entiable': False, 'params': [0, 1]}, {'lr': d:3fa999999999999a, 'momentum': d:3feccccccccccccd, "
         "'dampening': 0, 'weight_decay': 0, 'nesterov': True, 'maximize': False, 'foreach': None, 'differ"
         "entiable': False, 'params': [2, 3]}]}"},
+    {"adam_groups.pt", true,
+        "{'state': {0: {'step': T<float>[]{40400000}, 'exp_avg': T<float>[4, 3]{bd69675e bd31ea84 bcfbaef"
+        "6 bc12ed34 3d29ebcc 3d28a675 bca7874f baaacf30 bc75847d 3ca0c8f0 3b6c2982 3cca8c53}, 'exp_avg_sq"
+        "': T<float>[4, 3]{390b11d6 38a305c5 3820dc39 365f27e2 389468f1 3893c616 378e701b 33b8c3bb 3718a8"
+        "2a 38749d5f 382cb5a6 39895f11}, 'max_exp_avg_sq': T<float>[4, 3]{390b11d6 38a305c5 3820dc39 365f"
+        "27e2 389468f1 3893c616 378e701b 33b8c3bb 3718a82a 38749d5f 382cb5a6 39895f11}}, 1: {'step': T<fl"
+        "oat>[]{40400000}, 'exp_avg': T<float>[4]{31274bc7 b0ca3d71 b0c21cac 30ced918}, 'exp_avg_sq': T<f"
+        "loat>[4]{20b5ff68 222df226 203d2ddc 2335f7d0}, 'max_exp_avg_sq': T<float>[4]{20b5ff68 222df226 2"
+        "03d2ddc 2335f7d0}}, 2: {'step': T<float>[]{40400000}, 'exp_avg': T<float>[2, 4]{bd33aca4 3c236c4"
+        "3 bd6ccfdd be512a85 bd615a37 3df91bb2 bde3a589 3d8dd179}, 'exp_avg_sq': T<float>[2, 4]{38a427aa "
+        "36936522 39106580 3ade8d65 3900a8df 3a1e929e 3a0416ab 394fc7dc}, 'max_exp_avg_sq': T<float>[2, 4"
+        "]{38a427aa 36936522 39106580 3ade8d65 3900a8df 3a1e929e 3a0416ab 394fc7dc}}, 3: {'step': T<float"
+        ">[]{40400000}, 'exp_avg': T<float>[2]{be0096b7 3d9c8845}, 'exp_avg_sq': T<float>[2]{3a294727 397"
+        "b2d69}, 'max_exp_avg_sq': T<float>[2]{3a294727 397b2d69}}}, 'param_groups': [{'lr': d:3f847ae147"
+        "ae147b, 'betas': (d:3feccccccccccccd, d:3feff7ced916872b), 'eps': d:3e45798ee2308c3a, 'weight_de"
+        "cay': 0, 'amsgrad': True, 'maximize': False, 'foreach': None, 'capturable': False, 'differentiab"
+        "le': False, 'fused': False, 'params': [0, 1]}, {'lr': d:3f689374bc6a7efa, 'betas': (d:3feccccccc"
+        "cccccd, d:3feff7ced916872b), 'eps': d:3e45798ee2308c3a, 'weight_decay': 0, 'amsgrad': True, 'max"
+        "imize': False, 'foreach': None, 'capturable': False, 'differentiable': False, 'fused': False, 'p"
+        "arams': [2, 3]}]}"},
     {"checkpoint.pt", false,
         "{'model': O{'0.weight': T<float>[4, 3]{3d3b2f58 3eb81a5c bed9a9bb bec0432e be8b4fde 3dd7bf43 3d1"
         "e2e47 3eff7605 ba9d0ec8 3e04ec31 be2da37f be04f505}, '0.bias': T<float>[4]{bf115e73 bec0ddbf be6"

@@ -720,9 +720,24 @@ class Pickler {
       case K::tuple: {
         const auto& items = v.items();
         if (items.empty()) return op(')');
+        const std::size_t start = out_.size();
         if (items.size() > 3) op('(');
         for (const Value& x : items) save(x, depth + 1);
         op(items.size() == 1 ? 0x85 : items.size() == 2 ? 0x86 : items.size() == 3 ? 0x87 : 't');
+        // NOTE: Python memoizes objects, and a tuple of numbers that recurs in an optimizer's state dict
+        // (every group's betas) is the one object of its defaults: written once, then a memo get. A Value
+        // has no identity, so equal tuples of numbers are taken for one object.
+        const bool numbers = std::all_of(items.begin(), items.end(), [](const Value& x) {
+          return x.kind() == K::none || x.kind() == K::boolean || x.kind() == K::integer || x.kind() == K::real;
+        });
+        if (!numbers) return put();
+        std::string key(out_.begin() + static_cast<std::ptrdiff_t>(start), out_.end());
+        const auto seen = tuples_.find(key);
+        if (seen != tuples_.end()) {
+          out_.resize(start);
+          return get(seen->second);
+        }
+        tuples_.emplace(std::move(key), next_memo_);
         return put();
       }
       case K::list: {
@@ -761,7 +776,7 @@ class Pickler {
   };
   std::vector<unsigned char> out_;
   std::vector<PickledStorage> storages_;
-  std::unordered_map<std::string, uint64_t> strings_, globals_;
+  std::unordered_map<std::string, uint64_t> strings_, globals_, tuples_;  // tuples_: of numbers, by their bytes
   std::unordered_multimap<const void*, Seen> seen_;
   uint64_t next_memo_ = 0;
 };
