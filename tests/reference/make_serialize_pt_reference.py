@@ -115,13 +115,16 @@ def fixtures():
     sched = torch.optim.lr_scheduler.StepLR(ck_opt, step_size=2, gamma=0.5)
     train(m_ck, ck_opt, sched)
     checkpoint = {"model": m_ck.state_dict(), "optimizer": ck_opt.state_dict(), "scheduler": sched.state_dict()}
+    # the same with the model's state dict as eigentorch writes it (an OrderedDict without _metadata)
+    plain_checkpoint = dict(checkpoint, model=collections.OrderedDict(m_ck.state_dict()))
     return [("dtypes.pt", dtypes, False),
             ("state_dict.pt", plain, True),
             ("module_state_dict.pt", m.state_dict(), False),  # an OrderedDict with _metadata (BUILD)
             ("adam.pt", adam.state_dict(), True),
             ("sgd.pt", sgd.state_dict(), True),
             ("adam_groups.pt", adam_groups.state_dict(), True),  # the groups share their betas (a memo get)
-            ("checkpoint.pt", checkpoint, False)]
+            ("checkpoint.pt", checkpoint, False),
+            ("plain_checkpoint.pt", plain_checkpoint, True)]
 
 
 def pickles():

@@ -114,6 +114,32 @@ inline const PtFixture serialize_pt_fixtures[] = {
         "147b, 'params': [0, 1, 2, 3, 4, 5]}]}, 'scheduler': {'step_size': 2, 'gamma': d:3fe0000000000000"
         ", 'base_lrs': [d:3f947ae147ae147b], 'last_epoch': 3, 'verbose': False, '_step_count': 4, '_get_l"
         "r_called_within_step': False, '_last_lr': [d:3f847ae147ae147b]}}"},
+    {"plain_checkpoint.pt", true,
+        "{'model': O{'0.weight': T<float>[4, 3]{3d3b2f58 3eb81a5c bed9a9bb bec0432e be8b4fde 3dd7bf43 3d1"
+        "e2e47 3eff7605 ba9d0ec8 3e04ec31 be2da37f be04f505}, '0.bias': T<float>[4]{bf115e73 bec0ddbf be6"
+        "f7a79 bc8fdec3}, '1.weight': T<float>[4]{3f866870 3f7344ec 3f737422 3f7348a3}, '1.bias': T<float"
+        ">[4]{3d48f4db bd4b652b bd4b2a08 bd47ecec}, '1.running_mean': T<float>[4]{be57b0d0 bd37a7ce bde26"
+        "796 ba205e50}, '1.running_var': T<float>[4]{3f636d27 3f552057 3f5a53f5 3f3c9340}, '1.num_batches"
+        "_tracked': T<int64>[]{3}, '3.weight': T<float>[2, 4]{3e7d6a54 3e805ba6 be949129 be2bcd03 3e6d3a4"
+        "a 3ebb148f bd591222 3ea64ea8}, '3.bias': T<float>[2]{bcfc59d4 3b503ddc}}, 'optimizer': {'state':"
+        " {0: {'step': T<float>[]{40400000}, 'exp_avg': T<float>[4, 3]{bd6fb810 bd2c732b bd06dbe8 bc278c7"
+        "a 3d1a7e5d 3d17d21b bcaeeeba b9ffa72e bc82d68e ba8d360c 3cacfda3 bcad49bf}, 'exp_avg_sq': T<floa"
+        "t>[4, 3]{39124ee2 389a751b 38383cf2 36934795 387bdc04 38766f9b 379b23ae 339906a0 372d9749 37bfcf"
+        "48 382b123a 392c4957}}, 1: {'step': T<float>[]{40400000}, 'exp_avg': T<float>[4]{af7be772 3150a3"
+        "d8 30689375 32056041}, 'exp_avg_sq': T<float>[4]{20afece4 21e93d14 20388feb 23ddf95e}}, 2: {'ste"
+        "p': T<float>[]{40400000}, 'exp_avg': T<float>[4]{bca104c5 3d443d2b 3cbe3e55 3d7910ba}, 'exp_avg_"
+        "sq': T<float>[4]{37835365 38ca99f7 37d14409 39246524}}, 3: {'step': T<float>[]{40400000}, 'exp_a"
+        "vg': T<float>[4]{bb8853a8 3ce3f971 3cf79f83 3d2beeea}, 'exp_avg_sq': T<float>[4]{3558460c 3809b3"
+        "0d 3823fb7f 38a82a9b}}, 4: {'step': T<float>[]{40400000}, 'exp_avg': T<float>[2, 4]{bd1c2ba1 3c1"
+        "ff24f bd2e195d be447407 bd6dcd17 3de25681 bdd42d9e 3d7344ba}, 'exp_avg_sq': T<float>[2, 4]{387f5"
+        "a3d 368f513d 38b4bcf0 3ac6abeb 390f39bf 3a058e91 39e853a5 3920566b}}, 5: {'step': T<float>[]{404"
+        "00000}, 'exp_avg': T<float>[2]{bdea818b 3d8d6d89}, 'exp_avg_sq': T<float>[2]{3a0fa617 3951ccda}}"
+        "}, 'param_groups': [{'lr': d:3f847ae147ae147b, 'betas': (d:3feccccccccccccd, d:3feff7ced916872b)"
+        ", 'eps': d:3e45798ee2308c3a, 'weight_decay': 0, 'amsgrad': False, 'maximize': False, 'foreach': "
+        "None, 'capturable': False, 'differentiable': False, 'fused': False, 'initial_lr': d:3f947ae147ae"
+        "147b, 'params': [0, 1, 2, 3, 4, 5]}]}, 'scheduler': {'step_size': 2, 'gamma': d:3fe0000000000000"
+        ", 'base_lrs': [d:3f947ae147ae147b], 'last_epoch': 3, 'verbose': False, '_step_count': 4, '_get_l"
+        "r_called_within_step': False, '_last_lr': [d:3f847ae147ae147b]}}"},
 };
 
 /// Objects pickled by Python's pickler (protocol 2), and what they hold.
