@@ -122,7 +122,7 @@ TEST_CASE("serialize pickle: hostile and malformed pickles are refused with a me
     std::string bytes;
     const char* message;
   };
-  const std::string deep_marks = p2(std::string(1001, '('));
+  const std::string deep_marks = p2(std::string(1009, '('));
   std::string fan = p2("]q\x00");  // l0 = []; l_{k+1} = [l_k, l_k]: 2^60 values if expanded
   for (int k = 0; k < 60; ++k) {
     fan += "](h" + std::string(1, static_cast<char>(k)) + "h" + std::string(1, static_cast<char>(k)) + "eq" +
@@ -148,7 +148,7 @@ TEST_CASE("serialize pickle: hostile and malformed pickles are refused with a me
       {std::string(), "pickle data was truncated"},
       {p2("J\x01\x02"), "pickle data was truncated"},
       {p2("cos\nsys"), "pickle data was truncated"},
-      {deep_marks, "the pickle nests deeper than 1000 levels"},
+      {deep_marks, "the pickle nests deeper than 1008 levels"},
       {p2("]q\x00h\x00" "a."), "the pickle nests deeper than 1000 levels (or holds a container that contains itself)"},
       {fan, "the pickle's shared containers expand to too many values"},
       {p2("\x8a\x09\x00\x00\x00\x00\x00\x00\x00\x00\x01."), "an int of 72 bits does not fit in int64"},

@@ -46,6 +46,9 @@ using TensorLoader = std::function<Value(const TensorRef&)>;
 
 /// How deep containers may nest in a pickle (Python's own recursion limit is about 1000).
 constexpr std::size_t kMaxPickleDepth = 1000;
+/// How many MARKs may be open at once: one per level the pickler writes, and the two of a tensor, so
+/// that whatever loads can be saved and loaded again.
+constexpr std::size_t kMaxPickleMarks = kMaxPickleDepth + 8;
 
 namespace detail {
 
@@ -182,8 +185,8 @@ class Unpickler {
         case ']': push(make(Kind::list)); break;
         case '}': push(make(Kind::dict)); break;
         case '(':  // MARK
-          if (marks_.size() >= kMaxPickleDepth)
-            eigentorch::detail::fail({"the pickle nests deeper than ", kMaxPickleDepth, " levels"});
+          if (marks_.size() >= kMaxPickleMarks)
+            eigentorch::detail::fail({"the pickle nests deeper than ", kMaxPickleMarks, " levels"});
           marks_.push_back(stack_.size());
           break;
         case 't': {  // TUPLE
