@@ -182,6 +182,14 @@ TEST_CASE("serialize pickle: hostile and malformed pickles are refused with a me
   }
 }
 
+TEST_CASE("serialize pickle: one object referenced many times loads") {
+  std::string many = "}q" + std::string(1, '\0') + "](";
+  for (int i = 0; i < 3000; ++i) many += "h" + std::string(1, '\0');
+  const Value v = unpickle(p2(many + "e."));
+  REQUIRE(v.items().size() == 3000);
+  CHECK(canon(v.items()[2999]) == "{}");
+}
+
 TEST_CASE("serialize pickle: duplicate dict keys keep their first place, as in Python") {
   const Value v = unpickle(p2("}(X\x01\x00\x00\x00" "aK\x01X\x01\x00\x00\x00" "bK\x02X\x01\x00\x00\x00" "aK\x03u."));
   CHECK(canon(v) == "{'a': 3, 'b': 2}");

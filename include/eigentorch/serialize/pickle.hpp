@@ -157,7 +157,9 @@ class Unpickler {
         case 0x80: byte(); break;  // PROTO n
         case '.': {                // STOP
           const std::size_t top = pop();  // as Python: the top, whatever is left below it
-          budget_ = 2 * objects_.size() + 1024;
+          // A memo get shares an object; converting copies it. Allow a few copies per byte of input (a list
+          // of one tensor many times loads), refuse the exponential (containers of containers, shared).
+          budget_ = 2 * objects_.size() + 4 * n_ + 1024;
           return convert(top, 0);
         }
         case 'N': push(make(Kind::none)); break;
