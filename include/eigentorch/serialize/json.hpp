@@ -203,7 +203,7 @@ class Reader {
 
   /// Throws Error("<context>: <what> at byte <offset>").
   [[noreturn]] void fail(const std::string& what, std::uint64_t at) const {
-    detail::fail({context_, ": ", what, " at byte ", at});
+    eigentorch::detail::fail({context_, ": ", what, " at byte ", at});
   }
   [[noreturn]] void fail(const std::string& what) const { fail(what, offset()); }
 
