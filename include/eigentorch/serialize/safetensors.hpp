@@ -281,7 +281,7 @@ nn::OrderedDict<T> load_safetensors(const Source& src) {
         done += k;
       }
     }
-    out.insert(t.name, std::move(x));
+    out.append_unique(t.name, std::move(x));  // the header's names are unique (checked)
   }
   return out;
 }
@@ -314,9 +314,13 @@ class SafetensorsOptions {
   /// The header's __metadata__ (written in key order; none by default, as save_file(metadata=None)).
   SafetensorsOptions& metadata(std::map<std::string, std::string> m) {
     metadata_ = std::move(m);
+    has_metadata_ = true;
     return *this;
   }
-  const std::optional<std::map<std::string, std::string>>& metadata() const { return metadata_; }
+  std::optional<std::map<std::string, std::string>> metadata() const {
+    if (!has_metadata_) return std::nullopt;
+    return metadata_;
+  }
   /// The dtype floating tensors are written as: float16, bfloat16, float32 or float64 (default: T's).
   SafetensorsOptions& dtype(Dtype d) {
     if (d != Dtype::float16 && d != Dtype::bfloat16 && d != Dtype::float32 && d != Dtype::float64)
@@ -328,7 +332,9 @@ class SafetensorsOptions {
   const std::optional<Dtype>& dtype() const { return dtype_; }
 
  private:
-  std::optional<std::map<std::string, std::string>> metadata_;
+  // NOTE: not an optional<map>: g++ 12 warns (maybe-uninitialized, a false positive) on assigning one.
+  std::map<std::string, std::string> metadata_;
+  bool has_metadata_ = false;
   std::optional<Dtype> dtype_;
 };
 
@@ -358,7 +364,7 @@ void save_safetensors(const nn::OrderedDict<T>& sd, const std::string& path, con
   });
 
   std::string header = "{";
-  if (const auto& m = options.metadata()) {
+  if (const auto m = options.metadata()) {
     header += "\"__metadata__\":{";
     bool first = true;
     for (const auto& kv : *m) {
