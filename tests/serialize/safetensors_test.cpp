@@ -206,6 +206,54 @@ TEST_CASE("safetensors: saves are byte for byte the crate's files") {
   CHECK(et::testing::list_dir(dir.path()).size() == 5);  // no temporaries left
 }
 
+// The byte arrays the crate's own tests expect of serialize() (safetensors/src/tensor.rs, commit 24b0b28:
+// test_serialization, test_serialization_forced_alignement, test_empty), copied as they are there.
+TEST_CASE("safetensors: saves equal the crate's own test vectors") {
+  TempDir dir;
+  const auto saved = [&](const et::nn::OrderedDict<float>& sd, const st::SafetensorsOptions& o = {}) {
+    st::save_safetensors(sd, dir / "v.safetensors", o);
+    return read_bytes(dir / "v.safetensors");
+  };
+  const auto iota = [](et::Size shape) {
+    et::Tensor<float> t(shape);
+    for (int64_t i = 0; i < t.numel(); ++i) t.data()[i] = static_cast<float>(i);
+    return t;
+  };
+  et::nn::OrderedDict<float> attn;
+  attn.insert("attn.0", iota({1, 2, 3}));
+  CHECK(saved(attn) == std::vector<unsigned char>{
+      64, 0, 0, 0, 0, 0, 0, 0, 123, 34, 97, 116, 116, 110, 46, 48, 34, 58, 123, 34, 100,
+      116, 121, 112, 101, 34, 58, 34, 70, 51, 50, 34, 44, 34, 115, 104, 97, 112, 101, 34,
+      58, 91, 49, 44, 50, 44, 51, 93, 44, 34, 100, 97, 116, 97, 95, 111, 102, 102, 115,
+      101, 116, 115, 34, 58, 91, 48, 44, 50, 52, 93, 125, 125, 0, 0, 0, 0, 0, 0, 128, 63,
+      0, 0, 0, 64, 0, 0, 64, 64, 0, 0, 128, 64, 0, 0, 160, 64});
+  et::nn::OrderedDict<float> attn0;
+  attn0.insert("attn0", iota({1, 1, 2, 3}));
+  CHECK(saved(attn0) == std::vector<unsigned char>{
+      72, 0, 0, 0, 0, 0, 0, 0, 123, 34, 97, 116, 116, 110, 48, 34, 58, 123, 34, 100, 116,
+      121, 112, 101, 34, 58, 34, 70, 51, 50, 34, 44, 34, 115, 104, 97, 112, 101, 34, 58,
+      91, 49, 44, 49, 44, 50, 44, 51, 93, 44, 34, 100, 97, 116, 97, 95, 111, 102, 102,
+      115, 101, 116, 115, 34, 58, 91, 48, 44, 50, 52, 93, 125, 125, 32, 32, 32, 32, 32,
+      32, 32, 0, 0, 0, 0, 0, 0, 128, 63, 0, 0, 0, 64, 0, 0, 64, 64, 0, 0, 128, 64, 0, 0,
+      160, 64});
+  // and reads the crate's documentation example: an unpadded header, I32 data
+  const char doc[] = "<\0\0\0\0\0\0\0{\"test\":{\"dtype\":\"I32\",\"shape\":[2,2],\"data_offsets\":[0,16]}}";
+  std::vector<unsigned char> doc_file(doc, doc + sizeof doc - 1);
+  REQUIRE(doc_file.size() == 8 + 60);
+  doc_file.resize(doc_file.size() + 16, 0);
+  doc_file[8 + 60 + 4] = 7;  // element 1 = 7
+  const st::MemorySource src(doc_file.data(), doc_file.size());
+  const auto values = st::load_safetensors_values(src);
+  REQUIRE(values.size() == 1);
+  CHECK(values[0].second.as_tensor<int64_t>().to_vector() == std::vector<int64_t>{0, 7, 0, 0});
+  CHECK(st::load_safetensors<double>(src)["test"].to_vector() == std::vector<double>{0, 7, 0, 0});
+  CHECK(saved({}) == std::vector<unsigned char>{8, 0, 0, 0, 0, 0, 0, 0, 123, 125, 32, 32, 32, 32, 32, 32});
+  CHECK(saved({}, st::SafetensorsOptions().metadata({{"framework", "pt"}})) == std::vector<unsigned char>{
+      40, 0, 0, 0, 0, 0, 0, 0, 123, 34, 95, 95, 109, 101, 116, 97, 100, 97, 116, 97, 95,
+      95, 34, 58, 123, 34, 102, 114, 97, 109, 101, 119, 111, 114, 107, 34, 58, 34, 112,
+      116, 34, 125, 125, 32, 32, 32, 32, 32});
+}
+
 TEST_CASE_TEMPLATE("safetensors: save then load gives the same state dict, in every float dtype", T, float, double) {
   TempDir dir;
   const auto sd = source_dict<T>(std::is_same_v<T, float> ? "float" : "double");
