@@ -286,6 +286,33 @@ TEST_CASE_TEMPLATE("safetensors: save then load gives the same state dict, in ev
   }
 }
 
+TEST_CASE("safetensors: tensors larger than the 1 MiB buffers, converted in pieces") {
+  TempDir dir;
+  const int64_t n = 600001;  // F16: 524,288 elements a piece; F32: 262,144
+  et::Tensor<float> big(et::Size{n});
+  for (int64_t i = 0; i < n; ++i) big.data()[i] = static_cast<float>(i % 4099) * 0.37f - 700.0f;
+  et::nn::OrderedDict<float> sd;
+  sd.insert("small", et::Tensor<float>(et::Size{3}));
+  sd.insert("big", big);
+  for (st::Dtype d : {st::Dtype::float16, st::Dtype::float32, st::Dtype::float64}) {
+    CAPTURE(st::safetensors_name(d));
+    st::save_safetensors(sd, dir / "big.safetensors", st::SafetensorsOptions().dtype(d));
+    CHECK(read_bytes(dir / "big.safetensors").size() % 8 == 0);
+    const auto f = st::load_safetensors<float>(dir / "big.safetensors");
+    const auto g = st::load_safetensors<double>(dir / "big.safetensors");
+    const float* got = f["big"].data();
+    const double* got_d = g["big"].data();
+    int64_t bad = 0;
+    for (int64_t i = 0; i < n; ++i) {
+      const float x = big.data()[i];
+      const float want = d == st::Dtype::float16 ? st::half_to_float(st::float_to_half(x)) : x;
+      bad += !same(got[i], want) + !same(got_d[i], static_cast<double>(want));
+    }
+    CHECK(bad == 0);
+    CHECK(f["small"].to_vector() == std::vector<float>{0, 0, 0});
+  }
+}
+
 TEST_CASE("safetensors: an empty state dict, and the options' checks") {
   TempDir dir;
   st::save_safetensors(et::nn::OrderedDict<float>(), dir / "e.safetensors");
