@@ -146,12 +146,13 @@ inline SafetensorsTensor read_entry(json::Reader& r, std::string name) {
 /// The tensor's size in bytes; fails if its element count or byte count overflows.
 inline std::uint64_t checked_nbytes(const SafetensorsTensor& t, const std::string& source) {
   std::uint64_t n = 1;
-  for (std::size_t i = 0; i < t.shape.size(); ++i)
-    if (__builtin_mul_overflow(n, static_cast<std::uint64_t>(t.shape[i]), &n))
-      eigentorch::detail::fail({"'", source, "': ", tensor_label(t.name), ": shape ", shape_text(t.shape),
-                                " has more elements than 2^64"});
-  if (n > static_cast<std::uint64_t>(std::numeric_limits<int64_t>::max()) ||
-      __builtin_mul_overflow(n, static_cast<std::uint64_t>(element_size(t.dtype)), &n))
+  bool too_many = false;
+  for (std::size_t i = 0; i < t.shape.size() && !too_many; ++i)
+    too_many = __builtin_mul_overflow(n, static_cast<std::uint64_t>(t.shape[i]), &n);
+  if (too_many || n > static_cast<std::uint64_t>(std::numeric_limits<int64_t>::max()))
+    eigentorch::detail::fail({"'", source, "': ", tensor_label(t.name), ": shape ", shape_text(t.shape),
+                              " has more than 2^63 - 1 elements"});
+  if (__builtin_mul_overflow(n, static_cast<std::uint64_t>(element_size(t.dtype)), &n))
     eigentorch::detail::fail({"'", source, "': ", tensor_label(t.name), ": shape ", shape_text(t.shape), " of ",
                               safetensors_name(t.dtype), " overflows 64 bits in bytes"});
   return n;
