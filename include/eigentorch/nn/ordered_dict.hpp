@@ -24,6 +24,9 @@ class OrderedDict {
     else
       items_.emplace_back(key, std::move(value));
   }
+  /// Adds `key`, which the caller knows is not present, without searching for it (insert searches:
+  /// a loader of N checked-unique names would take N^2 / 2 comparisons).
+  void append_unique(const std::string& key, Tensor<T> value) { items_.emplace_back(key, std::move(value)); }
   bool contains(const std::string& key) const { return find(key) != nullptr; }
   Tensor<T>& operator[](const std::string& key) { return at(key); }
   const Tensor<T>& operator[](const std::string& key) const { return const_cast<OrderedDict*>(this)->at(key); }
