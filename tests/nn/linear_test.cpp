@@ -10,6 +10,8 @@
 #include <type_traits>  // is_same_v
 #include <vector>
 
+// This file compiles nn_cases.hpp's tables for every test that reads them.
+#define EIGENTORCH_NN_REFERENCE_TABLES
 #include "reference/nn_cases.hpp"
 #include "nn/nn_test_util.hpp"
 #include "test_util.hpp"

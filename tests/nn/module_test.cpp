@@ -12,6 +12,8 @@
 #include <type_traits>  // is_same_v
 #include <vector>
 
+// This file compiles module_cases.hpp's tables for every test that reads them.
+#define EIGENTORCH_MODULE_REFERENCE_TABLES
 #include "reference/module_cases.hpp"
 #include "reference/nn_cases.hpp"
 #include "nn/nn_test_util.hpp"

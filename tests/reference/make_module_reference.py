@@ -17,6 +17,8 @@ import os
 import torch
 import torch.nn as nn
 
+from make_nn_reference import defined_once  # the tables compiled in one test file
+
 assert torch.__version__.startswith("1.13"), "the reference output is PyTorch 1.13's"
 torch.set_num_threads(1)
 
@@ -352,13 +354,17 @@ def main():
     emit()
     emit("namespace eigentorch::testing::module_reference {")
     emit()
+    emit("// The tables are compiled in one test file only, the one that defines EIGENTORCH_MODULE_REFERENCE_TABLES")
+    emit("// before including this header (tests/nn/module_test.cpp); the others see declarations. To build")
+    emit("// another of these test files alone, add -DEIGENTORCH_MODULE_REFERENCE_TABLES.")
+    emit()
     module_api()
     containers()
     init_cases()
     utils_cases()
     emit("}  // namespace eigentorch::testing::module_reference")
     with open(OUTPUT, "w") as f:
-        f.write("\n".join(out) + "\n")
+        f.write("\n".join(defined_once(out, "EIGENTORCH_MODULE_REFERENCE_TABLES")) + "\n")
 
 
 if __name__ == "__main__":

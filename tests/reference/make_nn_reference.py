@@ -13,6 +13,7 @@ printing drops it.
 
 import math
 import os
+import re
 import warnings
 
 import torch
@@ -100,6 +101,28 @@ out = []
 
 def emit(line=""):
     out.append(line)
+
+
+def defined_once(lines, macro):
+    """The emitted header with its tables (std::vector, std::string: objects built at start-up) defined
+    only where `macro` is defined, and declared `extern` elsewhere: one test file compiles them
+    instead of every file that includes the header (lines are emit()'s entries)."""
+    result, open_table = [], False
+    for line in lines:
+        m = re.match(r"inline const (std::.*?) (k\w+) = (.*)$", line, re.S)
+        if not m:
+            result.append(line)
+            if open_table and line == "};":
+                result.append("#endif")
+                open_table = False
+            continue
+        result += ["extern const %s %s;" % m.group(1, 2), "#ifdef " + macro, "const %s %s = %s" % m.groups()]
+        if m.group(3) == "{":
+            open_table = True
+        else:
+            result.append("#endif")
+    assert not open_table
+    return result
 
 
 # ---- nn.Linear: seeded initial values, then a forward and backward pass ---------------------------
@@ -637,6 +660,10 @@ def main():
     emit()
     emit("namespace eigentorch::testing::nn_reference {")
     emit()
+    emit("// The tables are compiled in one test file only, the one that defines EIGENTORCH_NN_REFERENCE_TABLES")
+    emit("// before including this header (tests/nn/linear_test.cpp); the others see declarations. To build")
+    emit("// another of these test files alone, add -DEIGENTORCH_NN_REFERENCE_TABLES.")
+    emit()
     linear_cases()
     model_cases()
     repr_cases()
@@ -648,7 +675,7 @@ def main():
     sgd_cases()
     emit("}  // namespace eigentorch::testing::nn_reference")
     with open(OUTPUT, "w") as f:
-        f.write("\n".join(out) + "\n")
+        f.write("\n".join(defined_once(out, "EIGENTORCH_NN_REFERENCE_TABLES")) + "\n")
 
 
 if __name__ == "__main__":

@@ -104,6 +104,7 @@ void Adagrad<T>::update() {
       "Adagrad",
       [](const AdagradOptions& o, const Tensor<T>& p, detail::ParamState<T>& st) {
         if (!st.buffers[0].defined()) st.buffers[0] = Adagrad::new_buffer(p, capture_message, o.initial_accumulator_value());
+        st.count_steps();
       },
       [](const AdagradOptions& o, Tensor<T>& p, const Tensor<T>& g, detail::ParamState<T>& st) {
         Settings s;

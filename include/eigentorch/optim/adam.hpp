@@ -122,6 +122,7 @@ void AdamFamily<T, Options, Decoupled>::update() {
         for (int b = 0; b < 2; ++b)
           if (!st.buffers[b].defined()) st.buffers[b] = AdamFamily::new_buffer(p, message);
         if (o.amsgrad() && !st.buffers[2].defined()) st.buffers[2] = AdamFamily::new_buffer(p, message);
+        st.count_steps();
       },
       [](const Options& o, Tensor<T>& p, const Tensor<T>& g, detail::ParamState<T>& st) {
         Settings s;

@@ -68,6 +68,12 @@ struct ParamState {
   bool fresh = false;      // the buffers were created in this step (SGD's first momentum step)
   Tensor<double> step;     // the step count, a 1-element tensor so that a CPUGraph replay advances it
   std::array<Tensor<T>, 3> buffers;
+
+  /// Starts the step count (0) if there is none: called by the optimizers whose update reads it, so
+  /// that one that counts no steps (SGD) compiles no Tensor<double>.
+  void count_steps() {
+    if (!step.defined()) step = tensor<double>(0.0);
+  }
 };
 
 /// How an optimizer's state reads in a state dict: the step's form and the buffers' names.
@@ -464,15 +470,13 @@ void GroupedOptimizer<T, Options>::each_parameter(const char* name, Prepare prep
         detail::fail({name, ": the gradient's shape ", g->shape.str(), " differs from the parameter's ",
                       p.shape().str()});
     }
-  const bool counts = this->layout().step != detail::StateLayout::Step::none;
   std::size_t i = 0;
   for (const auto& group : groups_)
     for (const auto& p : group.params) {
       auto& st = state[i++];
       if (!p.impl()->grad) continue;
       st.fresh = false;
-      prepare(group.options, p, st);
-      if (counts && !st.step.defined()) st.step = tensor<double>(0.0);
+      prepare(group.options, p, st);  // (which starts the step count where the update reads one)
       st.live = true;
     }
   i = 0;

@@ -92,6 +92,7 @@ void RMSprop<T>::update() {
         if (!st.buffers[0].defined()) st.buffers[0] = RMSprop::new_buffer(p, message);
         if (o.momentum() > 0.0 && !st.buffers[1].defined()) st.buffers[1] = RMSprop::new_buffer(p, message);
         if (o.centered() && !st.buffers[2].defined()) st.buffers[2] = RMSprop::new_buffer(p, message);
+        st.count_steps();
       },
       [](const RMSpropOptions& o, Tensor<T>& p, const Tensor<T>& g, detail::ParamState<T>& st) {
         Settings s;

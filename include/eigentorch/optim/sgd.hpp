@@ -103,22 +103,17 @@ void SGD<T>::update() {
         u.damp = static_cast<T>(1.0 - o.dampening());
         u.nesterov = o.nesterov();
         u.maximize = o.maximize();
-        if (u.wd == T(0) && u.mom == T(0) && !u.maximize) {  // plain SGD: the gradient is the direction
-          detail::kernel(
-              [](const Tensor<T>& p, const Tensor<T>& g, T lr) {
-                T* pp = p.data();
-                const T* pg = g.data();
-                for (int64_t j = 0, n = p.numel(); j < n; ++j) pp[j] = std::fma(-lr, pg[j], pp[j]);  // p.add_(g, alpha=-lr)
-                ++p.impl()->storage->version;
-              },
-              p, g, u.lr);
-          return;
-        }
+        // One kernel for every option (each kernel is a recorded type of its own, compiled in every program).
         detail::kernel(
             [](const Tensor<T>& p, const Tensor<T>& g, const Tensor<T>& buf, const Update& u, bool first) {
               const int64_t n = p.numel();
               T* pp = p.data();
               const T* pg = g.data();
+              if (u.wd == T(0) && u.mom == T(0) && !u.maximize) {  // plain SGD: the gradient is the direction
+                for (int64_t j = 0; j < n; ++j) pp[j] = std::fma(-u.lr, pg[j], pp[j]);  // p.add_(g, alpha=-lr)
+                ++p.impl()->storage->version;
+                return;
+              }
               thread_local std::vector<T> direction;
               direction.resize(static_cast<std::size_t>(n));
               T* d = direction.data();
