@@ -1,8 +1,9 @@
 # Runs a program and checks its stdout against an expected transcript, line by line.
 #
-#   cmake -D PROGRAM=<exe> -D EXPECTED=<file> [-D MASK=<file>] [-D ACTUAL=<file>]
+#   cmake -D PROGRAM=<exe> -D EXPECTED=<file> [-D MASK=<file>] [-D ACTUAL=<file>] [-D ARGS=<a|b|...>]
 #         -P CompareTranscript.cmake
 #
+# ARGS holds the program's arguments, separated by '|'.
 # The rule: both have the same number of lines, and every line is identical except those that MASK
 # lists. MASK holds 1-based line numbers of EXPECTED, one per line (a `#` starts a comment, `a-b` is
 # a range). Those lines are chaotic in float32, where any summation order gives other digits, so
@@ -56,8 +57,12 @@ function(line_shape line out)
   set(${out} "${line}" PARENT_SCOPE)
 endfunction()
 
+set(arguments "")
+if(DEFINED ARGS)
+  string(REPLACE "|" ";" arguments "${ARGS}")
+endif()
 execute_process(
-  COMMAND "${PROGRAM}"
+  COMMAND "${PROGRAM}" ${arguments}
   OUTPUT_VARIABLE actual_text
   ERROR_VARIABLE error_text
   RESULT_VARIABLE result

@@ -153,19 +153,4 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, std::size_t size) {
   return 0;
 }
 
-#if defined(EIGENTORCH_FUZZ_REPLAY)
-#include <fstream>
-#include <iostream>
-#include <iterator>
-
-/// Replays corpus files: fuzz_torch_load_replay FILE...
-int main(int argc, char** argv) {
-  for (int i = 1; i < argc; ++i) {
-    std::ifstream f(argv[i], std::ios::binary);
-    const std::vector<char> bytes((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
-    LLVMFuzzerTestOneInput(reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size());
-  }
-  std::cout << "replayed " << (argc - 1) << " inputs\n";
-  return 0;
-}
-#endif
+#include "replay_main.hpp"

@@ -1,5 +1,8 @@
-// <eigentorch/serialize.hpp> alone (today tensor.hpp and nn::OrderedDict, what a state dict is).
+// <eigentorch/serialize.hpp> alone: a state dict saved in both formats and loaded back, as double.
 #include <eigentorch/serialize.hpp>
+
+#include <stdlib.h>  // mkdtemp
+#include <unistd.h>  // unlink, rmdir
 
 #include <string>
 #include <vector>
@@ -8,17 +11,20 @@
 
 int main() {
   namespace et = eigentorch;
-  et::nn::OrderedDict<double> state;
-  state.insert("weight", et::tensor<double>({1.0, 2.0}));
-  state.insert("bias", et::tensor<double>({0.5}));
-  STANDALONE_CHECK(state.keys() == (std::vector<std::string>{"weight", "bias"}));
-  STANDALONE_CHECK(state["weight"].sum().item() == 3.0);
-  bool threw = false;
-  try {
-    (void)state["missing"];
-  } catch (const et::KeyError&) {
-    threw = true;
+  et::nn::OrderedDict<float> state;
+  state.insert("weight", et::tensor({1.0f, 2.5f}));
+  state.insert("bn.num_batches_tracked", et::tensor(3.0f));
+  char dir_template[] = "/tmp/eigentorch-standalone-XXXXXX";
+  const char* dir = mkdtemp(dir_template);
+  STANDALONE_CHECK(dir != nullptr);
+  for (const std::string name : {"/m.pt", "/m.safetensors"}) {
+    const std::string path = dir + name;
+    et::save(state, path);
+    const et::nn::OrderedDict<double> back = et::load<double>(path);
+    STANDALONE_CHECK(back["weight"].to_vector() == (std::vector<double>{1.0, 2.5}));
+    STANDALONE_CHECK(back["bn.num_batches_tracked"].item() == 3.0);
+    unlink(path.c_str());
   }
-  STANDALONE_CHECK(threw);
+  rmdir(dir);
   return 0;
 }

@@ -263,27 +263,33 @@ inline Value load_pt(const Source& src) {
 /// The object the torch.save file at `path` holds (see load_pt(const Source&)).
 inline Value load_pt(const std::string& path) { return load_pt(InputFile(path)); }
 
-/// The state dict the torch.save file at `path` holds, each tensor converted to T as PyTorch's
-/// load_state_dict copies (float16 -> float exactly, float64 -> float rounded, int64 -> float, ...).
+/// A state dict held in a Value (a dict of str to tensors, as load_pt gives it), each tensor converted to
+/// T as PyTorch's load_state_dict copies (float16 -> float exactly, float64 -> float rounded, int64 ->
+/// float, ...). `where` names the file in the error when `v` is something else.
 template <class T>
-nn::OrderedDict<T> load_pt_state_dict(const std::string& path) {
-  const Value v = load_pt(path);
+nn::OrderedDict<T> state_dict_from_value(const Value& v, const std::string& where) {
   auto refuse = [&](const std::string& why) {
-    eigentorch::detail::fail({"'", path, "': not a state dict (a dict of str to tensors): ", why});
+    eigentorch::detail::fail({"'", where, "': not a state dict (a dict of str to tensors): ", why});
   };
   if (v.kind() != Value::Kind::dict) refuse("the file holds something else");
   nn::OrderedDict<T> out;
-  for (const auto& [key, value] : v.entries()) {
+  for (const auto& [key, value] : v.entries()) {  // (a Value's dict keys are unique)
     const auto* name = std::get_if<std::string>(&key);
     if (!name) refuse("an int key " + std::to_string(std::get<int64_t>(key)));
     switch (value.kind()) {
-      case Value::Kind::float_tensor: out.insert(*name, value.template as_tensor<float>().template to<T>()); break;
-      case Value::Kind::double_tensor: out.insert(*name, value.template as_tensor<double>().template to<T>()); break;
-      case Value::Kind::int64_tensor: out.insert(*name, value.template as_tensor<int64_t>().template to<T>()); break;
+      case Value::Kind::float_tensor: out.append_unique(*name, value.template as_tensor<float>().template to<T>()); break;
+      case Value::Kind::double_tensor: out.append_unique(*name, value.template as_tensor<double>().template to<T>()); break;
+      case Value::Kind::int64_tensor: out.append_unique(*name, value.template as_tensor<int64_t>().template to<T>()); break;
       default: refuse("'" + *name + "' is not a tensor");
     }
   }
   return out;
+}
+
+/// The state dict the torch.save file at `path` holds (see state_dict_from_value).
+template <class T>
+nn::OrderedDict<T> load_pt_state_dict(const std::string& path) {
+  return state_dict_from_value<T>(load_pt(path), path);
 }
 
 /// The bytes torch.save writes for `obj` into a buffer (records under "archive/").
