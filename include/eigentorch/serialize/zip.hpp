@@ -21,7 +21,8 @@
 #include <vector>
 
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
-#include <immintrin.h>  // PCLMULQDQ
+#include <smmintrin.h>  // SSE4.1: _mm_extract_epi32 (not <immintrin.h>: 0.4 s more to parse in every program)
+#include <wmmintrin.h>  // PCLMULQDQ: _mm_clmulepi64_si128
 #define EIGENTORCH_CRC32_CLMUL 1
 #endif
 
