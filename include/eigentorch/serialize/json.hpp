@@ -67,6 +67,9 @@ inline void write_uint(std::string& out, std::uint64_t v) { out += std::to_strin
 ///   r.begin_object();
 ///   for (std::string key; r.next_key(key);) { ... r.string() / r.uint() / r.skip() ... }
 ///   r.finish();
+// NOTE: a template (on nothing) so that a program that never reads or writes these files compiles none of
+// its code: including serialize.hpp then costs parsing only.
+template <class = void>
 class Reader {
  public:
   Reader(std::string_view text, std::string context, std::uint64_t base = 0)

@@ -143,6 +143,9 @@ inline const char* python_type(PickleObject::Kind k) {
   return "<class 'object'>";
 }
 
+// NOTE: a template (on nothing) so that a program that never reads or writes these files compiles none of
+// its code: including serialize.hpp then costs parsing only.
+template <class = void>
 class Unpickler {
  public:
   using Kind = PickleObject::Kind;
@@ -554,8 +557,9 @@ class Unpickler {
 
 /// The object the pickle `data[0, n)` holds, its tensors made by `load`. Throws eigentorch::Error naming
 /// the problem for anything torch.save would not have written or weights_only=True would refuse.
-inline Value unpickle(const unsigned char* data, std::size_t n, const TensorLoader& load) {
-  return detail::Unpickler(data, n, load).run();
+template <class = void>
+Value unpickle(const unsigned char* data, std::size_t n, const TensorLoader& load) {
+  return detail::Unpickler<>(data, n, load).run();
 }
 
 /// A tensor to be written as a storage record: its Value (a float, double or int64 tensor) and the
@@ -569,6 +573,7 @@ struct PickledStorage {
 /// The pickle torch.save would write for `obj` (protocol 2), and the storages it references, in the
 /// order their keys ("0", "1", ...) were given. A tensor is one storage of its own unless it is the
 /// same tensor as one before (one storage, one memo entry, as Python's pickler shares an object).
+template <class = void>  // (see Unpickler)
 class Pickler {
  public:
   /// Pickles `obj`.
@@ -787,6 +792,7 @@ class Pickler {
 };
 
 /// The pickle of `obj` alone (tensors referenced by key, as torch.save's data.pkl).
-inline std::vector<unsigned char> pickle(const Value& obj) { return Pickler(obj).bytes(); }
+template <class = void>
+std::vector<unsigned char> pickle(const Value& obj) { return Pickler<>(obj).bytes(); }
 
 }  // namespace eigentorch::serialize

@@ -85,7 +85,8 @@ inline int crate_rank(Dtype d) {
 
 /// Reads one tensor entry {"dtype": ..., "shape": [...], "data_offsets": [b, e]} (other fields are
 /// skipped, as the crate's serde ignores them).
-inline SafetensorsTensor read_entry(json::Reader& r, std::string name) {
+template <class JsonReader>
+SafetensorsTensor read_entry(JsonReader& r, std::string name) {
   SafetensorsTensor t;
   t.name = std::move(name);
   const std::string label = tensor_label(t.name);
@@ -162,7 +163,8 @@ inline std::uint64_t checked_nbytes(const SafetensorsTensor& t, const std::strin
 
 /// Reads and validates the header of a safetensors file (see the banner). Throws Error naming the source
 /// and the problem (with its byte offset for JSON errors).
-inline SafetensorsHeader read_safetensors_header(const Source& src) {
+template <class = void>  // (see json::Reader)
+SafetensorsHeader read_safetensors_header(const Source& src) {
   const std::string& name = src.name();
   const std::uint64_t size = src.size();
   if (size < 8)
@@ -183,7 +185,7 @@ inline SafetensorsHeader read_safetensors_header(const Source& src) {
 
   SafetensorsHeader h;
   h.data_start = 8 + n;
-  json::Reader r(text, "'" + name + "': safetensors header", 8);
+  json::Reader<> r(text, "'" + name + "': safetensors header", 8);
   if (r.peek() != json::Kind::object) r.fail("the header is not a JSON object");
   r.begin_object();
   for (std::string key; r.next_key(key);) {
@@ -293,7 +295,8 @@ nn::OrderedDict<T> load_safetensors(const std::string& path) {
 
 /// The tensors of a safetensors file without loss, in name order: F16, BF16 and F32 as Tensor<float>,
 /// F64 as Tensor<double>, the integer types and BOOL as Tensor<int64_t> (see decode_value).
-inline std::vector<std::pair<std::string, Value>> load_safetensors_values(const Source& src) {
+template <class = void>
+std::vector<std::pair<std::string, Value>> load_safetensors_values(const Source& src) {
   const SafetensorsHeader h = read_safetensors_header(src);
   std::vector<std::pair<std::string, Value>> out;
   out.reserve(h.tensors.size());
@@ -305,7 +308,8 @@ inline std::vector<std::pair<std::string, Value>> load_safetensors_values(const 
   }
   return out;
 }
-inline std::vector<std::pair<std::string, Value>> load_safetensors_values(const std::string& path) {
+template <class = void>
+std::vector<std::pair<std::string, Value>> load_safetensors_values(const std::string& path) {
   return load_safetensors_values(InputFile(path));
 }
 

@@ -52,9 +52,10 @@ inline std::string int_list(const std::vector<int64_t>& v) {
 }
 
 /// Reads the tensors of one archive: each storage record once, each view checked against it.
+template <class = void>  // (see ZipReader)
 class TorchArchiveReader {
  public:
-  TorchArchiveReader(const ZipReader& zip, std::string prefix) : zip_(zip), prefix_(std::move(prefix)) {}
+  TorchArchiveReader(const ZipReader<>& zip, std::string prefix) : zip_(zip), prefix_(std::move(prefix)) {}
 
   Value tensor(const TensorRef& t) {
     const StorageRef& s = t.storage;
@@ -149,16 +150,17 @@ class TorchArchiveReader {
     return make(int64_t());
   }
 
-  const ZipReader& zip_;
+  const ZipReader<>& zip_;
   std::string prefix_;
   std::map<std::string, std::vector<unsigned char>> cache_;
   std::map<std::string, Dtype> dtypes_;
 };
 
 /// Writes the archive torch.save writes for `obj` to `sink`, its records under "<archive>/".
-inline void write_pt(const Value& obj, const std::string& archive, const ZipWriter::Sink& sink) {
+template <class = void>
+void write_pt(const Value& obj, const std::string& archive, const ZipSink& sink) {
   const Pickler pickler(obj);
-  ZipWriter zip(sink);
+  ZipWriter<> zip(sink);
   zip.add(archive + "/data.pkl", pickler.bytes().data(), pickler.bytes().size());
   std::vector<const PickledStorage*> order;  // torch.save: sorted(keys), as strings ("10" before "2")
   for (const PickledStorage& s : pickler.storages()) order.push_back(&s);
@@ -215,7 +217,8 @@ class BufferedSink {
 /// The object a torch.save file holds (dicts, OrderedDicts, lists, tuples, numbers, str, None and
 /// tensors; a float16 / bfloat16 / float32 tensor as Tensor<float>, a float64 one as Tensor<double>,
 /// an integer or bool one as Tensor<int64_t>), read from `src` (a file or memory).
-inline Value load_pt(const Source& src) {
+template <class = void>
+Value load_pt(const Source& src) {
   const std::string where = "'" + src.name() + "': ";
   try {
     unsigned char magic[2] = {0, 0};
@@ -223,7 +226,7 @@ inline Value load_pt(const Source& src) {
     if (magic[0] == 0x80 && magic[1] <= 5)
       eigentorch::detail::fail({"a legacy torch.save file (PyTorch before 1.6, not a zip archive), which eigentorch does "
                                 "not read: load it in PyTorch and torch.save it again"});
-    const ZipReader zip(src);
+    const ZipReader<> zip(src);
     if (zip.entries().empty()) eigentorch::detail::fail({"archive does not contain any files"});
     const std::string& first = zip.entries().front().name;
     const std::size_t slash = first.find('/');
@@ -251,7 +254,7 @@ inline Value load_pt(const Source& src) {
                                 ", but the maximum supported version for reading is ", detail::kTorchMaxFileVersion,
                                 ". Your PyTorch installation may be too old."});
     const std::vector<unsigned char> pkl = zip.read(prefix + "data.pkl");
-    detail::TorchArchiveReader tensors(zip, prefix);
+    detail::TorchArchiveReader<> tensors(zip, prefix);
     return unpickle(pkl.data(), pkl.size(), [&](const TensorRef& t) { return tensors.tensor(t); });
   } catch (const Error& e) {
     const std::string what = e.what();
@@ -261,7 +264,8 @@ inline Value load_pt(const Source& src) {
 }
 
 /// The object the torch.save file at `path` holds (see load_pt(const Source&)).
-inline Value load_pt(const std::string& path) { return load_pt(InputFile(path)); }
+template <class = void>
+Value load_pt(const std::string& path) { return load_pt(InputFile(path)); }
 
 /// A state dict held in a Value (a dict of str to tensors, as load_pt gives it), each tensor converted to
 /// T as PyTorch's load_state_dict copies (float16 -> float exactly, float64 -> float rounded, int64 ->
@@ -293,7 +297,8 @@ nn::OrderedDict<T> load_pt_state_dict(const std::string& path) {
 }
 
 /// The bytes torch.save writes for `obj` into a buffer (records under "archive/").
-inline std::vector<unsigned char> save_pt_bytes(const Value& obj, const std::string& archive = "archive") {
+template <class = void>
+std::vector<unsigned char> save_pt_bytes(const Value& obj, const std::string& archive = "archive") {
   std::vector<unsigned char> out;
   detail::write_pt(obj, archive, [&](const void* p, std::size_t n) {
     const auto* c = static_cast<const unsigned char*>(p);
@@ -303,7 +308,8 @@ inline std::vector<unsigned char> save_pt_bytes(const Value& obj, const std::str
 }
 
 /// Writes `obj` to `path` as torch.save(obj, path) does, atomically (a temporary beside it, renamed).
-inline void save_pt(const Value& obj, const std::string& path) {
+template <class = void>
+void save_pt(const Value& obj, const std::string& path) {
   const std::string archive = detail::torch_archive_name(path);
   if (archive.empty()) eigentorch::detail::fail({"invalid file name: ", path});  // PyTorch's words
   AtomicFile file(path);

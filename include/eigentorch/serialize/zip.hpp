@@ -143,6 +143,9 @@ struct ZipEntry {
 };
 
 /// A zip file checked whole on opening; records are then looked up by name and read without copies.
+// NOTE: a template (on nothing) so that a program that never reads or writes these files compiles none of
+// its code: including serialize.hpp then costs parsing only.
+template <class = void>
 class ZipReader {
  public:
   /// Reads and checks the directory of `src` (which must outlive the reader).
@@ -335,9 +338,13 @@ class ZipReader {
 /// Writes a zip file as PyTorch's PyTorchStreamWriter (miniz, zip64 on) writes it: stored records with
 /// their data at multiples of 64 bytes, a data descriptor after each, the central directory, then the
 /// zip64 end record, its locator and the end record. Bytes go to `sink` in order.
+/// Where a ZipWriter's bytes go.
+using ZipSink = std::function<void(const void*, std::size_t)>;
+
+template <class = void>  // (see ZipReader)
 class ZipWriter {
  public:
-  using Sink = std::function<void(const void*, std::size_t)>;
+  using Sink = ZipSink;
   explicit ZipWriter(Sink sink) : sink_(std::move(sink)) {}
 
   /// Appends a stored record.
