@@ -24,7 +24,7 @@ using et::testing::TempDir;
 
 namespace {
 
-const std::string kData = EIGENTORCH_TESTS_DIR "/data/serialize/";
+const std::string kData = et::testing::serialize_fixture("");
 
 /// The script's setup: manual_seed(0), the model, then the batch.
 struct Setup {
@@ -223,7 +223,7 @@ TEST_CASE_TEMPLATE("save / load: the format follows the file name, and the value
                        et::Error);
   CHECK_THROWS_WITH_AS(et::load<T>(dir / "none.pt"),
                        ("cannot open '" + dir / "none.pt" + "': No such file or directory").c_str(), et::Error);
-  // model.load_state_dict(et::load(path)) of PyTorch's own file.
+  // model.load_state_dict(et::load(path)) of the .pt file read without its suffix.
   nn::Sequential<T> fresh(nn::Linear<T>(4, 3), nn::BatchNorm1d<T>(3));
   fresh.load_state_dict(et::load<T>(dir / "zip"));
   CHECK(fresh.state_dict()["1.num_batches_tracked"].item() == 1);

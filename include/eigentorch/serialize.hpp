@@ -20,6 +20,7 @@
 #include "serialize/safetensors.hpp"
 #include "serialize/torch_file.hpp"
 
+#include <algorithm>  // min
 #include <optional>
 #include <string>
 #include <string_view>
@@ -33,9 +34,6 @@ namespace serialize {
 enum class Format { safetensors, pt };
 
 namespace detail {
-inline bool ends_with(std::string_view s, std::string_view tail) {
-  return s.size() >= tail.size() && s.substr(s.size() - tail.size()) == tail;
-}
 /// The format a file name asks for, if it asks for one.
 inline std::optional<Format> format_of_name(const std::string& path) {
   if (ends_with(path, ".safetensors")) return Format::safetensors;
@@ -51,14 +49,10 @@ inline Format format_of(const std::string& path, bool reading) {
   if (reading) {
     InputFile file(path);
     unsigned char head[9] = {};
-    if (file.size() >= 4) {
-      file.read_at(0, head, 4);
-      if (head[0] == 'P' && head[1] == 'K') return Format::pt;
-    }
-    if (file.size() >= 9) {
-      file.read_at(0, head, 9);
-      if (head[8] == '{') return Format::safetensors;
-    }
+    const auto n = static_cast<std::size_t>(std::min<std::uint64_t>(file.size(), 9));
+    file.read_at(0, head, n);
+    if (n >= 4 && head[0] == 'P' && head[1] == 'K') return Format::pt;
+    if (n == 9 && head[8] == '{') return Format::safetensors;
     eigentorch::detail::fail({"'", path, "' is neither a safetensors file nor a torch.save zip archive"});
   }
   eigentorch::detail::fail({"cannot tell the format of '", path,
@@ -67,7 +61,7 @@ inline Format format_of(const std::string& path, bool reading) {
 
 }  // namespace serialize
 
-/// Saves a state dict in the format of the file name (".safetensors", ".pt", ".pth").
+/// Saves a state dict in the format of the file name (".safetensors", ".pt", ".pth", ".bin").
 template <class T>
 void save(const nn::OrderedDict<T>& state_dict, const std::string& path) {
   if (serialize::format_of(path, false) == serialize::Format::safetensors)

@@ -5,6 +5,8 @@
 
 #include <doctest/doctest.h>
 
+#include "serialize/serialize_test_util.hpp"
+
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -12,18 +14,9 @@
 namespace json = eigentorch::serialize::json;
 using eigentorch::Error;
 
-namespace {
+using eigentorch::testing::error_of;
 
-/// The message `f` throws, or "" if it throws nothing.
-template <class F>
-std::string error_of(F&& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "";
-}
+namespace {
 
 /// Reads `text` as one string value.
 std::string read_string(const std::string& text) {

@@ -6,6 +6,8 @@
 #include <eigentorch/serialize/zip.hpp>
 #include <eigentorch/tensor/value.hpp>
 
+#include "serialize_test_util.hpp"
+
 #include <cstdint>
 #include <cstdio>   // snprintf
 #include <cstring>  // memcpy
@@ -15,7 +17,7 @@
 namespace eigentorch::testing {
 
 /// The fixture `name` under tests/data/serialize/.
-inline std::string pt_fixture(const std::string& name) { return std::string(EIGENTORCH_TESTS_DIR) + "/data/serialize/" + name; }
+inline std::string pt_fixture(const std::string& name) { return serialize_fixture(name); }
 
 inline std::string canon(const Value& v);
 
@@ -81,11 +83,6 @@ inline std::string canon(const Value& v) {
     case K::int64_tensor: return detail::canon_tensor(v.as_tensor<int64_t>(), "int64");
   }
   return "?";
-}
-
-/// Bytes as a vector.
-inline std::vector<unsigned char> bytes_of(const char* p, std::size_t n) {
-  return std::vector<unsigned char>(reinterpret_cast<const unsigned char*>(p), reinterpret_cast<const unsigned char*>(p) + n);
 }
 
 }  // namespace eigentorch::testing

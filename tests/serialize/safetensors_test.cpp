@@ -21,23 +21,13 @@ namespace et = eigentorch;
 namespace st = eigentorch::serialize;
 using et::reference::st_sources;
 using et::reference::st_tensors;
+using et::testing::error_of;
 using et::testing::read_bytes;
 using et::testing::TempDir;
 
 namespace {
 
-const std::string kData = std::string(EIGENTORCH_TESTS_DIR) + "/data/serialize/";
-
-/// The message `f` throws, or "" if it throws nothing.
-template <class F>
-std::string error_of(F&& f) {
-  try {
-    f();
-  } catch (const et::Error& e) {
-    return e.what();
-  }
-  return "";
-}
+const std::string kData = et::testing::serialize_fixture("");
 
 /// Same value, bit for bit up to NaN's payload (so -0 differs from 0, NaN equals NaN).
 template <class T>

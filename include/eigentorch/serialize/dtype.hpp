@@ -7,7 +7,7 @@
 #include "../error.hpp"
 #include "../tensor/value.hpp"
 
-#include <cmath>    // isnan, trunc
+#include <cmath>    // isnan, nearbyint
 #include <cstddef>  // size_t
 #include <cstdint>
 #include <cstring>  // memcpy
@@ -78,12 +78,15 @@ constexpr Dtype dtype_of() {
   return Dtype::boolean;
 }
 
+namespace detail {
+inline bool ends_with(std::string_view s, std::string_view tail) {
+  return s.size() >= tail.size() && s.substr(s.size() - tail.size()) == tail;
+}
+}  // namespace detail
+
 /// Whether a state-dict key is saved as int64 whatever the model's T: PyTorch's BatchNorm keeps
 /// num_batches_tracked as an int64 buffer, eigentorch as a T tensor.
-inline bool saved_as_int64(const std::string& key) {
-  constexpr std::string_view tail = "num_batches_tracked";
-  return key.size() >= tail.size() && std::string_view(key).substr(key.size() - tail.size()) == tail;
-}
+inline bool saved_as_int64(const std::string& key) { return detail::ends_with(key, "num_batches_tracked"); }
 
 /// a * b for sizes read from a file; throws instead of wrapping around.
 inline std::size_t checked_mul(std::size_t a, std::size_t b, const char* what) {
@@ -159,13 +162,18 @@ inline uint16_t float_to_bfloat16(float f) {
 
 namespace detail {
 
-/// One element of type `from` at p, as a double (exact for every type but int64 beyond 2^53) or an int64.
+/// The Raw value stored little-endian at p (any alignment).
 template <class Raw>
 inline Raw load_raw(const unsigned char* p) {
   Raw v;
   std::memcpy(&v, p, sizeof(Raw));
   return v;
 }
+
+/// Little-endian unsigned fields of the file formats' headers (any alignment).
+inline uint16_t le16(const unsigned char* p) { return load_raw<uint16_t>(p); }
+inline uint32_t le32(const unsigned char* p) { return load_raw<uint32_t>(p); }
+inline uint64_t le64(const unsigned char* p) { return load_raw<uint64_t>(p); }
 
 /// float -> integer as copy_ converts on x86: toward zero; NaN and out of range give INT64_MIN.
 inline int64_t float_to_int64(double v) {

@@ -172,8 +172,7 @@ SafetensorsHeader read_safetensors_header(const Source& src) {
                               " bytes, fewer than the 8 of the header length"});
   unsigned char len_bytes[8];
   src.read_at(0, len_bytes, 8);
-  std::uint64_t n = 0;
-  for (int i = 7; i >= 0; --i) n = (n << 8) | len_bytes[i];
+  const std::uint64_t n = detail::le64(len_bytes);
   if (n > kSafetensorsMaxHeader)
     eigentorch::detail::fail({"'", name, "': safetensors header length ", n, " exceeds the limit of ",
                               kSafetensorsMaxHeader, " bytes"});

@@ -95,7 +95,7 @@ class TorchArchiveReader {
                                   nbytes});
     }
     // A view reading more elements than its storage holds (stride 0, an expanded tensor) is made
-    // contiguous here: refuse one that would allocate far more than the file holds.
+    // contiguous here: refuse one that would need more than 256 MiB, whatever the file's size.
     if (numel > static_cast<std::size_t>(s.numel) && checked_mul(numel, elem, "tensor size") > (std::size_t(1) << 28))
       eigentorch::detail::fail({"a view of ", numel, " elements of storage '", s.key, "' (", s.numel,
                                 " elements) would need more than 256 MiB made contiguous"});

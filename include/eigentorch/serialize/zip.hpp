@@ -7,6 +7,7 @@
 // CRC-32 checked. ZipWriter writes what PyTorch 1.13 writes, byte for byte.
 #pragma once
 
+#include "dtype.hpp"  // le16, le32, le64
 #include "file.hpp"
 
 #include <algorithm>    // sort
@@ -45,13 +46,6 @@ inline const std::array<std::array<uint32_t, 256>, 8>& crc32_tables() {
   }();
   return tables;
 }
-
-inline uint16_t le16(const unsigned char* p) { return static_cast<uint16_t>(p[0] | (p[1] << 8)); }
-inline uint32_t le32(const unsigned char* p) {
-  return static_cast<uint32_t>(p[0]) | static_cast<uint32_t>(p[1]) << 8 | static_cast<uint32_t>(p[2]) << 16 |
-         static_cast<uint32_t>(p[3]) << 24;
-}
-inline uint64_t le64(const unsigned char* p) { return le32(p) | static_cast<uint64_t>(le32(p + 4)) << 32; }
 
 /// Little-endian fields appended to a byte buffer.
 struct LeBytes {
@@ -335,12 +329,12 @@ class ZipReader {
   std::unordered_map<std::string, std::size_t> index_;
 };
 
-/// Writes a zip file as PyTorch's PyTorchStreamWriter (miniz, zip64 on) writes it: stored records with
-/// their data at multiples of 64 bytes, a data descriptor after each, the central directory, then the
-/// zip64 end record, its locator and the end record. Bytes go to `sink` in order.
 /// Where a ZipWriter's bytes go.
 using ZipSink = std::function<void(const void*, std::size_t)>;
 
+/// Writes a zip file as PyTorch's PyTorchStreamWriter (miniz, zip64 on) writes it: stored records with
+/// their data at multiples of 64 bytes, a data descriptor after each, the central directory, then the
+/// zip64 end record, its locator and the end record. Bytes go to `sink` in order.
 template <class = void>  // (see ZipReader)
 class ZipWriter {
  public:
