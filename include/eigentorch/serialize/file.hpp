@@ -1,7 +1,8 @@
 // Files for the serializers: Source (bytes to read with bounds checks, from a file or from memory) and
 // AtomicFile, which never leaves a half-written file where the old one was: it writes a temporary file
 // beside the target, flushes it to disk, renames it over the target and flushes the directory. Every
-// failure throws eigentorch::Error naming the path and the reason, and removes the temporary. POSIX.
+// failure throws eigentorch::Error naming the path and the reason, and removes the temporary; and
+// detail::BufferedSink, the writers' 1 MiB buffer in front of it. POSIX.
 #pragma once
 
 #include "../error.hpp"
@@ -226,5 +227,29 @@ class AtomicFile {
   sigset_t old_mask_{};
   bool blocked_ = false, was_pending_ = false;
 };
+
+namespace detail {
+/// Collects small writes (headers, descriptors, small tensors) into one 1 MiB buffer, as a BufWriter
+/// would; large ones go straight through to the file. flush() before committing.
+class BufferedSink {
+ public:
+  explicit BufferedSink(AtomicFile& file) : file_(file) {}
+  void write(const void* p, std::size_t n) {
+    if (buf_.size() + n > kSize) flush();
+    if (n >= kSize) return file_.write(p, n);
+    const auto* c = static_cast<const unsigned char*>(p);
+    buf_.insert(buf_.end(), c, c + n);
+  }
+  void flush() {
+    if (!buf_.empty()) file_.write(buf_.data(), buf_.size());
+    buf_.clear();
+  }
+
+ private:
+  static constexpr std::size_t kSize = std::size_t(1) << 20;
+  AtomicFile& file_;
+  std::vector<unsigned char> buf_;
+};
+}  // namespace detail
 
 }  // namespace eigentorch::serialize

@@ -408,24 +408,10 @@ void save_safetensors(const nn::OrderedDict<T>& sd, const std::string& path, con
   AtomicFile f(path);
   // NOTE: small pieces go through one 1 MiB buffer (as the crate's BufWriter), large tensors of T's own
   // dtype straight from their storage: a state dict of many small tensors is then a few writes.
-  std::vector<unsigned char> buf;
-  buf.reserve(std::size_t(1) << 20);
-  const auto flush = [&] {
-    if (!buf.empty()) f.write(buf.data(), buf.size());
-    buf.clear();
-  };
-  const auto put = [&](const void* p, std::size_t n) {
-    if (buf.size() + n > buf.capacity()) flush();
-    if (n >= buf.capacity()) {
-      f.write(p, n);
-      return;
-    }
-    const auto* c = static_cast<const unsigned char*>(p);
-    buf.insert(buf.end(), c, c + n);
-  };
-  unsigned char len[8];
-  for (int i = 0; i < 8; ++i) len[i] = static_cast<unsigned char>(static_cast<std::uint64_t>(header.size()) >> (8 * i));
-  put(len, 8);
+  detail::BufferedSink sink(f);
+  const auto put = [&](const void* p, std::size_t n) { sink.write(p, n); };
+  const auto len = static_cast<std::uint64_t>(header.size());  // little-endian (dtype.hpp checks the host)
+  put(&len, 8);
   put(header.data(), header.size());
   std::vector<unsigned char> converted;
   for (const Entry& e : entries) {
@@ -446,7 +432,7 @@ void save_safetensors(const nn::OrderedDict<T>& sd, const std::string& path, con
       done += k;
     }
   }
-  flush();
+  sink.flush();
   f.commit();
 }
 

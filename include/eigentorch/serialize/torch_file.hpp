@@ -191,27 +191,6 @@ void write_pt(const Value& obj, const std::string& archive, const ZipSink& sink)
   zip.finish();
 }
 
-/// Collects small writes (headers, descriptors) into one buffer; large ones go straight through.
-class BufferedSink {
- public:
-  explicit BufferedSink(AtomicFile& file) : file_(file) {}
-  void write(const void* p, std::size_t n) {
-    if (buf_.size() + n > kSize) flush();
-    if (n >= kSize) return file_.write(p, n);
-    const auto* c = static_cast<const unsigned char*>(p);
-    buf_.insert(buf_.end(), c, c + n);
-  }
-  void flush() {
-    if (!buf_.empty()) file_.write(buf_.data(), buf_.size());
-    buf_.clear();
-  }
-
- private:
-  static constexpr std::size_t kSize = 1 << 20;
-  AtomicFile& file_;
-  std::vector<unsigned char> buf_;
-};
-
 }  // namespace detail
 
 /// The object a torch.save file holds (dicts, OrderedDicts, lists, tuples, numbers, str, None and
