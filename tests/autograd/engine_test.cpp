@@ -2,7 +2,7 @@
 // broadcasting, views) equal PyTorch 1.13's bit for bit (reference/core_cases.hpp); gradients
 // accumulate; retain_grad and retain_graph; the graph is freed by backward; backward's errors carry
 // PyTorch's messages; a chain of 100 000 ops neither overflows the stack in backward nor in its
-// destruction.
+// destruction; the post-accumulate hooks and final callbacks run when and as often as PyTorch runs them.
 #include <eigentorch/eigentorch.hpp>
 
 #include <doctest/doctest.h>
@@ -358,4 +358,117 @@ TEST_CASE("engine: backward under NoGradGuard still computes gradients") {
   CHECK(x.grad().to_vector() == std::vector<float>{2, 4});
   CHECK_FALSE(x.grad().requires_grad());
   CHECK_FALSE(et::is_grad_enabled());  // backward restored the caller's mode
+}
+
+// The hooks DistributedDataParallel follows a backward pass with (PyTorch 2's
+// register_post_accumulate_grad_hook and the engine's queue_callback).
+TEST_CASE_TEMPLATE("engine: a post-accumulate hook sees each leaf's summed .grad once per pass", T, float, double) {
+  auto a = et::tensor({1.0, 2.0}).template to<T>().requires_grad_();
+  auto b = et::tensor({3.0}).template to<T>().requires_grad_();
+  std::vector<std::string> seen;
+  auto record = [&seen](const char* name) {
+    return [&seen, name](const et::Tensor<T>& leaf) {
+      seen.push_back(std::string(name) + "=" + std::to_string(leaf.grad().sum().item()));
+    };
+  };
+  auto ha = et::autograd::register_post_accumulate_grad_hook(a, std::function<void(const et::Tensor<T>&)>(record("a")));
+  et::autograd::register_post_accumulate_grad_hook(b, std::function<void(const et::Tensor<T>&)>(record("b")));
+  // a is used twice: its two gradients (2 * b and a's square's 2a) meet before the hook runs once.
+  ((a * b).sum() * 2 + (a * a).sum()).backward();
+  REQUIRE(seen.size() == 2);
+  CHECK(std::count(seen.begin(), seen.end(), "a=" + std::to_string(T(18))) == 1);  // 6+6 + 2+4
+  CHECK(std::count(seen.begin(), seen.end(), "b=" + std::to_string(T(6))) == 1);   // 2*(1+2)
+  seen.clear();
+  (a.sum() * 3).backward();  // accumulates: a.grad = (8, 10) + 3
+  CHECK(seen == std::vector<std::string>{"a=" + std::to_string(T(24))});
+  ha.remove();
+  ha.remove();  // a second remove is harmless
+  seen.clear();
+  (a.sum() + b.sum()).backward();
+  CHECK(seen == std::vector<std::string>{"b=" + std::to_string(T(7))});
+}
+
+TEST_CASE("engine: a hook may remove itself and register on other leaves while running") {
+  auto x = et::tensor({1.0}).requires_grad_();
+  int calls = 0;
+  et::autograd::RemovableHandle handle;
+  handle = et::autograd::register_post_accumulate_grad_hook(x, std::function<void(const et::Tensor<float>&)>(
+                                                                   [&](const et::Tensor<float>&) {
+                                                                     ++calls;
+                                                                     handle.remove();
+                                                                   }));
+  (x * 2).sum().backward();
+  (x * 2).sum().backward();
+  CHECK(calls == 1);
+  CHECK(x.grad().item() == 4.0f);
+}
+
+TEST_CASE("engine: queue_callback runs after every gradient is in, once, and only inside backward") {
+  CHECK_THROWS_WITH_AS(et::autograd::queue_callback([] {}), "Final callbacks can only be installed during backward pass.",
+                       et::Error);
+  auto w = et::tensor({2.0, 3.0}).requires_grad_();
+  auto v = et::tensor({5.0}).requires_grad_();
+  std::vector<std::string> order;
+  std::function<void(const et::Tensor<float>&)> queue = [&](const et::Tensor<float>& leaf) {
+    order.push_back("hook " + std::to_string(leaf.numel()));
+    if (order.size() == 1)
+      et::autograd::queue_callback([&] {
+        // Both leaves are accumulated when it runs; a callback may queue another, which runs too.
+        order.push_back("callback w.grad=" + std::to_string(w.grad().sum().item()) +
+                        " v.grad=" + std::to_string(v.grad().item()));
+        et::autograd::queue_callback([&] { order.push_back("second"); });
+      });
+  };
+  et::autograd::register_post_accumulate_grad_hook(w, queue);
+  et::autograd::register_post_accumulate_grad_hook(v, queue);
+  ((w * v).sum()).backward();
+  REQUIRE(order.size() == 4);
+  CHECK(order[2] == "callback w.grad=" + std::to_string(10.0f) + " v.grad=" + std::to_string(5.0f));
+  CHECK(order[3] == "second");
+  order.clear();
+  (w.sum()).backward();  // the callbacks of the last pass do not run again
+  CHECK(order == std::vector<std::string>{"hook 2", "callback w.grad=" + std::to_string(12.0f) + " v.grad=" + std::to_string(5.0f), "second"});
+}
+
+TEST_CASE("engine: a failed pass drops its callbacks; a throwing hook or callback fails the pass") {
+  auto x = et::tensor({1.0, 2.0}).requires_grad_();
+  int callbacks = 0;
+  bool fail_hook = false;
+  et::autograd::register_post_accumulate_grad_hook(x, std::function<void(const et::Tensor<float>&)>([&](const et::Tensor<float>&) {
+    et::autograd::queue_callback([&] { ++callbacks; });
+    if (fail_hook) throw et::Error("hook failed");
+  }));
+  auto y = x.tanh();
+  auto l = (y * 2).sum() + (y * y).sum() + x.sum();
+  {
+    et::NoGradGuard no_grad;
+    y.mul_(2);  // y * y saved y: backward throws after x's first part may have run
+  }
+  CHECK_THROWS_AS(l.backward(), et::Error);
+  CHECK(callbacks == 0);
+  fail_hook = true;
+  CHECK_THROWS_WITH_AS(x.sum().backward(), "hook failed", et::Error);
+  CHECK(callbacks == 0);
+  fail_hook = false;
+  x.set_grad(et::Tensor<float>());
+  (x.sum() * 1).backward();  // the hook queues one callback, which runs
+  CHECK(callbacks == 1);
+  auto throwing = et::tensor({1.0}).requires_grad_();
+  et::autograd::register_post_accumulate_grad_hook(throwing, std::function<void(const et::Tensor<float>&)>([](const et::Tensor<float>&) {
+    et::autograd::queue_callback([] { throw et::Error("callback failed"); });
+    et::autograd::queue_callback([] { FAIL("a callback after a throwing one ran"); });
+  }));
+  CHECK_THROWS_WITH_AS(throwing.sum().backward(), "callback failed", et::Error);
+  (x.sum()).backward();  // nothing of the failed pass is left queued
+  CHECK(callbacks == 2);
+}
+
+TEST_CASE("engine: hooks are refused where PyTorch refuses them") {
+  auto plain = et::tensor({1.0});
+  CHECK_THROWS_WITH_AS(et::autograd::register_post_accumulate_grad_hook(plain, std::function<void(const et::Tensor<float>&)>()),
+                       "cannot register a hook on a tensor that doesn't require gradient", et::Error);
+  auto leaf = et::tensor({1.0}).requires_grad_();
+  CHECK_THROWS_WITH_AS(
+      et::autograd::register_post_accumulate_grad_hook(leaf * 2, std::function<void(const et::Tensor<float>&)>()),
+      "post accumulate grad hooks cannot be registered on non-leaf tensors", et::Error);
 }

@@ -1,11 +1,19 @@
 // The backward engine: walks the graph from a root in reverse topological order, with an explicit
 // stack (no recursion, so a chain of 100 000 ops is fine), summing the gradients that meet at a node
 // before applying it. Gradients accumulate into leaves' .grad; saved tensors are freed afterwards.
+// Two hooks let code outside the graph follow a backward pass (DistributedDataParallel does, to start
+// each bucket's allreduce as soon as its gradients are in): register_post_accumulate_grad_hook on a
+// leaf, called after each accumulation into its .grad, and queue_callback, a function run once when
+// the current backward pass has finished, as PyTorch's Variable._execution_engine.queue_callback.
 #pragma once
 
 #include "node.hpp"
 
+#include <algorithm>  // remove_if
 #include <atomic>
+#include <cstddef>  // size_t
+#include <functional>
+#include <utility>  // move
 #include <vector>
 
 namespace eigentorch {
@@ -59,9 +67,78 @@ bool exclusively_owned(const Tensor<T>& g) {
   return g.impl().use_count() - kernel_refs == 1 && g.impl()->storage.use_count() == 1;
 }
 
+/// The callbacks queued during the backward passes running on this thread (a pass runs those queued
+/// after its start), and how many passes are running.
+struct FinalCallbacks {
+  std::vector<std::function<void()>> queued;
+  int running = 0;
+};
+inline FinalCallbacks& final_callbacks() {
+  thread_local FinalCallbacks callbacks;
+  return callbacks;
+}
+
+/// Runs the callbacks queued since index `first` (a callback may queue more: they run too), or,
+/// when the pass failed (`run` false), drops them.
+inline void finish_callbacks(std::size_t first, bool run) {
+  auto& queued = final_callbacks().queued;
+  try {
+    for (std::size_t i = first; run && i < queued.size(); ++i) {
+      std::function<void()> callback = std::move(queued[i]);
+      callback();
+    }
+  } catch (...) {
+    queued.resize(first);
+    throw;
+  }
+  queued.resize(first);
+}
+
 }  // namespace detail
 
 namespace autograd {
+
+/// What register_post_accumulate_grad_hook returns: remove() unregisters the hook (as PyTorch's
+/// RemovableHandle); dropping the handle keeps it registered.
+class RemovableHandle {
+ public:
+  RemovableHandle() = default;
+  explicit RemovableHandle(std::function<void()> remover) : remover_(std::move(remover)) {}
+  void remove() {
+    if (remover_) std::exchange(remover_, nullptr)();
+  }
+
+ private:
+  std::function<void()> remover_;
+};
+
+/// Calls hook(leaf) each time a backward pass has accumulated a gradient into leaf.grad(), as
+/// Tensor.register_post_accumulate_grad_hook: leaf.grad() holds the new sum when the hook runs.
+template <class T>
+RemovableHandle register_post_accumulate_grad_hook(const Tensor<T>& leaf, std::function<void(const Tensor<T>&)> hook) {
+  if (!leaf.requires_grad()) detail::fail({"cannot register a hook on a tensor that doesn't require gradient"});
+  if (!leaf.is_leaf()) detail::fail({"post accumulate grad hooks cannot be registered on non-leaf tensors"});
+  auto node = std::static_pointer_cast<AccumulateGrad<T>>(edge_to(leaf));
+  auto& hooks = node->post_hooks;
+  hooks.erase(std::remove_if(hooks.begin(), hooks.end(), [](const auto& h) { return !h.second; }), hooks.end());
+  static std::atomic<uint64_t> next_id{0};
+  const uint64_t id = ++next_id;
+  hooks.emplace_back(id, std::move(hook));
+  return RemovableHandle([weak = std::weak_ptr<AccumulateGrad<T>>(node), id] {
+    if (auto n = weak.lock())
+      for (auto& h : n->post_hooks)
+        if (h.first == id) h.second = nullptr;
+  });
+}
+
+/// Runs `callback` once the backward pass running on this thread has finished (after every gradient
+/// is accumulated), in queueing order; a pass that throws drops its callbacks. Only a backward pass
+/// (a hook or backward formula inside one) may queue.
+inline void queue_callback(std::function<void()> callback) {
+  auto& callbacks = detail::final_callbacks();
+  if (callbacks.running == 0) detail::fail({"Final callbacks can only be installed during backward pass."});
+  callbacks.queued.push_back(std::move(callback));
+}
 
 template <class T>
 void AccumulateGrad<T>::apply(Tensor<T>& grad, std::vector<Tensor<T>>&) {
@@ -79,6 +156,12 @@ void AccumulateGrad<T>::apply(Tensor<T>& grad, std::vector<Tensor<T>>&) {
           for (int64_t i = 0, n = src.numel(); i < n; ++i) pd[i] += ps[i];
         },
         Tensor<T>(slot), grad);
+  }
+  // By index: a hook may remove hooks (its own included), which only empties their slots.
+  if (!post_hooks.empty()) {
+    const Tensor<T> tensor(leaf);
+    for (std::size_t i = 0; i < post_hooks.size(); ++i)
+      if (post_hooks[i].second) post_hooks[i].second(tensor);
   }
 }
 
@@ -99,6 +182,13 @@ void run_backward(const Tensor<T>& root, const Tensor<T>& grad, bool retain_grap
     explicit Running(bool& f) : flag(f) { flag = true; }
     ~Running() { flag = false; }
   } running_now(running);
+  auto& callbacks = detail::final_callbacks();
+  const std::size_t first_callback = callbacks.queued.size();
+  struct Pass {
+    int& count;
+    explicit Pass(int& c) : count(c) { ++count; }
+    ~Pass() { --count; }
+  } pass(callbacks.running);
   NoGradGuard no_grad;  // backward formulas compute plain values, never a graph of their own
 
   // Pass 1: count, for every node reachable from the root, how many edges lead into it.
@@ -156,8 +246,10 @@ void run_backward(const Tensor<T>& root, const Tensor<T>& grad, bool retain_grap
   } catch (...) {
     grads.clear();
     detail::clear_grad_buffers(start.get(), stack);
+    detail::finish_callbacks(first_callback, false);
     throw;
   }
+  detail::finish_callbacks(first_callback, true);
 }
 
 }  // namespace autograd

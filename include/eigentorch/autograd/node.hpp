@@ -6,6 +6,7 @@
 #include "../tensor/tensor.hpp"
 
 #include <cstdint>  // uint64_t
+#include <functional>
 #include <initializer_list>
 #include <iterator>  // make_move_iterator
 #include <memory>
@@ -179,6 +180,9 @@ class SavedTensor {
 template <class T>
 struct AccumulateGrad final : Node<T> {
   std::weak_ptr<detail::TensorImpl<T>> variable;
+  /// Called with the leaf after each accumulation into its .grad (register_post_accumulate_grad_hook
+  /// in engine.hpp), in registration order; a removed hook is left empty until the next registration.
+  std::vector<std::pair<uint64_t, std::function<void(const Tensor<T>&)>>> post_hooks;
   explicit AccumulateGrad(const std::shared_ptr<detail::TensorImpl<T>>& v) : variable(v) {}
   const char* name() const override { return "AccumulateGrad"; }
   void apply(Tensor<T>& grad, std::vector<Tensor<T>>&) override;  // in engine.hpp
