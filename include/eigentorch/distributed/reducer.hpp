@@ -1,0 +1,193 @@
+// The gradient reducer behind DistributedDataParallel, as PyTorch's c10d::Reducer: the parameters
+// that require a gradient are cut into buckets in reverse registration order (the first bucket closes
+// at 1 MB, the others at bucket_cap_mb, 25 MB by default: a bucket closes once it holds at least its
+// limit), because backward produces the last layers' gradients first. Each bucket is one buffer,
+// allocated once and reused every step.
+//
+// During a backward pass that follows a DDP forward, a hook after each parameter's gradient
+// accumulation copies that gradient, divided by the world size, into its bucket; a bucket whose
+// gradients are all in starts its non-blocking allreduce at once, in bucket order (every rank starts
+// the same allreduces in the same order), and every hook lets MPI progress the ones in flight. A
+// callback at the end of the pass starts what is left, waits for all of it and copies the averages
+// back into each parameter's .grad.
+//
+// Each bucket also carries one count per parameter: how many ranks had a gradient for it. A
+// parameter no rank used in this pass keeps its .grad as it was; one that some ranks used gets the
+// average with zeros for the others (PyTorch's find_unused_parameters=True arithmetic; PyTorch's
+// default refuses such a model at the next step).
+#pragma once
+
+#include "../autograd/engine.hpp"
+#include "../tensor/tensor.hpp"
+#include "process_group.hpp"
+
+#include <algorithm>  // std::fill
+#include <cstdint>
+#include <cstring>    // std::memcpy
+#include <vector>
+
+namespace eigentorch::distributed::detail {
+
+template <class T>
+class Reducer {
+ public:
+  /// params: the module's parameters in registration order (those without requires_grad are left out).
+  Reducer(const std::vector<Tensor<T>>& params, int64_t first_bucket_bytes, int64_t bucket_bytes) {
+    world_size_ = require_group().size;
+    for (const Tensor<T>& p : params)
+      if (p.requires_grad()) params_.push_back({p, 0, 0, false});
+    assign_buckets(first_bucket_bytes, bucket_bytes);
+    hooks_.reserve(params_.size());
+    for (std::size_t i = 0; i < params_.size(); ++i)
+      hooks_.push_back(autograd::register_post_accumulate_grad_hook(
+          params_[i].tensor, std::function<void(const Tensor<T>&)>([this, i](const Tensor<T>&) { grad_ready(i); })));
+  }
+  Reducer(const Reducer&) = delete;
+  Reducer& operator=(const Reducer&) = delete;
+  ~Reducer() {
+    for (auto& h : hooks_) h.remove();
+  }
+
+  /// Called by a DDP forward that will be followed by a synchronised backward.
+  void prepare_for_backward() {
+    if (in_backward_)
+      fail({"DistributedDataParallel: the last backward pass stopped (it threw) after it had started to average "
+            "gradients with the other processes, so the processes are out of step; make the model again on every rank"});
+    for (auto& p : params_) p.ready = false;
+    for (auto& b : buckets_) {
+      b.pending = static_cast<int64_t>(b.params.size());
+      b.launched = false;
+    }
+    next_bucket_ = 0;
+    expecting_ = true;
+  }
+
+  /// The buckets' parameter indices (into the parameters that require a gradient), for tests.
+  std::vector<std::vector<int64_t>> bucket_indices() const {
+    std::vector<std::vector<int64_t>> out;
+    for (const auto& b : buckets_) out.emplace_back(b.params.begin(), b.params.end());
+    return out;
+  }
+
+ private:
+  struct Param {
+    Tensor<T> tensor;
+    std::size_t bucket;
+    int64_t offset;  // of its gradient in the bucket's buffer
+    bool ready;
+  };
+  struct Bucket {
+    std::vector<int64_t> params;
+    Tensor<T> buffer;  // the gradients (64-byte aligned slots), then one count per parameter
+    int64_t counts_offset = 0;
+    int64_t pending = 0;
+    bool launched = false;
+    Work work;
+  };
+
+  static int64_t aligned(int64_t n) {
+    constexpr int64_t per_line = 64 / static_cast<int64_t>(sizeof(T));
+    return (n + per_line - 1) / per_line * per_line;
+  }
+
+  void assign_buckets(int64_t first_bucket_bytes, int64_t bucket_bytes) {
+    Bucket current;
+    int64_t bytes = 0, length = 0;
+    auto close = [&] {
+      current.counts_offset = length;
+      current.buffer = Tensor<T>({length + static_cast<int64_t>(current.params.size())});  // zeros: touched now, once
+      buckets_.push_back(std::move(current));
+      current = Bucket();
+      bytes = length = 0;
+    };
+    for (std::size_t k = params_.size(); k-- > 0;) {
+      Param& p = params_[k];
+      p.bucket = buckets_.size();
+      p.offset = length;
+      current.params.push_back(static_cast<int64_t>(k));
+      length += aligned(p.tensor.numel());
+      bytes += p.tensor.numel() * static_cast<int64_t>(sizeof(T));
+      if (bytes >= (buckets_.empty() ? first_bucket_bytes : bucket_bytes)) close();
+    }
+    if (!current.params.empty()) close();
+  }
+
+  void grad_ready(std::size_t i) {
+    if (!expecting_) return;  // no_sync, or a backward that no DDP forward announced
+    Param& p = params_[i];
+    if (p.ready) return;
+    if (!in_backward_) {
+      in_backward_ = true;
+      autograd::queue_callback([this] { finalize(); });
+    }
+    Bucket& b = buckets_[p.bucket];
+    const Tensor<T> grad = p.tensor.grad();
+    T* slot = b.buffer.data() + p.offset;
+    const T* g = grad.data();
+    const T scale = T(1) / static_cast<T>(world_size_);
+    for (int64_t j = 0, n = grad.numel(); j < n; ++j) slot[j] = g[j] * scale;
+    b.buffer.data()[b.counts_offset + position_in_bucket(b, i)] = T(1);
+    p.ready = true;
+    --b.pending;
+    launch_ready_buckets();
+    for (auto& other : buckets_)
+      if (other.launched) other.work.test();  // Open MPI progresses only inside MPI calls
+  }
+
+  static int64_t position_in_bucket(const Bucket& b, std::size_t i) {
+    // Parameters are in a bucket in decreasing index order, consecutively.
+    return b.params.front() - static_cast<int64_t>(i);
+  }
+
+  void launch(Bucket& b) {
+    b.work = Work::all_reduce_sum(b.buffer.data(), b.buffer.numel());
+    b.launched = true;
+  }
+
+  void launch_ready_buckets() {
+    while (next_bucket_ < buckets_.size() && buckets_[next_bucket_].pending == 0) launch(buckets_[next_bucket_++]);
+  }
+
+  /// The end of the backward pass: what no rank's hook launched goes now (gradients this rank did
+  /// not produce count as zeros), then every bucket's average goes back to .grad.
+  void finalize() {
+    expecting_ = false;
+    for (; next_bucket_ < buckets_.size(); ++next_bucket_) {
+      Bucket& b = buckets_[next_bucket_];
+      for (int64_t k : b.params) {
+        Param& p = params_[static_cast<std::size_t>(k)];
+        if (p.ready) continue;
+        T* slot = b.buffer.data() + p.offset;
+        std::fill(slot, slot + p.tensor.numel(), T(0));
+        b.buffer.data()[b.counts_offset + position_in_bucket(b, static_cast<std::size_t>(k))] = T(0);
+      }
+      launch(b);
+    }
+    for (auto& b : buckets_) b.work.wait();
+    in_backward_ = false;
+    for (auto& b : buckets_) {
+      const T* counts = b.buffer.data() + b.counts_offset;
+      for (int64_t k : b.params) {
+        Param& p = params_[static_cast<std::size_t>(k)];
+        if (counts[position_in_bucket(b, static_cast<std::size_t>(k))] == T(0)) continue;  // unused everywhere
+        Tensor<T> grad = p.tensor.grad();
+        if (!grad.defined() || grad.shape() != p.tensor.shape()) {
+          grad = Tensor<T>(p.tensor.shape(), eigentorch::detail::uninitialized);
+          p.tensor.set_grad(grad);
+        }
+        std::memcpy(grad.data(), b.buffer.data() + p.offset, static_cast<std::size_t>(grad.numel()) * sizeof(T));
+        ++grad.impl()->storage->version;
+      }
+    }
+  }
+
+  std::vector<Param> params_;
+  std::vector<Bucket> buckets_;
+  std::vector<autograd::RemovableHandle> hooks_;
+  std::size_t next_bucket_ = 0;
+  int world_size_ = 1;
+  bool expecting_ = false;    // a DDP forward announced a synchronised backward
+  bool in_backward_ = false;  // a hook of that backward ran; finalize has not yet
+};
+
+}  // namespace eigentorch::distributed::detail
