@@ -15,7 +15,7 @@ import torch
 from torch.utils.data import DataLoader, DistributedSampler
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from make_data_reference import BASE, dataset, error_of  # noqa: E402  (the data tests' dataset)
+from make_data_reference import BASE, array, dataset, error_table  # noqa: E402  (the data tests' dataset)
 
 OUT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "sampler_cases.hpp")
 
@@ -147,11 +147,9 @@ def main():
         "  int64_t seed, epoch, num_samples, total_size, offset;",
         "};",
         "",
-        "inline constexpr int64_t sampler_indices[] = {",
     ]
-    for i in range(0, len(indices), 24):
-        lines.append("    " + " ".join(f"{v}," for v in indices[i:i + 24]))
-    lines += ["};", "", "inline constexpr SamplerCase sampler_cases[] = {"] + rows + ["};", ""]
+    lines += array("int64_t", "sampler_indices", indices, 20)
+    lines += ["inline constexpr SamplerCase sampler_cases[] = {"] + rows + ["};", ""]
     lines += [
         "/// After manual_seed(manual_seed): DataLoader(dataset(n), batch_size, sampler=DistributedSampler(",
         "/// dataset, num_replicas, rank, shuffle, seed, drop_last), drop_last=loader_drop_last) and, with",
@@ -175,24 +173,13 @@ def main():
         "  int64_t labels_offset, labels_count, sizes_offset, sizes_count, rands_offset, rands_count;",
         "};",
         "",
-        "inline constexpr int64_t sampler_loader_labels[] = {",
     ]
-    for i in range(0, len(labels), 8):
-        lines.append("    " + " ".join(f"{v}ll," for v in labels[i:i + 8]))
-    lines += ["};", "", "inline constexpr int64_t sampler_loader_sizes[] = {",
-              "    " + " ".join(f"{v}," for v in sizes), "};", "",
-              "inline constexpr double sampler_loader_rands[] = {"]
-    for i in range(0, len(rands), 4):
-        lines.append("    " + " ".join(f"{float(v).hex()}," for v in rands[i:i + 4]))
-    lines += ["};", "", "inline constexpr SamplerLoaderCase sampler_loader_cases[] = {"] + loader_rows + ["};", ""]
-    lines += ["/// PyTorch's exception type and message for each misuse.",
-              "struct SamplerError {", "  const char* name;", "  const char* type;", "  const char* message;", "};", "",
-              "inline constexpr SamplerError sampler_errors[] = {"]
-    for name, call in sampler_errors():
-        kind, message = error_of(call)
-        message = message.replace("\\", "\\\\").replace('"', '\\"')
-        lines.append(f'    {{"{name}", "{kind}", "{message}"}},')
-    lines += ["};", "", "}  // namespace eigentorch::reference", ""]
+    lines += array("int64_t", "sampler_loader_labels", labels, 8)
+    lines += array("int64_t", "sampler_loader_sizes", sizes, 16)
+    lines += array("double", "sampler_loader_rands", rands, 4)
+    lines += ["inline constexpr SamplerLoaderCase sampler_loader_cases[] = {"] + loader_rows + ["};", ""]
+    lines += error_table("SamplerError", "sampler_errors", sampler_errors())
+    lines += ["}  // namespace eigentorch::reference", ""]
     with open(OUT, "w") as f:
         f.write("\n".join(lines))
 

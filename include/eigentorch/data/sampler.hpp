@@ -55,11 +55,13 @@ class DistributedSamplerOptions {
 ///
 /// Only the dataset's size() is read, when the sampler is made (PyTorch reads len(dataset) again at
 /// each pass and asserts that it did not change). A range-for over the sampler yields int64_t
-/// indices; each pass computes the epoch's order afresh.
+/// indices; each pass computes the epoch's order afresh. seed + epoch is what manual_seed keeps of
+/// the Python int: its value modulo 2^64 (a negative sum or one beyond INT64_MAX seeds as PyTorch's
+/// does); a sum below -2^63 throws PyTorch's "Overflow when unpacking long" when a shuffled pass starts.
 class DistributedSampler {
  public:
   template <class D>
-  DistributedSampler(const D& dataset, const DistributedSamplerOptions& options = DistributedSamplerOptions())
+  explicit DistributedSampler(const D& dataset, const DistributedSamplerOptions& options = DistributedSamplerOptions())
       : shuffle_(options.shuffle()), drop_last_(options.drop_last()), seed_(options.seed()) {
     // PyTorch asks the group for the world size first, then for the rank, then checks the rank.
     num_replicas_ = options.num_replicas() ? *options.num_replicas()
