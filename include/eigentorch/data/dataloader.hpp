@@ -5,7 +5,7 @@
 
 #include "dataset.hpp"
 
-#include <algorithm>  // std::min
+#include <algorithm>  // std::max, std::min
 #include <cstddef>   // ptrdiff_t, size_t
 #include <cstdint>   // int64_t, uint64_t
 #include <functional>  // std::function
@@ -81,6 +81,7 @@ class DataLoader {
       detail::fail<ValueError>({"batch_size should be a positive integer value, but got batch_size=", options_.batch_size()});
   }
 
+  /// Batches in the order of `sampler` (held by reference: it must outlive the loader).
   template <class S>
   DataLoader(D dataset, DataLoaderOptions options, S& sampler)
       : dataset_(std::move(dataset)), options_(options) {
@@ -91,7 +92,7 @@ class DataLoader {
     sampler_size_ = [s] { return static_cast<int64_t>(s->size()); };
     sampler_order_ = [s] {
       std::vector<int64_t> order;
-      order.reserve(static_cast<std::size_t>(s->size()));
+      order.reserve(static_cast<std::size_t>(std::max<int64_t>(s->size(), 0)));
       for (auto i : *s) order.push_back(static_cast<int64_t>(i));
       return order;
     };
