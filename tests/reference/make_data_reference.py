@@ -83,6 +83,18 @@ def error_of(call):
     raise AssertionError("no error")
 
 
+def error_table(struct, name, errors):
+    """A C++ table of PyTorch's exception type and message for each (name, call) in errors."""
+    lines = ["/// PyTorch's exception type and message for each misuse.",
+             f"struct {struct} {{", "  const char* name;", "  const char* type;", "  const char* message;", "};", "",
+             f"inline constexpr {struct} {name}[] = {{"]
+    for case, call in errors:
+        kind, message = error_of(call)
+        message = message.replace("\\", "\\\\").replace('"', '\\"')
+        lines.append(f'    {{"{case}", "{kind}", "{message}"}},')
+    return lines + ["};", ""]
+
+
 def array(ctype, name, values, per_line):
     """A C++ array of int64 (as NNll) or double (as exact hex floats) values, per_line a line."""
     text = (lambda v: f"{int(v)}ll,") if ctype == "int64_t" else (lambda v: float(v).hex() + ",")
@@ -188,14 +200,8 @@ def main():
     ]
     lines += array("int64_t", "data_split_ints", split_ints, 12)
     lines += ["inline constexpr SplitCase data_split_cases[] = {"] + split_rows + ["};", ""]
-    lines += ["/// PyTorch's exception type and message for each misuse.",
-              "struct DataError {", "  const char* name;", "  const char* type;", "  const char* message;", "};", "",
-              "inline constexpr DataError data_errors[] = {"]
-    for name, call in ERRORS:
-        kind, message = error_of(call)
-        message = message.replace("\\", "\\\\").replace('"', '\\"')
-        lines.append(f'    {{"{name}", "{kind}", "{message}"}},')
-    lines += ["};", "", "}  // namespace eigentorch::reference", ""]
+    lines += error_table("DataError", "data_errors", ERRORS)
+    lines += ["}  // namespace eigentorch::reference", ""]
     with open(OUT, "w") as f:
         f.write("\n".join(lines))
 

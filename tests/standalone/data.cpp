@@ -1,5 +1,5 @@
 // <eigentorch/data.hpp> alone: a TensorDataset of float features and int64 labels, batched by a
-// DataLoader, split by random_split.
+// DataLoader, split by random_split, shared out by a DistributedSampler.
 #include <eigentorch/data.hpp>
 
 #include <cstdint>
@@ -34,5 +34,15 @@ int main() {
   STANDALONE_CHECK(parts[0].size() == 3 && parts[1].size() == 2);
   // torch.manual_seed(0); [s.indices for s in random_split(ds, [3, 2])]
   STANDALONE_CHECK(parts[0].indices() == (std::vector<int64_t>{4, 0, 1}));
+
+  // list(DistributedSampler(ds, num_replicas=2, rank=1)): randperm(5) from seed 0, padded to 6.
+  data::DistributedSampler sampler(ds, data::DistributedSamplerOptions().num_replicas(2).rank(1));
+  STANDALONE_CHECK(sampler.indices() == (std::vector<int64_t>{0, 3, 4}));
+  std::vector<int64_t> rows;
+  for (auto [xb, yb] : data::DataLoader(ds, data::DataLoaderOptions().batch_size(2), sampler)) {
+    const std::vector<int64_t> labels = yb.to_vector();
+    rows.insert(rows.end(), labels.begin(), labels.end());
+  }
+  STANDALONE_CHECK(rows == sampler.indices());
   return 0;
 }

@@ -5,9 +5,10 @@
 
 #include "dataset.hpp"
 
-#include <algorithm>  // std::min
+#include <algorithm>  // std::max, std::min
 #include <cstddef>   // ptrdiff_t, size_t
 #include <cstdint>   // int64_t, uint64_t
+#include <functional>  // std::function
 #include <iterator>  // std::input_iterator_tag
 #include <memory>    // std::shared_ptr
 #include <numeric>   // std::iota
@@ -60,6 +61,12 @@ inline int64_t random_int64(Generator& g) {
 /// dataset in one pass per tensor. With a generator of one's own, both the base seed and the
 /// randperm come from it, and so does a second randperm that RandomSampler draws (and discards)
 /// when the pass pulls past its end, at the step where PyTorch pulls.
+///
+/// `DataLoader(dataset, options, sampler)` takes the batches in a sampler's order instead, as
+/// DataLoader(dataset, batch_size, sampler=s): a sampler is any object with size() and a begin()/end()
+/// pass of int64_t indices (DistributedSampler, sampler.hpp). The loader keeps a reference to it, so
+/// the sampler must outlive the loader, and what is done to it between passes (set_epoch) shows in
+/// the next pass; each pass takes the sampler's whole pass when it starts, after the base seed.
 template <class D>
 class DataLoader {
  public:
@@ -74,9 +81,29 @@ class DataLoader {
       detail::fail<ValueError>({"batch_size should be a positive integer value, but got batch_size=", options_.batch_size()});
   }
 
+  /// Batches in the order of `sampler` (held by reference: it must outlive the loader).
+  template <class S>
+  DataLoader(D dataset, DataLoaderOptions options, S& sampler)
+      : dataset_(std::move(dataset)), options_(options) {
+    if (options_.shuffle()) detail::fail<ValueError>({"sampler option is mutually exclusive with shuffle"});
+    if (options_.batch_size() <= 0)
+      detail::fail<ValueError>({"batch_size should be a positive integer value, but got batch_size=", options_.batch_size()});
+    S* s = &sampler;
+    sampler_size_ = [s] { return static_cast<int64_t>(s->size()); };
+    sampler_order_ = [s] {
+      std::vector<int64_t> order;
+      order.reserve(static_cast<std::size_t>(std::max<int64_t>(s->size(), 0)));
+      for (auto i : *s) order.push_back(static_cast<int64_t>(i));
+      return order;
+    };
+  }
+  /// A temporary sampler would be gone before the first pass.
+  template <class S>
+  DataLoader(D dataset, DataLoaderOptions options, const S&& sampler) = delete;
+
   /// The number of batches a pass yields, len(loader).
   int64_t size() const {
-    const int64_t n = dataset_.size(), b = options_.batch_size();
+    const int64_t n = sampler_size_ ? sampler_size_() : dataset_.size(), b = options_.batch_size();
     return options_.drop_last() || n == 0 ? n / b : (n - 1) / b + 1;  // no n + b - 1: b may be huge
   }
 
@@ -134,6 +161,11 @@ class DataLoader {
     Generator* own = options_.generator();
     Generator& g = own != nullptr ? *own : default_generator();
     detail::random_int64(g);  // _BaseDataLoaderIter's _base_seed: drawn even without shuffle
+    if (sampler_order_) {
+      auto order = std::make_shared<std::vector<int64_t>>(sampler_order_());
+      const int64_t n = static_cast<int64_t>(order->size()), b = options_.batch_size();
+      return Iterator(this, std::move(order), options_.drop_last() ? n / b * b : n, nullptr);
+    }
     const int64_t n = dataset_.size();
     auto order = std::make_shared<std::vector<int64_t>>(static_cast<std::size_t>(n));
     if (options_.shuffle() && own != nullptr) {
@@ -156,6 +188,9 @@ class DataLoader {
  private:
   D dataset_;
   DataLoaderOptions options_;
+  // With a sampler: its len() and one pass of its indices (empty without one).
+  std::function<int64_t()> sampler_size_;
+  std::function<std::vector<int64_t>()> sampler_order_;
 };
 
 }  // namespace eigentorch::data
