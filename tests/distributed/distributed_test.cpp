@@ -66,9 +66,9 @@ TEST_CASE("distributed: before init_process_group everything refuses in PyTorch'
   CHECK(error_of([] { dist::broadcast(et::ones({2}), 0); }) == uninitialised);
   CHECK(error_of([] { dist::destroy_process_group(); }) == uninitialised);
   CHECK(error_of([] { nn::parallel::DistributedDataParallel ddp(nn::Linear(2, 1)); }) == uninitialised);
-#ifdef ET_HAVE_SAMPLER
+
   CHECK(error_of([] { et::data::DistributedSampler sampler(et::data::TensorDataset(et::ones({4, 1}))); }) == uninitialised);
-#endif
+
   CHECK(error_of([] { dist::init_process_group("gloo"); }) ==
         "Invalid backend: 'gloo' (eigentorch's process group runs on MPI: init_process_group(\"mpi\"))");
   CHECK_FALSE(dist::is_initialized());
@@ -358,7 +358,7 @@ TEST_CASE("distributed: models that differ across ranks are refused on every ran
         "DistributedDataParallel is not needed when a module doesn't have any parameter that requires a gradient.");
 }
 
-#ifdef ET_HAVE_SAMPLER
+
 TEST_CASE("distributed: DistributedSampler takes its replicas and rank from the group") {
   ensure_group();
   et::data::TensorDataset ds(et::arange(10).to<float>());
@@ -367,7 +367,7 @@ TEST_CASE("distributed: DistributedSampler takes its replicas and rank from the 
   for (int64_t i : sampler) got.push_back(i);
   CHECK(got == (dist::get_rank() == 0 ? std::vector<int64_t>{0, 2, 4, 6, 8} : std::vector<int64_t>{1, 3, 5, 7, 9}));
 }
-#endif
+
 
 TEST_CASE("world1: in a world of one process the collectives return their input and DDP trains alone" * doctest::test_suite("world1")) {
   ensure_group(1);
