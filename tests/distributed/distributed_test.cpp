@@ -194,11 +194,13 @@ TEST_CASE_TEMPLATE("distributed: DistributedDataParallel starts every replica fr
 /// Trains `steps` SGD steps of the small model: under DDP each rank on its half of every global
 /// batch, and on every rank the same model alone on the whole batch; returns both parameter lists.
 template <class T>
-std::pair<std::vector<et::Tensor<T>>, std::vector<et::Tensor<T>>> train_both(int steps, double bucket_cap_mb) {
+std::pair<std::vector<et::Tensor<T>>, std::vector<et::Tensor<T>>> train_both(int steps, double bucket_cap_mb, bool view,
+                                                                              bool set_to_none) {
   const int r = dist::get_rank();
   auto alone = small_model<T>(7);
   auto replica = small_model<T>(7);
-  nn::parallel::DistributedDataParallel ddp(replica, nn::parallel::DistributedDataParallelOptions().bucket_cap_mb(bucket_cap_mb));
+  nn::parallel::DistributedDataParallel ddp(
+      replica, nn::parallel::DistributedDataParallelOptions().bucket_cap_mb(bucket_cap_mb).gradient_as_bucket_view(view));
   et::optim::SGD<T> opt_alone(alone.parameters(), et::optim::SGDOptions(0.1).momentum(0.9));
   et::optim::SGD<T> opt_ddp(ddp.parameters(), et::optim::SGDOptions(0.1).momentum(0.9));
   nn::MSELoss<T> loss_fn;
@@ -208,7 +210,7 @@ std::pair<std::vector<et::Tensor<T>>, std::vector<et::Tensor<T>>> train_both(int
     opt_alone.zero_grad();
     loss_fn(alone(x), y).backward();
     opt_alone.step();
-    opt_ddp.zero_grad();
+    opt_ddp.zero_grad(set_to_none);
     const auto half = et::arange<int64_t>(4 * r, 4 * r + 4);
     loss_fn(ddp(x.index_select(0, half)), y.index_select(0, half)).backward();
     opt_ddp.step();
@@ -219,9 +221,15 @@ std::pair<std::vector<et::Tensor<T>>, std::vector<et::Tensor<T>>> train_both(int
 TEST_CASE_TEMPLATE("distributed: two ranks on halves of each batch train as one process on the whole batch", T, float,
                    double) {
   ensure_group();
-  for (double cap : {25.0, 0.0001}) {  // one bucket; a bucket per parameter
+  // One bucket, a bucket per parameter; gradients copied back or views of the buckets, zeroed to
+  // none or in place (then backward accumulates into the bucket itself).
+  for (int variant = 0; variant < 6; ++variant) {
+    const double cap = variant % 2 == 0 ? 25.0 : 0.0001;
+    const bool view = variant >= 2, set_to_none = variant < 4;
     CAPTURE(cap);
-    const auto [alone, replica] = train_both<T>(20, cap);
+    CAPTURE(view);
+    CAPTURE(set_to_none);
+    const auto [alone, replica] = train_both<T>(20, cap, view, set_to_none);
     for (std::size_t i = 0; i < alone.size(); ++i) {
       CAPTURE(i);
       const auto a = alone[i].to_vector(), d = replica[i].to_vector();
@@ -275,6 +283,34 @@ TEST_CASE("distributed: no_sync accumulates locally; the next synchronised backw
   CHECK(model.weight.grad().to_vector() == std::vector<float>{1 + r, 2, 3});
 }
 
+TEST_CASE("distributed: gradient_as_bucket_view: .grad is the bucket's slot; no_sync accumulates into it") {
+  ensure_group();
+  const float r = static_cast<float>(dist::get_rank());
+  et::manual_seed(3);
+  nn::Linear model(3, 1);
+  nn::parallel::DistributedDataParallel ddp(model, nn::parallel::DistributedDataParallelOptions().gradient_as_bucket_view(true));
+  const auto x1 = et::tensor({{1.0 + r, 2.0, 3.0}}), x2 = et::tensor({{0.5, -1.0 - r, 2.0}});
+  ddp(x1).sum().backward();
+  CHECK(model.weight.grad().to_vector() == std::vector<float>{1.5, 2, 3});
+  const auto first = model.weight.grad();
+  model.zero_grad(false);  // zeroes the bucket's slot in place
+  CHECK(first.to_vector() == std::vector<float>{0, 0, 0});
+  {
+    auto guard = ddp.no_sync();
+    ddp(x1).sum().backward();  // accumulates into the slot, locally
+  }
+  CHECK(model.weight.grad().data() == first.data());
+  CHECK(model.weight.grad().to_vector() == std::vector<float>{1 + r, 2, 3});
+  ddp(x2).sum().backward();
+  CHECK(model.weight.grad().to_vector() == std::vector<float>{2, 0.5, 5});
+  CHECK(model.weight.grad().data() == first.data());
+  // Zeroed to none, the next gradient is copied into the slot and .grad is the view again.
+  model.zero_grad();
+  ddp(x2).sum().backward();
+  CHECK(model.weight.grad().to_vector() == std::vector<float>{0.5, -1.5, 2});
+  CHECK(model.weight.grad().data() == first.data());
+}
+
 /// Two branches; rank 0 uses both, rank 1 only the first; the third is used by neither.
 struct Branchy : nn::Module<float> {
   nn::Linear<float> a{2, 1}, b{2, 1}, unused{2, 1};
@@ -304,6 +340,20 @@ TEST_CASE("distributed: a parameter some ranks did not use is averaged with zero
   model.zero_grad();
   ddp(et::tensor({{1.0, 1.0}})).sum().backward();
   CHECK(model.a.weight.grad().to_vector() == std::vector<float>{1, 1});
+}
+
+TEST_CASE("distributed: with bucket views, a gradient this rank did not produce is kept out of the bucket") {
+  ensure_group();
+  Branchy model;
+  nn::parallel::DistributedDataParallel ddp(model, nn::parallel::DistributedDataParallelOptions().gradient_as_bucket_view(true));
+  const float r = static_cast<float>(dist::get_rank());
+  ddp(et::tensor({{1.0, 1.0}})).sum().backward();  // b: rank 0 (1, 1), rank 1 none -> (0.5, 0.5) as a view
+  CHECK(model.b.weight.grad().to_vector() == std::vector<float>{0.5, 0.5});
+  // Not zeroed: on rank 0 b's new gradient (1, 2) accumulates into the view, (1.5, 2.5), which it
+  // sends halved; rank 1 did not use b this pass: it sends zeros, not the 0.5s its view still holds.
+  ddp(et::tensor({{1.0 + r, 2.0}})).sum().backward();
+  CHECK(model.b.weight.grad().to_vector() == std::vector<float>{0.75, 1.25});
+  CHECK_FALSE(model.unused.weight.grad().defined());
 }
 
 TEST_CASE("distributed: each forward copies rank 0's buffers (BatchNorm's running statistics) to every rank") {

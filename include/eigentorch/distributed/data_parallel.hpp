@@ -23,17 +23,24 @@
 
 namespace eigentorch::nn::parallel {
 
-/// DistributedDataParallel's keyword arguments: `.bucket_cap_mb(25).broadcast_buffers(true)`.
+/// DistributedDataParallel's keyword arguments:
+/// `.bucket_cap_mb(25).broadcast_buffers(true).gradient_as_bucket_view(false)`. With
+/// gradient_as_bucket_view each parameter's .grad becomes a view of the bucket it is averaged in
+/// (PyTorch's option of that name): no copy back after the allreduce and no second copy of the
+/// gradients in memory; a .grad handle kept from an earlier step then sees later steps' values.
 class DistributedDataParallelOptions {
  public:
   DistributedDataParallelOptions& bucket_cap_mb(double v) { bucket_cap_mb_ = v; return *this; }
   DistributedDataParallelOptions& broadcast_buffers(bool v) { broadcast_buffers_ = v; return *this; }
+  DistributedDataParallelOptions& gradient_as_bucket_view(bool v) { gradient_as_bucket_view_ = v; return *this; }
   double bucket_cap_mb() const { return bucket_cap_mb_; }
   bool broadcast_buffers() const { return broadcast_buffers_; }
+  bool gradient_as_bucket_view() const { return gradient_as_bucket_view_; }
 
  private:
   double bucket_cap_mb_ = 25;
   bool broadcast_buffers_ = true;
+  bool gradient_as_bucket_view_ = false;
 };
 
 template <class M>
@@ -66,7 +73,8 @@ class DistributedDataParallel : public Module<typename M::Scalar> {
     }
     this->register_module("module", module_);
     const auto bytes = [](double mb) { return static_cast<int64_t>(mb * 1024 * 1024); };
-    reducer_ = std::make_shared<distributed::detail::Reducer<T>>(params, bytes(1), bytes(options_.bucket_cap_mb()));
+    reducer_ = std::make_shared<distributed::detail::Reducer<T>>(params, bytes(1), bytes(options_.bucket_cap_mb()),
+                                                                  options_.gradient_as_bucket_view());
   }
 
   /// Runs the module; see the file's comment for what happens around it.

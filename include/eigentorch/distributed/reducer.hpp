@@ -9,7 +9,9 @@
 // gradients are all in starts its non-blocking allreduce at once, in bucket order (every rank starts
 // the same allreduces in the same order), and every hook lets MPI progress the ones in flight. A
 // callback at the end of the pass starts what is left, waits for all of it and copies the averages
-// back into each parameter's .grad.
+// back into each parameter's .grad, or, with gradient_as_bucket_view, makes each .grad a view of its
+// slot in the bucket (no copy back; a later backward that accumulates into that .grad writes the
+// bucket directly, and the hook only scales it).
 //
 // Each bucket also carries one count per parameter: how many ranks had a gradient for it. A
 // parameter no rank used in this pass keeps its .grad as it was; one that some ranks used gets the
@@ -24,6 +26,7 @@
 #include <algorithm>  // std::fill
 #include <cstdint>
 #include <cstring>    // std::memcpy
+#include <memory>     // std::make_shared
 #include <vector>
 
 namespace eigentorch::distributed::detail {
@@ -32,10 +35,11 @@ template <class T>
 class Reducer {
  public:
   /// params: the module's parameters in registration order (those without requires_grad are left out).
-  Reducer(const std::vector<Tensor<T>>& params, int64_t first_bucket_bytes, int64_t bucket_bytes) {
+  Reducer(const std::vector<Tensor<T>>& params, int64_t first_bucket_bytes, int64_t bucket_bytes, bool grad_as_view)
+      : grad_as_view_(grad_as_view) {
     world_size_ = require_group().size;
     for (const Tensor<T>& p : params)
-      if (p.requires_grad()) params_.push_back({p, 0, 0, false});
+      if (p.requires_grad()) params_.push_back({p, Tensor<T>(), 0, 0, false});
     assign_buckets(first_bucket_bytes, bucket_bytes);
     hooks_.reserve(params_.size());
     for (std::size_t i = 0; i < params_.size(); ++i)
@@ -72,6 +76,7 @@ class Reducer {
  private:
   struct Param {
     Tensor<T> tensor;
+    Tensor<T> view;  // its slot in the bucket, with gradient_as_bucket_view
     std::size_t bucket;
     int64_t offset;  // of its gradient in the bucket's buffer
     bool ready;
@@ -96,6 +101,14 @@ class Reducer {
     auto close = [&] {
       current.counts_offset = length;
       current.buffer = Tensor<T>({length + static_cast<int64_t>(current.params.size())});  // zeros: touched now, once
+      if (grad_as_view_)
+        for (int64_t k : current.params) {
+          Param& p = params_[static_cast<std::size_t>(k)];
+          auto impl = std::make_shared<eigentorch::detail::TensorImpl<T>>(p.tensor.shape());
+          impl->storage = eigentorch::detail::make_storage_view(current.buffer.data() + p.offset,
+                                                                std::shared_ptr<const void>(current.buffer.impl()));
+          p.view = Tensor<T>(std::move(impl));
+        }
       buckets_.push_back(std::move(current));
       current = Bucket();
       bytes = length = 0;
@@ -125,7 +138,10 @@ class Reducer {
     T* slot = b.buffer.data() + p.offset;
     const T* g = grad.data();
     const T scale = T(1) / static_cast<T>(world_size_);
-    for (int64_t j = 0, n = grad.numel(); j < n; ++j) slot[j] = g[j] * scale;
+    if (g != slot)
+      for (int64_t j = 0, n = grad.numel(); j < n; ++j) slot[j] = g[j] * scale;
+    else if (world_size_ > 1)  // the .grad is the bucket's view: it accumulated in place
+      for (int64_t j = 0, n = grad.numel(); j < n; ++j) slot[j] *= scale;
     b.buffer.data()[b.counts_offset + position_in_bucket(b, i)] = T(1);
     p.ready = true;
     --b.pending;
@@ -157,6 +173,9 @@ class Reducer {
       for (int64_t k : b.params) {
         Param& p = params_[static_cast<std::size_t>(k)];
         if (p.ready) continue;
+        // A .grad that is this slot's view keeps its values in a copy: the slot sends zeros.
+        if (grad_as_view_ && p.tensor.grad().defined() && p.tensor.grad().data() == b.buffer.data() + p.offset)
+          p.tensor.set_grad(p.view.clone());
         T* slot = b.buffer.data() + p.offset;
         std::fill(slot, slot + p.tensor.numel(), T(0));
         b.buffer.data()[b.counts_offset + position_in_bucket(b, static_cast<std::size_t>(k))] = T(0);
@@ -170,6 +189,11 @@ class Reducer {
       for (int64_t k : b.params) {
         Param& p = params_[static_cast<std::size_t>(k)];
         if (counts[position_in_bucket(b, static_cast<std::size_t>(k))] == T(0)) continue;  // unused everywhere
+        if (grad_as_view_) {
+          if (p.tensor.grad().impl() != p.view.impl()) p.tensor.set_grad(p.view);
+          ++p.view.impl()->storage->version;
+          continue;
+        }
         Tensor<T> grad = p.tensor.grad();
         if (!grad.defined() || grad.shape() != p.tensor.shape()) {
           grad = Tensor<T>(p.tensor.shape(), eigentorch::detail::uninitialized);
@@ -186,6 +210,7 @@ class Reducer {
   std::vector<autograd::RemovableHandle> hooks_;
   std::size_t next_bucket_ = 0;
   int world_size_ = 1;
+  bool grad_as_view_ = false;
   bool expecting_ = false;    // a DDP forward announced a synchronised backward
   bool in_backward_ = false;  // a hook of that backward ran; finalize has not yet
 };

@@ -51,6 +51,8 @@ struct Storage {
  private:
   template <class U>
   friend std::shared_ptr<Storage<U>> make_storage(int64_t n);
+  template <class U>
+  friend std::shared_ptr<Storage<U>> make_storage_view(U* data, std::shared_ptr<const void> owner);
   T* data_ = nullptr;
 };
 
@@ -91,6 +93,16 @@ std::shared_ptr<Storage<T>> make_storage(int64_t n) {
   auto storage = std::allocate_shared<Storage<T>>(TrailingAllocator<Storage<T>>(bytes + pool::kAlign));
   const auto spare = reinterpret_cast<std::uintptr_t>(last_trailing_space());
   storage->data_ = reinterpret_cast<T*>((spare + pool::kAlign - 1) / pool::kAlign * pool::kAlign);
+  return storage;
+}
+
+/// Storage over elements that live in a buffer someone else owns, kept alive by `owner` for as long
+/// as the storage lives (DistributedDataParallel's gradients are views of its buckets this way).
+/// `data` must be 64-byte aligned, as make_storage's is.
+template <class T>
+std::shared_ptr<Storage<T>> make_storage_view(T* data, std::shared_ptr<const void> owner) {
+  std::shared_ptr<Storage<T>> storage(new Storage<T>(), [owner = std::move(owner)](Storage<T>* s) { delete s; });
+  storage->data_ = data;
   return storage;
 }
 
