@@ -4,7 +4,7 @@ DistributedDataParallel over Gloo (2 processes on this machine, one thread each)
 per row, "<name> <value> <unit>", for the C++ program to read. The malloc settings it ran with go to
 stderr as "# ..." lines.
 
-  /usr/bin/python3 bench/ddp_torch.py [--reps N] [--warmup N] [--steps N]
+  /usr/bin/python3 bench/ddp_torch.py [--reps N] [--warmup N] [--steps N] [--timeout S]
 
 Rows (medians):
   mlp_1proc          MLP 784-512-512-10 (ReLU), CrossEntropyLoss, SGD lr 0.01, batch 128 of random
@@ -20,6 +20,7 @@ Per-step rows are timed between barriers, so that both ranks start together; eac
 median and the larger of the two is printed.
 """
 import argparse
+import datetime
 import os
 import socket
 import statistics
@@ -94,7 +95,8 @@ def worker(rank, world, port, args, queue):
     torch.set_num_threads(1)
     os.environ["MASTER_ADDR"] = "127.0.0.1"
     os.environ["MASTER_PORT"] = str(port)
-    dist.init_process_group("gloo", rank=rank, world_size=world)
+    # A collective that waits longer than this raises instead of hanging the benchmark.
+    dist.init_process_group("gloo", rank=rank, world_size=world, timeout=datetime.timedelta(seconds=args.timeout))
     torch.manual_seed(rank)
     from torch.nn.parallel import DistributedDataParallel as DDP
 
@@ -122,7 +124,8 @@ def worker(rank, world, port, args, queue):
     rows["allreduce_4m_gloo"] = worst_median(times)
     if rank == 0:
         queue.put(rows)
-    dist.destroy_process_group()
+    # NOTE: no destroy_process_group(): in one of our first runs a rank spun at full CPU for ten minutes
+    # at the end; the parent ends the workers once it has the rows.
 
 
 def free_port():
@@ -136,6 +139,7 @@ def main():
     p.add_argument("--reps", type=int, default=7, help="timed windows (per-step rows: reps * steps steps)")
     p.add_argument("--warmup", type=int, default=5, help="untimed steps first")
     p.add_argument("--steps", type=int, default=20, help="training steps per timed window")
+    p.add_argument("--timeout", type=int, default=60, help="seconds before the 2-process part gives up")
     args = p.parse_args()
 
     for var in ("MALLOC_MMAP_THRESHOLD_", "MALLOC_TRIM_THRESHOLD_", "GLIBC_TUNABLES"):
@@ -149,9 +153,23 @@ def main():
     print("mlp_1proc", f"{one:.1f}", "samples/s", flush=True)
 
     ctx = mp.get_context("spawn")
-    queue = ctx.SimpleQueue()
-    mp.spawn(worker, args=(2, free_port(), args, queue), nprocs=2, join=True)
-    rows = queue.get()
+    queue = ctx.Queue()
+    port = free_port()
+    procs = [ctx.Process(target=worker, args=(r, 2, port, args, queue), daemon=True) for r in range(2)]
+    for proc in procs:
+        proc.start()
+    try:
+        rows = queue.get(timeout=args.timeout)
+    except Exception:
+        rows = None
+    for proc in procs:
+        proc.join(timeout=5)
+        if proc.is_alive():
+            proc.terminate()
+            proc.join()
+    if rows is None:
+        sys.exit(f"ddp_torch.py: the 2-process part gave no result within {args.timeout} s (exit codes "
+                 f"{[proc.exitcode for proc in procs]})")
     print("mlp_ddp2", f"{rows['mlp_ddp2']:.1f}", "samples/s")
     print("mlp_ddp2_speedup", f"{rows['mlp_ddp2'] / one:.3f}", "x")
     for name in ("fwdbwd_1m", "fwdbwd_1m_ddp2"):
