@@ -5,12 +5,16 @@
 //   mlp_1proc        the 784-512-512-10 MLP (ReLU), CrossEntropyLoss, SGD lr 0.01, batch 128, one
 //                    process alone (rank 1 sleeps meanwhile): samples/s
 //   mlp_ddp2         the same under DistributedDataParallel, 2 processes, batch 128 each: samples/s
-//                    of both together; mlp_ddp2_speedup = mlp_ddp2 / mlp_1proc (goal >= 1.7)
+//                    of both together; mlp_ddp2_speedup = mlp_ddp2 / mlp_1proc (goal >= 1.7);
+//                    mlp_2proc_alone: both processes training without DDP at once (the ceiling);
+//                    mlp_ddp2_view: DDP with gradient_as_bucket_view, gradients zeroed in place
 //   fwdbwd_1m        the 512-1024-512-10 MLP (1,055,242 parameters), batch 32: forward + backward,
 //                    both processes at once, no DDP
 //   fwdbwd_1m_ddp2   the same through DDP; sync_1m_ddp2 = the difference: what gradient
 //                    synchronisation adds to a step; sync_1m_ddp2_view the same with
-//                    gradient_as_bucket_view (no copy back from the buckets)
+//                    gradient_as_bucket_view (no copy back from the buckets), sync_1m_ddp2_overlap
+//                    with overlap(true) (non-blocking allreduces; on one machine the default is
+//                    blocking ones)
 //   allreduce_4m     a bare MPI_Allreduce of 1,055,242 floats (in place, buffer reused); the goal:
 //                    sync_1m_ddp2 <= 1.2x this
 // Then PyTorch's DDP over Gloo on the same rows (bench/ddp_torch.py, run by rank 0 while rank 1
@@ -78,14 +82,14 @@ nn::Sequential<float> mlp_1m() {
 /// `together`, every window starts after a barrier and counts as the slower rank's.
 template <class Forward>
 std::vector<double> train_windows(Forward forward, const std::vector<et::Tensor<float>>& params, const Args& args,
-                                  bool together) {
+                                  bool together, bool set_to_none = true) {
   const auto x = et::randn({128, 784});
   et::Tensor<int64_t> y({128});
   et::detail::fill_randint(y.data(), 128, 0, 10);
   nn::CrossEntropyLoss loss_fn;
   et::optim::SGD opt(params, et::optim::SGDOptions(0.01));
   auto step = [&] {
-    opt.zero_grad();
+    opt.zero_grad(set_to_none);
     loss_fn(forward(x), y).backward();
     opt.step();
   };
@@ -169,12 +173,30 @@ int main(int argc, char** argv) {
   }
   sleeping_barrier();
   {
+    // The ceiling: both processes train alone at the same time (no synchronisation at all).
+    auto model = mlp_784();
+    const auto windows = train_windows([&](const et::Tensor<float>& x) { return model(x); }, model.parameters(), args, true);
+    std::vector<double> rates;
+    for (double w : windows) rates.push_back(2 * 128.0 * args.steps / w);
+    ours["mlp_2proc_alone"] = median(rates);
+  }
+  {
     auto model = mlp_784();
     nn::parallel::DistributedDataParallel ddp(model);
     const auto windows = train_windows([&](const et::Tensor<float>& x) { return ddp(x); }, ddp.parameters(), args, true);
     std::vector<double> rates;
     for (double w : windows) rates.push_back(2 * 128.0 * args.steps / w);
     ours["mlp_ddp2"] = median(rates);
+  }
+  {
+    // With gradient_as_bucket_view, gradients zeroed in place: backward accumulates into the buckets.
+    auto model = mlp_784();
+    nn::parallel::DistributedDataParallel ddp(model, nn::parallel::DistributedDataParallelOptions().gradient_as_bucket_view(true));
+    const auto windows =
+        train_windows([&](const et::Tensor<float>& x) { return ddp(x); }, ddp.parameters(), args, true, false);
+    std::vector<double> rates;
+    for (double w : windows) rates.push_back(2 * 128.0 * args.steps / w);
+    ours["mlp_ddp2_view"] = median(rates);
   }
   {
     auto plain = mlp_1m();
@@ -186,6 +208,10 @@ int main(int argc, char** argv) {
     nn::parallel::DistributedDataParallel ddp_view(
         viewed, nn::parallel::DistributedDataParallelOptions().gradient_as_bucket_view(true));
     ours["fwdbwd_1m_ddp2_view"] = fwdbwd_median([&](const et::Tensor<float>& x) { return ddp_view(x); }, viewed, args);
+    auto overlapped = mlp_1m();
+    nn::parallel::DistributedDataParallel ddp_overlap(overlapped, nn::parallel::DistributedDataParallelOptions().overlap(true));
+    ours["fwdbwd_1m_ddp2_overlap"] =
+        fwdbwd_median([&](const et::Tensor<float>& x) { return ddp_overlap(x); }, overlapped, args);
   }
   {
     std::vector<float> buffer(1055242, 1.0f);
@@ -224,6 +250,10 @@ int main(int argc, char** argv) {
     };
     row("mlp_1proc", ours["mlp_1proc"], "/s", 1, true);
     row("mlp_ddp2", ours["mlp_ddp2"], "/s", 1, true);
+    std::printf("%-18s %11.4f /s   (2 processes training alone at once: the ceiling, %.3fx)\n", "mlp_2proc_alone",
+                ours["mlp_2proc_alone"], ours["mlp_2proc_alone"] / ours["mlp_1proc"]);
+    std::printf("%-18s %11.4f /s   gradient_as_bucket_view + zero_grad(false): %.3fx one process\n", "mlp_ddp2_view",
+                ours["mlp_ddp2_view"], ours["mlp_ddp2_view"] / ours["mlp_1proc"]);
     std::printf("%-18s %11.3fx %14s   (goal >= 1.7)\n", "mlp_ddp2_speedup", ours["mlp_ddp2"] / ours["mlp_1proc"],
                 theirs.count("mlp_ddp2_speedup") ? (std::to_string(theirs["mlp_ddp2_speedup"]).substr(0, 5) + "x").c_str() : "-");
     row("fwdbwd_1m", ours["fwdbwd_1m"], "ms", 1e3, false);
@@ -237,6 +267,9 @@ int main(int argc, char** argv) {
     const double sync_view = ours["fwdbwd_1m_ddp2_view"] - ours["fwdbwd_1m"];
     std::printf("%-18s %11.4f ms   gradient_as_bucket_view: %.3fx the allreduce\n", "sync_1m_ddp2_view", sync_view * 1e3,
                 sync_view / ours["allreduce_4m"]);
+    const double sync_overlap = ours["fwdbwd_1m_ddp2_overlap"] - ours["fwdbwd_1m"];
+    std::printf("%-18s %11.4f ms   overlap(true), non-blocking: %.3fx the allreduce\n", "sync_1m_ddp2_overlap",
+                sync_overlap * 1e3, sync_overlap / ours["allreduce_4m"]);
     if (theirs.count("mlp_ddp2"))
       std::printf("%-18s %11.3fx   (goal >= 1)\n", "mlp_ddp2 vs torch", ours["mlp_ddp2"] / theirs["mlp_ddp2"]);
   }

@@ -195,12 +195,13 @@ TEST_CASE_TEMPLATE("distributed: DistributedDataParallel starts every replica fr
 /// batch, and on every rank the same model alone on the whole batch; returns both parameter lists.
 template <class T>
 std::pair<std::vector<et::Tensor<T>>, std::vector<et::Tensor<T>>> train_both(int steps, double bucket_cap_mb, bool view,
-                                                                              bool set_to_none) {
+                                                                              bool set_to_none, bool overlap) {
   const int r = dist::get_rank();
   auto alone = small_model<T>(7);
   auto replica = small_model<T>(7);
   nn::parallel::DistributedDataParallel ddp(
-      replica, nn::parallel::DistributedDataParallelOptions().bucket_cap_mb(bucket_cap_mb).gradient_as_bucket_view(view));
+      replica,
+      nn::parallel::DistributedDataParallelOptions().bucket_cap_mb(bucket_cap_mb).gradient_as_bucket_view(view).overlap(overlap));
   et::optim::SGD<T> opt_alone(alone.parameters(), et::optim::SGDOptions(0.1).momentum(0.9));
   et::optim::SGD<T> opt_ddp(ddp.parameters(), et::optim::SGDOptions(0.1).momentum(0.9));
   nn::MSELoss<T> loss_fn;
@@ -222,14 +223,16 @@ TEST_CASE_TEMPLATE("distributed: two ranks on halves of each batch train as one 
                    double) {
   ensure_group();
   // One bucket, a bucket per parameter; gradients copied back or views of the buckets, zeroed to
-  // none or in place (then backward accumulates into the bucket itself).
-  for (int variant = 0; variant < 6; ++variant) {
+  // none or in place (then backward accumulates into the bucket itself); non-blocking allreduces
+  // overlapped with backward, or blocking ones.
+  for (int variant = 0; variant < 16; ++variant) {
     const double cap = variant % 2 == 0 ? 25.0 : 0.0001;
-    const bool view = variant >= 2, set_to_none = variant < 4;
+    const bool view = (variant & 2) != 0, set_to_none = (variant & 4) != 0, overlap = (variant & 8) != 0;
     CAPTURE(cap);
     CAPTURE(view);
     CAPTURE(set_to_none);
-    const auto [alone, replica] = train_both<T>(20, cap, view, set_to_none);
+    CAPTURE(overlap);
+    const auto [alone, replica] = train_both<T>(20, cap, view, set_to_none, overlap);
     for (std::size_t i = 0; i < alone.size(); ++i) {
       CAPTURE(i);
       const auto a = alone[i].to_vector(), d = replica[i].to_vector();
@@ -288,7 +291,8 @@ TEST_CASE("distributed: gradient_as_bucket_view: .grad is the bucket's slot; no_
   const float r = static_cast<float>(dist::get_rank());
   et::manual_seed(3);
   nn::Linear model(3, 1);
-  nn::parallel::DistributedDataParallel ddp(model, nn::parallel::DistributedDataParallelOptions().gradient_as_bucket_view(true));
+  nn::parallel::DistributedDataParallel ddp(
+      model, nn::parallel::DistributedDataParallelOptions().gradient_as_bucket_view(true).overlap(true));
   const auto x1 = et::tensor({{1.0 + r, 2.0, 3.0}}), x2 = et::tensor({{0.5, -1.0 - r, 2.0}});
   ddp(x1).sum().backward();
   CHECK(model.weight.grad().to_vector() == std::vector<float>{1.5, 2, 3});
@@ -345,7 +349,8 @@ TEST_CASE("distributed: a parameter some ranks did not use is averaged with zero
 TEST_CASE("distributed: with bucket views, a gradient this rank did not produce is kept out of the bucket") {
   ensure_group();
   Branchy model;
-  nn::parallel::DistributedDataParallel ddp(model, nn::parallel::DistributedDataParallelOptions().gradient_as_bucket_view(true));
+  nn::parallel::DistributedDataParallel ddp(
+      model, nn::parallel::DistributedDataParallelOptions().gradient_as_bucket_view(true).overlap(true));
   const float r = static_cast<float>(dist::get_rank());
   ddp(et::tensor({{1.0, 1.0}})).sum().backward();  // b: rank 0 (1, 1), rank 1 none -> (0.5, 0.5) as a view
   CHECK(model.b.weight.grad().to_vector() == std::vector<float>{0.5, 0.5});

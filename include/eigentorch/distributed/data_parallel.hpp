@@ -17,6 +17,7 @@
 #include "reducer.hpp"
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -28,19 +29,26 @@ namespace eigentorch::nn::parallel {
 /// gradient_as_bucket_view each parameter's .grad becomes a view of the bucket it is averaged in
 /// (PyTorch's option of that name): no copy back after the allreduce and no second copy of the
 /// gradients in memory; a .grad handle kept from an earlier step then sees later steps' values.
+/// `.overlap(bool)` (eigentorch's): overlap the buckets' allreduces with backward (non-blocking MPI)
+/// or run each as its bucket fills (blocking); by default overlapped when the processes span
+/// several machines, blocking when they share one (see reducer.hpp).
 class DistributedDataParallelOptions {
  public:
   DistributedDataParallelOptions& bucket_cap_mb(double v) { bucket_cap_mb_ = v; return *this; }
   DistributedDataParallelOptions& broadcast_buffers(bool v) { broadcast_buffers_ = v; return *this; }
   DistributedDataParallelOptions& gradient_as_bucket_view(bool v) { gradient_as_bucket_view_ = v; return *this; }
+  DistributedDataParallelOptions& overlap(bool v) { overlap_ = v; return *this; }
   double bucket_cap_mb() const { return bucket_cap_mb_; }
   bool broadcast_buffers() const { return broadcast_buffers_; }
   bool gradient_as_bucket_view() const { return gradient_as_bucket_view_; }
+  /// Set, or unset (chosen by where the processes run).
+  std::optional<bool> overlap() const { return overlap_; }
 
  private:
   double bucket_cap_mb_ = 25;
   bool broadcast_buffers_ = true;
   bool gradient_as_bucket_view_ = false;
+  std::optional<bool> overlap_;
 };
 
 template <class M>
@@ -74,7 +82,8 @@ class DistributedDataParallel : public Module<typename M::Scalar> {
     this->register_module("module", module_);
     const auto bytes = [](double mb) { return static_cast<int64_t>(mb * 1024 * 1024); };
     reducer_ = std::make_shared<distributed::detail::Reducer<T>>(params, bytes(1), bytes(options_.bucket_cap_mb()),
-                                                                  options_.gradient_as_bucket_view());
+                                                                  options_.gradient_as_bucket_view(),
+                                                                  options_.overlap().value_or(!g.one_host));
   }
 
   /// Runs the module; see the file's comment for what happens around it.

@@ -47,6 +47,7 @@ struct Group {
   MPI_Comm comm = MPI_COMM_NULL;
   int rank = 0;
   int size = 1;
+  bool one_host = true;  // every rank shares this machine's memory (MPI_COMM_TYPE_SHARED)
 };
 inline Group& default_group() {
   static Group group;
@@ -205,6 +206,13 @@ inline void init_process_group(const std::string& backend = "mpi") {
   MPI_Comm_set_errhandler(g.comm, MPI_ERRORS_RETURN);
   MPI_Comm_rank(g.comm, &g.rank);
   MPI_Comm_size(g.comm, &g.size);
+  MPI_Comm host = MPI_COMM_NULL;
+  detail::check_mpi(MPI_Comm_split_type(g.comm, MPI_COMM_TYPE_SHARED, g.rank, MPI_INFO_NULL, &host),
+                    "MPI_Comm_split_type");
+  int host_size = 0;
+  MPI_Comm_size(host, &host_size);
+  MPI_Comm_free(&host);
+  g.one_host = host_size == g.size;
   auto& info = eigentorch::detail::default_process_group_info();
   info.rank = g.rank;
   info.world_size = g.size;
@@ -262,9 +270,10 @@ void broadcast(const Tensor<T>& tensor, int src) {
   ++tensor.impl()->storage->version;
 }
 
-/// A non-blocking sum over the default group of count values at data, in place (MPI_Iallreduce):
-/// the buffer must stay untouched until wait() returns. test() lets MPI progress (Open MPI moves
-/// a non-blocking collective only inside MPI calls) and says whether it is done.
+/// A sum over the default group of count values at data, in place: non-blocking (MPI_Iallreduce;
+/// the buffer must stay untouched until wait() returns; test() lets MPI progress, as Open MPI moves
+/// a non-blocking collective only inside MPI calls, and says whether it is done), or, with
+/// `blocking`, an MPI_Allreduce done when the call returns.
 class Work {
  public:
   Work() = default;
@@ -282,14 +291,18 @@ class Work {
   }
 
   template <class T>
-  static Work all_reduce_sum(T* data, int64_t count) {
+  static Work all_reduce_sum(T* data, int64_t count, bool blocking) {
     const detail::Group& g = detail::require_group();
     if (count > std::numeric_limits<int>::max())
       detail::fail({"a gradient bucket of ", count, " elements is more than MPI can reduce in one call"});
     Work w;
-    detail::check_mpi(MPI_Iallreduce(MPI_IN_PLACE, data, static_cast<int>(count), detail::mpi_type<T>(), MPI_SUM, g.comm,
-                                     &w.request_),
-                      "MPI_Iallreduce");
+    if (blocking)
+      detail::check_mpi(MPI_Allreduce(MPI_IN_PLACE, data, static_cast<int>(count), detail::mpi_type<T>(), MPI_SUM, g.comm),
+                        "MPI_Allreduce");
+    else
+      detail::check_mpi(MPI_Iallreduce(MPI_IN_PLACE, data, static_cast<int>(count), detail::mpi_type<T>(), MPI_SUM,
+                                       g.comm, &w.request_),
+                        "MPI_Iallreduce");
     return w;
   }
   bool pending() const { return request_ != MPI_REQUEST_NULL; }

@@ -6,9 +6,13 @@
 //
 // During a backward pass that follows a DDP forward, a hook after each parameter's gradient
 // accumulation copies that gradient, divided by the world size, into its bucket; a bucket whose
-// gradients are all in starts its non-blocking allreduce at once, in bucket order (every rank starts
-// the same allreduces in the same order), and every hook lets MPI progress the ones in flight. A
-// callback at the end of the pass starts what is left, waits for all of it and copies the averages
+// gradients are all in starts its allreduce at once, in bucket order (every rank starts the same
+// allreduces in the same order). Across machines the allreduce is non-blocking, overlapped with the
+// rest of backward (the network card moves the bytes), and every hook lets MPI progress the ones in
+// flight. On one machine it is a blocking MPI_Allreduce: there the processors themselves copy the
+// bytes through shared memory, so nothing can overlap, and Open MPI's non-blocking allreduce cost
+// 2-3x the blocking one (bench/README.md); `overlap` overrides the choice. A callback at the end of
+// the pass starts what is left, waits for all of it and copies the averages
 // back into each parameter's .grad, or, with gradient_as_bucket_view, makes each .grad a view of its
 // slot in the bucket (no copy back; a later backward that accumulates into that .grad writes the
 // bucket directly, and the hook only scales it).
@@ -35,8 +39,10 @@ template <class T>
 class Reducer {
  public:
   /// params: the module's parameters in registration order (those without requires_grad are left out).
-  Reducer(const std::vector<Tensor<T>>& params, int64_t first_bucket_bytes, int64_t bucket_bytes, bool grad_as_view)
-      : grad_as_view_(grad_as_view) {
+  /// overlap: non-blocking allreduces overlapped with backward (true) or blocking ones (false).
+  Reducer(const std::vector<Tensor<T>>& params, int64_t first_bucket_bytes, int64_t bucket_bytes, bool grad_as_view,
+          bool overlap)
+      : grad_as_view_(grad_as_view), overlap_(overlap) {
     world_size_ = require_group().size;
     for (const Tensor<T>& p : params)
       if (p.requires_grad()) params_.push_back({p, Tensor<T>(), 0, 0, false});
@@ -146,8 +152,9 @@ class Reducer {
     p.ready = true;
     --b.pending;
     launch_ready_buckets();
-    for (auto& other : buckets_)
-      if (other.launched) other.work.test();  // Open MPI progresses only inside MPI calls
+    if (overlap_)
+      for (auto& other : buckets_)
+        if (other.launched) other.work.test();  // Open MPI progresses only inside MPI calls
   }
 
   static int64_t position_in_bucket(const Bucket& b, std::size_t i) {
@@ -156,7 +163,7 @@ class Reducer {
   }
 
   void launch(Bucket& b) {
-    b.work = Work::all_reduce_sum(b.buffer.data(), b.buffer.numel());
+    b.work = Work::all_reduce_sum(b.buffer.data(), b.buffer.numel(), /*blocking=*/!overlap_);
     b.launched = true;
   }
 
@@ -211,6 +218,7 @@ class Reducer {
   std::size_t next_bucket_ = 0;
   int world_size_ = 1;
   bool grad_as_view_ = false;
+  bool overlap_ = true;
   bool expecting_ = false;    // a DDP forward announced a synchronised backward
   bool in_backward_ = false;  // a hook of that backward ran; finalize has not yet
 };
