@@ -153,6 +153,10 @@ int main(int argc, char** argv) {
       return 2;
     }
   }
+  if (args.reps < 1 || args.steps < 1 || args.warmup < 0) {
+    std::fprintf(stderr, "ddp_bench: --reps and --steps must be at least 1, --warmup at least 0\n");
+    return 2;
+  }
   dist::init_process_group("mpi");
   const int rank = dist::get_rank();
   if (dist::get_world_size() != 2) {

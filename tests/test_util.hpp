@@ -7,6 +7,7 @@
 #include <cmath>    // std::abs, std::isnan
 #include <cstddef>  // size_t
 #include <cstdio>   // snprintf
+#include <exception>
 #include <string>
 #include <type_traits>  // is_same_v
 #include <vector>
@@ -47,6 +48,17 @@ void check_allclose(const A& actual, const E& expected, double rtol = 1.3e-6, do
     }
   }
   CHECK(true);
+}
+
+/// The message `f` throws (any std::exception), or "" if it throws nothing.
+template <class F>
+std::string error_of(F&& f) {
+  try {
+    f();
+  } catch (const std::exception& e) {
+    return e.what();
+  }
+  return "";
 }
 
 }  // namespace eigentorch::testing

@@ -371,8 +371,8 @@ TEST_CASE_TEMPLATE("engine: a post-accumulate hook sees each leaf's summed .grad
       seen.push_back(std::string(name) + "=" + std::to_string(leaf.grad().sum().item()));
     };
   };
-  auto ha = et::autograd::register_post_accumulate_grad_hook(a, std::function<void(const et::Tensor<T>&)>(record("a")));
-  et::autograd::register_post_accumulate_grad_hook(b, std::function<void(const et::Tensor<T>&)>(record("b")));
+  auto ha = et::autograd::register_post_accumulate_grad_hook(a, record("a"));
+  et::autograd::register_post_accumulate_grad_hook(b, record("b"));
   // a is used twice: its two gradients (2 * b and a's square's 2a) meet before the hook runs once.
   ((a * b).sum() * 2 + (a * a).sum()).backward();
   REQUIRE(seen.size() == 2);
@@ -388,18 +388,23 @@ TEST_CASE_TEMPLATE("engine: a post-accumulate hook sees each leaf's summed .grad
   CHECK(seen == std::vector<std::string>{"b=" + std::to_string(T(7))});
 }
 
-TEST_CASE("engine: a hook may remove itself and register on other leaves while running") {
+TEST_CASE("engine: a hook may remove itself, and register more hooks while running") {
   auto x = et::tensor({1.0}).requires_grad_();
-  int calls = 0;
+  int calls = 0, late_calls = 0;
   et::autograd::RemovableHandle handle;
-  handle = et::autograd::register_post_accumulate_grad_hook(x, std::function<void(const et::Tensor<float>&)>(
-                                                                   [&](const et::Tensor<float>&) {
-                                                                     ++calls;
-                                                                     handle.remove();
-                                                                   }));
-  (x * 2).sum().backward();
+  handle = et::autograd::register_post_accumulate_grad_hook(x, [&](const et::Tensor<float>&) {
+    ++calls;
+    handle.remove();
+    // Registering moves the list the engine is walking (several, so that it must grow): the new
+    // hooks run from this pass on, the running one is not disturbed (ASan would see a freed read).
+    for (int i = 0; i < 8; ++i) et::autograd::register_post_accumulate_grad_hook(x, [&](const et::Tensor<float>&) { ++late_calls; });
+  });
   (x * 2).sum().backward();
   CHECK(calls == 1);
+  CHECK(late_calls == 8);
+  (x * 2).sum().backward();
+  CHECK(calls == 1);
+  CHECK(late_calls == 16);
   CHECK(x.grad().item() == 4.0f);
 }
 
@@ -409,7 +414,7 @@ TEST_CASE("engine: queue_callback runs after every gradient is in, once, and onl
   auto w = et::tensor({2.0, 3.0}).requires_grad_();
   auto v = et::tensor({5.0}).requires_grad_();
   std::vector<std::string> order;
-  std::function<void(const et::Tensor<float>&)> queue = [&](const et::Tensor<float>& leaf) {
+  auto queue = [&](const et::Tensor<float>& leaf) {
     order.push_back("hook " + std::to_string(leaf.numel()));
     if (order.size() == 1)
       et::autograd::queue_callback([&] {
@@ -430,34 +435,52 @@ TEST_CASE("engine: queue_callback runs after every gradient is in, once, and onl
   CHECK(order == std::vector<std::string>{"hook 2", "callback w.grad=" + std::to_string(12.0f) + " v.grad=" + std::to_string(5.0f), "second"});
 }
 
+TEST_CASE("engine: callbacks run when the outermost pass ends, not when a conversion's nested pass does") {
+  auto x = et::tensor({1.0, 2.0}).requires_grad_();
+  std::vector<float> seen_at_callback;
+  int hooks = 0;
+  et::autograd::register_post_accumulate_grad_hook(x, [&](const et::Tensor<float>&) {
+    if (hooks++ == 0) et::autograd::queue_callback([&] { seen_at_callback = x.grad().to_vector(); });
+  });
+  // Two float -> double conversions: each runs the float graph's backward, nested in the double one.
+  (x.to<double>().sum() + (x.to<double>() * 2).sum()).backward();
+  CHECK(hooks == 2);
+  CHECK(seen_at_callback == std::vector<float>{3, 3});  // both nested passes were in
+}
+
 TEST_CASE("engine: a failed pass drops its callbacks; a throwing hook or callback fails the pass") {
   auto x = et::tensor({1.0, 2.0}).requires_grad_();
-  int callbacks = 0;
+  int callbacks = 0, hook_calls = 0;
   bool fail_hook = false;
-  et::autograd::register_post_accumulate_grad_hook(x, std::function<void(const et::Tensor<float>&)>([&](const et::Tensor<float>&) {
+  et::autograd::register_post_accumulate_grad_hook(x, [&](const et::Tensor<float>&) {
+    ++hook_calls;
     et::autograd::queue_callback([&] { ++callbacks; });
     if (fail_hook) throw et::Error("hook failed");
-  }));
-  auto y = x.tanh();
-  auto l = (y * 2).sum() + (y * y).sum() + x.sum();
+  });
+  auto u = et::tensor({0.5}).requires_grad_();
+  auto w = u.tanh();
+  // The engine runs x's branch first (the last input's), whose hook queues a callback; then w * w
+  // finds w changed in place and the pass fails.
+  auto l = (w * w).sum() + x.sum();
   {
     et::NoGradGuard no_grad;
-    y.mul_(2);  // y * y saved y: backward throws after x's first part may have run
+    w.mul_(2);
   }
   CHECK_THROWS_AS(l.backward(), et::Error);
+  CHECK(hook_calls == 1);
   CHECK(callbacks == 0);
   fail_hook = true;
   CHECK_THROWS_WITH_AS(x.sum().backward(), "hook failed", et::Error);
+  CHECK(hook_calls == 2);
   CHECK(callbacks == 0);
   fail_hook = false;
-  x.set_grad(et::Tensor<float>());
   (x.sum() * 1).backward();  // the hook queues one callback, which runs
   CHECK(callbacks == 1);
   auto throwing = et::tensor({1.0}).requires_grad_();
-  et::autograd::register_post_accumulate_grad_hook(throwing, std::function<void(const et::Tensor<float>&)>([](const et::Tensor<float>&) {
+  et::autograd::register_post_accumulate_grad_hook(throwing, [](const et::Tensor<float>&) {
     et::autograd::queue_callback([] { throw et::Error("callback failed"); });
     et::autograd::queue_callback([] { FAIL("a callback after a throwing one ran"); });
-  }));
+  });
   CHECK_THROWS_WITH_AS(throwing.sum().backward(), "callback failed", et::Error);
   (x.sum()).backward();  // nothing of the failed pass is left queued
   CHECK(callbacks == 2);
@@ -465,10 +488,10 @@ TEST_CASE("engine: a failed pass drops its callbacks; a throwing hook or callbac
 
 TEST_CASE("engine: hooks are refused where PyTorch refuses them") {
   auto plain = et::tensor({1.0});
-  CHECK_THROWS_WITH_AS(et::autograd::register_post_accumulate_grad_hook(plain, std::function<void(const et::Tensor<float>&)>()),
+  auto nothing = [](const et::Tensor<float>&) {};
+  CHECK_THROWS_WITH_AS(et::autograd::register_post_accumulate_grad_hook(plain, nothing),
                        "cannot register a hook on a tensor that doesn't require gradient", et::Error);
   auto leaf = et::tensor({1.0}).requires_grad_();
-  CHECK_THROWS_WITH_AS(
-      et::autograd::register_post_accumulate_grad_hook(leaf * 2, std::function<void(const et::Tensor<float>&)>()),
-      "post accumulate grad hooks cannot be registered on non-leaf tensors", et::Error);
+  CHECK_THROWS_WITH_AS(et::autograd::register_post_accumulate_grad_hook(leaf * 2, nothing),
+                       "post accumulate grad hooks cannot be registered on non-leaf tensors", et::Error);
 }

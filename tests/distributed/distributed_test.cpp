@@ -11,10 +11,13 @@
 
 #include <doctest/doctest.h>
 
+#include "test_util.hpp"
+
 #include <cmath>
 #include <cstdint>
 #include <cstdio>
 #include <cstring>
+#include <limits>
 #include <string>
 #include <vector>
 
@@ -33,16 +36,7 @@ void ensure_group(int world = 2) {
                   "runs as separate worlds of 1)");
 }
 
-/// The message of what f throws (empty if it does not throw).
-template <class F>
-std::string error_of(F&& f) {
-  try {
-    f();
-  } catch (const std::exception& e) {
-    return e.what();
-  }
-  return "";
-}
+using eigentorch::testing::error_of;
 
 /// The same bits on every rank: rank 0's values broadcast and compared bit for bit.
 template <class T>
@@ -140,6 +134,11 @@ TEST_CASE("distributed: a collective called differently on the ranks throws on e
           else dist::all_reduce(et::ones({2}).to<double>());
         }) == "all_reduce: the processes passed different tensors or arguments (rank 0: float [2] SUM, rank 1: double "
               "[2] SUM); every rank must call it with a tensor of the same shape and type, and the same arguments");
+  // A tensor undefined on one rank.
+  CHECK(error_of([r] { dist::all_reduce(r == 0 ? et::ones({2}) : et::Tensor<float>()); }) ==
+        "all_reduce: the processes passed different tensors or arguments (rank 0: float [2] SUM, rank 1: float "
+        "undefined SUM); every rank must call it with a tensor of the same shape and type, and the same arguments");
+  CHECK(error_of([] { dist::broadcast(et::Tensor<float>(), 0); }) == "broadcast: the tensor is undefined");
   // Broadcast from different sources; then a source outside the group, on both.
   CHECK(error_of([r] { dist::broadcast(et::ones({4}), r); }) ==
         "broadcast: the processes passed different tensors or arguments (rank 0: float [4] from rank 0, rank 1: float "
@@ -160,6 +159,9 @@ TEST_CASE_TEMPLATE("distributed: broadcast copies the source rank's values", T, 
   dist::broadcast(t, 1);
   CHECK(t.to_vector() == std::vector<T>{2, 10});
 }
+
+/// A small model for the options checks.
+nn::Sequential<float> model_for_options() { return nn::Sequential<float>(nn::Linear(2, 1)); }
 
 /// A model whose initial values depend on the seed.
 template <class T>
@@ -244,7 +246,10 @@ TEST_CASE_TEMPLATE("distributed: two ranks on halves of each batch train as one 
   }
 }
 
-TEST_CASE("distributed: buckets as PyTorch assigns them: reverse order, the first closing at 1 MB, then at the cap") {
+// The layout PyTorch rebuilds its buckets into after the first step (gradients in reverse
+// registration order, the first bucket closing at 1 MB, the others at the cap); PyTorch's first step
+// uses another (the forward order cut the same way, then reversed), which changes no value.
+TEST_CASE("distributed: buckets in reverse registration order, the first closing at 1 MB, then at the cap") {
   ensure_group();
   // 300x1000 floats = 1.2 MB, 1000 x 40 = 160 kB ...: parameters in registration order
   // 0 w1 [300, 1000], 1 b1 [300], 2 w2 [40, 300], 3 b2 [40], 4 w3 [1000, 40], 5 b3 [1000]
@@ -260,7 +265,14 @@ TEST_CASE("distributed: buckets as PyTorch assigns them: reverse order, the firs
   nn::parallel::DistributedDataParallel ddp2(model2, nn::parallel::DistributedDataParallelOptions().bucket_cap_mb(0.1));
   CHECK(ddp2.bucket_indices() == std::vector<std::vector<int64_t>>{{3, 2}, {1, 0}});
   CHECK(error_of([&] { nn::parallel::DistributedDataParallel bad(model2, nn::parallel::DistributedDataParallelOptions().bucket_cap_mb(0)); }) ==
-        "bucket_cap_mb must be a positive number of megabytes, got 0.000000");
+        "bucket_cap_mb must be a positive number of megabytes, got 0.0");
+  CHECK(error_of([&] {
+          nn::parallel::DistributedDataParallel bad(model2, nn::parallel::DistributedDataParallelOptions().bucket_cap_mb(
+                                                                std::numeric_limits<double>::infinity()));
+        }) == "bucket_cap_mb must be a positive number of megabytes, got inf");
+  // A huge cap is one bucket for everything.
+  nn::parallel::DistributedDataParallel ddp3(model2, nn::parallel::DistributedDataParallelOptions().bucket_cap_mb(1e300));
+  CHECK(ddp3.bucket_indices() == std::vector<std::vector<int64_t>>{{3, 2}, {1, 0}});
 }
 
 TEST_CASE("distributed: no_sync accumulates locally; the next synchronised backward averages the sums") {
@@ -315,16 +327,18 @@ TEST_CASE("distributed: gradient_as_bucket_view: .grad is the bucket's slot; no_
   CHECK(model.weight.grad().data() == first.data());
 }
 
-/// Two branches; rank 0 uses both, rank 1 only the first; the third is used by neither.
+/// Two branches; rank 0 uses both, rank 1 only the first (unless use_b_everywhere); the third is
+/// used by neither.
 struct Branchy : nn::Module<float> {
   nn::Linear<float> a{2, 1}, b{2, 1}, unused{2, 1};
+  bool use_b_everywhere = false;
   Branchy() {
     register_module("a", a);
     register_module("b", b);
     register_module("unused", unused);
   }
   et::Tensor<float> forward(const et::Tensor<float>& x) override {
-    return et::distributed::get_rank() == 0 ? a(x) + b(x) : a(x);
+    return et::distributed::get_rank() == 0 || use_b_everywhere ? a(x) + b(x) : a(x);
   }
 };
 
@@ -346,19 +360,79 @@ TEST_CASE("distributed: a parameter some ranks did not use is averaged with zero
   CHECK(model.a.weight.grad().to_vector() == std::vector<float>{1, 1});
 }
 
-TEST_CASE("distributed: with bucket views, a gradient this rank did not produce is kept out of the bucket") {
+// What one process would hold had it run both ranks' samples, as PyTorch's reducer sends a
+// gradient that a pass did not produce but .grad already holds.
+TEST_CASE("distributed: a gradient accumulated earlier is sent by a rank that did not use the parameter this pass") {
+  ensure_group();
+  for (int variant = 0; variant < 4; ++variant) {
+    const bool view = variant % 2 == 1, overlap = variant >= 2;
+    CAPTURE(view);
+    CAPTURE(overlap);
+    Branchy model;
+    nn::parallel::DistributedDataParallel ddp(
+        model, nn::parallel::DistributedDataParallelOptions().gradient_as_bucket_view(view).overlap(overlap));
+    const float r = static_cast<float>(dist::get_rank());
+    ddp(et::tensor({{1.0, 1.0}})).sum().backward();  // b: rank 0 (1, 1), rank 1 none -> (0.5, 0.5)
+    CHECK(model.b.weight.grad().to_vector() == std::vector<float>{0.5, 0.5});
+    // Not zeroed: rank 0's b.grad (0.5, 0.5) + (1, 2); rank 1's stays (0.5, 0.5), and it sends it:
+    // ((1.5, 2.5) + (0.5, 0.5)) / 2.
+    ddp(et::tensor({{1.0 + r, 2.0}})).sum().backward();
+    CHECK(model.b.weight.grad().to_vector() == std::vector<float>{1.0, 1.5});
+    CHECK(model.a.weight.grad().to_vector() == std::vector<float>{2.5, 3});  // ((1, 1) + (1, 2) + (1, 1) + (2, 2)) / 2
+    CHECK_FALSE(model.unused.weight.grad().defined());
+  }
+}
+
+TEST_CASE("distributed: a parameter used only under no_sync is averaged at the next synchronised pass") {
   ensure_group();
   Branchy model;
-  nn::parallel::DistributedDataParallel ddp(
-      model, nn::parallel::DistributedDataParallelOptions().gradient_as_bucket_view(true).overlap(true));
+  nn::parallel::DistributedDataParallel ddp(model);
   const float r = static_cast<float>(dist::get_rank());
-  ddp(et::tensor({{1.0, 1.0}})).sum().backward();  // b: rank 0 (1, 1), rank 1 none -> (0.5, 0.5) as a view
-  CHECK(model.b.weight.grad().to_vector() == std::vector<float>{0.5, 0.5});
-  // Not zeroed: on rank 0 b's new gradient (1, 2) accumulates into the view, (1.5, 2.5), which it
-  // sends halved; rank 1 did not use b this pass: it sends zeros, not the 0.5s its view still holds.
-  ddp(et::tensor({{1.0 + r, 2.0}})).sum().backward();
-  CHECK(model.b.weight.grad().to_vector() == std::vector<float>{0.75, 1.25});
-  CHECK_FALSE(model.unused.weight.grad().defined());
+  model.use_b_everywhere = true;  // ddp.module() is the model itself: the flag reaches the forward
+  CHECK(&ddp.module() == &model);
+  {
+    auto guard = ddp.no_sync();
+    ddp(et::tensor({{1.0 + r, 2.0}})).sum().backward();  // b used on both ranks, locally
+  }
+  model.use_b_everywhere = false;
+  ddp(et::tensor({{1.0, 1.0}})).sum().backward();  // b used by rank 0 only
+  // rank 0: (1, 2) + (1, 1); rank 1: (2, 2): averaged (3, 3.5) / ... = ((2, 3) + (2, 2)) / 2
+  CHECK(model.b.weight.grad().to_vector() == std::vector<float>{2, 2.5});
+  CHECK(same_on_all_ranks(model.b.weight.grad()));
+}
+
+/// A module whose forward takes two tensors.
+struct TwoInputs : nn::Module<float> {
+  nn::Linear<float> fc{2, 1};
+  TwoInputs() { register_module("fc", fc); }
+  et::Tensor<float> forward(const et::Tensor<float>& x, const et::Tensor<float>& y) { return fc(x) * y; }
+};
+
+TEST_CASE("distributed: DistributedDataParallel passes any arguments to the module's forward") {
+  ensure_group();
+  TwoInputs model;
+  nn::parallel::DistributedDataParallel ddp(model);
+  const float r = static_cast<float>(dist::get_rank());
+  ddp(et::tensor({{1.0, 2.0}}), et::tensor({{1.0 + r}})).sum().backward();
+  CHECK(model.fc.weight.grad().to_vector() == std::vector<float>{1.5, 3});  // ((1, 2) * 1 + (1, 2) * 2) / 2
+  // A temporary module is kept by the wrapper.
+  et::manual_seed(1);
+  nn::parallel::DistributedDataParallel owned(nn::Linear(2, 1));
+  owned(et::ones({1, 2})).sum().backward();
+  CHECK(owned.module().weight.grad().to_vector() == std::vector<float>{1, 1});
+}
+
+TEST_CASE("distributed: a float <-> double conversion inside the graph does not end the synchronised pass early") {
+  ensure_group();
+  et::manual_seed(4);
+  nn::Linear model(2, 1);
+  nn::parallel::DistributedDataParallel ddp(model);
+  const float r = static_cast<float>(dist::get_rank());
+  const auto out = ddp(et::tensor({{1.0 + r, 2.0}}));
+  // Two conversions: each runs a backward of its own on the float graph, nested in the double one.
+  (out.to<double>().sum() + out.to<double>().sum()).backward();
+  CHECK(model.weight.grad().to_vector() == std::vector<float>{3, 4});  // 2 * ((1, 2) + (2, 2)) / 2
+  CHECK(same_on_all_ranks(model.weight.grad()));
 }
 
 TEST_CASE("distributed: each forward copies rank 0's buffers (BatchNorm's running statistics) to every rank") {
@@ -403,14 +477,42 @@ TEST_CASE("distributed: models that differ across ranks are refused on every ran
     nn::Sequential<float> m(nn::Linear(2, r == 0 ? 3 : 4), nn::Linear(r == 0 ? 3 : 4, 1));
     return error_of([&] { nn::parallel::DistributedDataParallel ddp(m); });
   }();
-  CHECK(error_shape == (r == 0 ? "DDP expects same model across all ranks, but the sizes of a parameter or buffer on rank 1 do "
-                                 "not match process 0's (rank 1 names it)"
+  CHECK(error_shape == (r == 0 ? "DDP expects same model across all ranks, but a parameter or buffer of rank 1 does not "
+                                 "match process 0's (rank 1's error names it)"
                                : "[1]: params[0] in this process with sizes [4, 2] appears not to match sizes of the same "
                                  "param in process 0."));
   nn::Sequential<float> frozen(nn::Linear(2, 1));
   frozen.requires_grad_(false);
   CHECK(error_of([&] { nn::parallel::DistributedDataParallel ddp(frozen); }) ==
         "DistributedDataParallel is not needed when a module doesn't have any parameter that requires a gradient.");
+  // Refused on one rank only: the other throws too, naming it.
+  nn::Sequential<float> half_frozen(nn::Linear(2, 1));
+  if (r == 1) half_frozen.requires_grad_(false);
+  CHECK(error_of([&] { nn::parallel::DistributedDataParallel ddp(half_frozen); }) ==
+        (r == 0 ? "DistributedDataParallel: rank 1 refused its module or options (its own error says why)"
+                : "DistributedDataParallel is not needed when a module doesn't have any parameter that requires a "
+                  "gradient."));
+  // A bias frozen on one rank only.
+  nn::Sequential<float> bias_frozen(nn::Linear(2, 1));
+  if (r == 1) bias_frozen.parameters()[1].requires_grad_(false);
+  CHECK(error_of([&] { nn::parallel::DistributedDataParallel ddp(bias_frozen); }) ==
+        (r == 0 ? "DDP expects same model across all ranks, but a parameter or buffer of rank 1 does not match process "
+                  "0's (rank 1's error names it)"
+                : "DistributedDataParallel: params[1] does not require a gradient in this process (rank 1) but does in "
+                  "process 0"));
+  // Different options.
+  CHECK(error_of([&] {
+          nn::parallel::DistributedDataParallel ddp(model_for_options(), nn::parallel::DistributedDataParallelOptions().bucket_cap_mb(r == 0 ? 25 : 1));
+        }) == (r == 0 ? "DistributedDataParallel: the processes were given different options (rank 0: bucket_cap_mb "
+                        "26214400 bytes, broadcast_buffers 1, gradient_as_bucket_view 0, overlap 0; rank 1: 1048576 bytes, "
+                        "1, 0, 0)"
+                      : "DistributedDataParallel: the processes were given different options (rank 1: bucket_cap_mb "
+                        "1048576 bytes, broadcast_buffers 1, gradient_as_bucket_view 0, overlap 0; rank 0: 26214400 bytes, "
+                        "1, 0, 0)"));
+  // The group goes on working.
+  nn::Sequential<float> fine(nn::Linear(2, 1));
+  nn::parallel::DistributedDataParallel ddp(fine);
+  CHECK(same_on_all_ranks(fine.parameters()[0]));
 }
 
 

@@ -1,9 +1,11 @@
-// Helpers for the serialize tests: a fixture's path, the message a call throws, a temporary directory
+// Helpers for the serialize tests (with test_util.hpp's error_of): a fixture's path, a temporary directory
 // removed with its files at the end of a test, whole-file reads and writes, and a directory's listing (to
 // prove a failed save left no temporary).
 #pragma once
 
 #include <eigentorch/error.hpp>
+
+#include "test_util.hpp"  // error_of
 
 #include <dirent.h>  // opendir, readdir
 #include <stdlib.h>  // mkdtemp
@@ -21,17 +23,6 @@ namespace eigentorch::testing {
 /// The path of the fixture `name` under tests/data/serialize/.
 inline std::string serialize_fixture(const std::string& name) {
   return std::string(EIGENTORCH_TESTS_DIR) + "/data/serialize/" + name;
-}
-
-/// The message `f` throws (an eigentorch::Error), or "" if it throws nothing.
-template <class F>
-std::string error_of(F&& f) {
-  try {
-    f();
-  } catch (const eigentorch::Error& e) {
-    return e.what();
-  }
-  return "";
 }
 
 /// A fresh directory under $TMPDIR (or /tmp); removed, with the files in it, when destroyed.

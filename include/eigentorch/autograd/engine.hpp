@@ -4,7 +4,8 @@
 // Two hooks let code outside the graph follow a backward pass (DistributedDataParallel does, to start
 // each bucket's allreduce as soon as its gradients are in): register_post_accumulate_grad_hook on a
 // leaf, called after each accumulation into its .grad, and queue_callback, a function run once when
-// the current backward pass has finished, as PyTorch's Variable._execution_engine.queue_callback.
+// the current (outermost) backward pass has finished, as PyTorch's
+// Variable._execution_engine.queue_callback.
 #pragma once
 
 #include "node.hpp"
@@ -67,6 +68,15 @@ bool exclusively_owned(const Tensor<T>& g) {
   return g.impl().use_count() - kernel_refs == 1 && g.impl()->storage.use_count() == 1;
 }
 
+/// Adds one to a counter for its lifetime.
+struct CountGuard {
+  int& count;
+  explicit CountGuard(int& c) : count(c) { ++count; }
+  CountGuard(const CountGuard&) = delete;
+  CountGuard& operator=(const CountGuard&) = delete;
+  ~CountGuard() { --count; }
+};
+
 /// The callbacks queued during the backward passes running on this thread (a pass runs those queued
 /// after its start), and how many passes are running.
 struct FinalCallbacks {
@@ -114,16 +124,18 @@ class RemovableHandle {
 
 /// Calls hook(leaf) each time a backward pass has accumulated a gradient into leaf.grad(), as
 /// Tensor.register_post_accumulate_grad_hook: leaf.grad() holds the new sum when the hook runs.
-template <class T>
-RemovableHandle register_post_accumulate_grad_hook(const Tensor<T>& leaf, std::function<void(const Tensor<T>&)> hook) {
+/// `hook` is anything callable with a `const Tensor<T>&`.
+template <class T, class F>
+RemovableHandle register_post_accumulate_grad_hook(const Tensor<T>& leaf, F&& hook) {
   if (!leaf.requires_grad()) detail::fail({"cannot register a hook on a tensor that doesn't require gradient"});
   if (!leaf.is_leaf()) detail::fail({"post accumulate grad hooks cannot be registered on non-leaf tensors"});
   auto node = std::static_pointer_cast<AccumulateGrad<T>>(edge_to(leaf));
   auto& hooks = node->post_hooks;
-  hooks.erase(std::remove_if(hooks.begin(), hooks.end(), [](const auto& h) { return !h.second; }), hooks.end());
+  if (node->running_hooks == 0)  // while hooks run, their list only grows
+    hooks.erase(std::remove_if(hooks.begin(), hooks.end(), [](const auto& h) { return !h.second; }), hooks.end());
   static std::atomic<uint64_t> next_id{0};
   const uint64_t id = ++next_id;
-  hooks.emplace_back(id, std::move(hook));
+  hooks.emplace_back(id, std::function<void(const Tensor<T>&)>(std::forward<F>(hook)));
   return RemovableHandle([weak = std::weak_ptr<AccumulateGrad<T>>(node), id] {
     if (auto n = weak.lock())
       for (auto& h : n->post_hooks)
@@ -132,8 +144,9 @@ RemovableHandle register_post_accumulate_grad_hook(const Tensor<T>& leaf, std::f
 }
 
 /// Runs `callback` once the backward pass running on this thread has finished (after every gradient
-/// is accumulated), in queueing order; a pass that throws drops its callbacks. Only a backward pass
-/// (a hook or backward formula inside one) may queue.
+/// is accumulated; a pass nested in it, as a float <-> double conversion runs, does not count), in
+/// queueing order; a pass that throws drops its callbacks. Only a backward pass (a hook or backward
+/// formula inside one) may queue.
 inline void queue_callback(std::function<void()> callback) {
   auto& callbacks = detail::final_callbacks();
   if (callbacks.running == 0) detail::fail({"Final callbacks can only be installed during backward pass."});
@@ -157,11 +170,16 @@ void AccumulateGrad<T>::apply(Tensor<T>& grad, std::vector<Tensor<T>>&) {
         },
         Tensor<T>(slot), grad);
   }
-  // By index: a hook may remove hooks (its own included), which only empties their slots.
+  // By index, each hook called through a copy: a hook may remove hooks (its own included), which only
+  // empties their slots, or register more, which may move the list (and run from this pass on).
   if (!post_hooks.empty()) {
     const Tensor<T> tensor(leaf);
+    const detail::CountGuard running(running_hooks);
     for (std::size_t i = 0; i < post_hooks.size(); ++i)
-      if (post_hooks[i].second) post_hooks[i].second(tensor);
+      if (post_hooks[i].second) {
+        const auto hook = post_hooks[i].second;
+        hook(tensor);
+      }
   }
 }
 
@@ -184,11 +202,7 @@ void run_backward(const Tensor<T>& root, const Tensor<T>& grad, bool retain_grap
   } running_now(running);
   auto& callbacks = detail::final_callbacks();
   const std::size_t first_callback = callbacks.queued.size();
-  struct Pass {
-    int& count;
-    explicit Pass(int& c) : count(c) { ++count; }
-    ~Pass() { --count; }
-  } pass(callbacks.running);
+  const detail::CountGuard pass(callbacks.running);
   NoGradGuard no_grad;  // backward formulas compute plain values, never a graph of their own
 
   // Pass 1: count, for every node reachable from the root, how many edges lead into it.
@@ -249,7 +263,7 @@ void run_backward(const Tensor<T>& root, const Tensor<T>& grad, bool retain_grap
     detail::finish_callbacks(first_callback, false);
     throw;
   }
-  detail::finish_callbacks(first_callback, true);
+  if (callbacks.running == 1) detail::finish_callbacks(first_callback, true);  // the outermost pass ends
 }
 
 }  // namespace autograd

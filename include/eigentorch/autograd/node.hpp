@@ -181,8 +181,10 @@ template <class T>
 struct AccumulateGrad final : Node<T> {
   std::weak_ptr<detail::TensorImpl<T>> variable;
   /// Called with the leaf after each accumulation into its .grad (register_post_accumulate_grad_hook
-  /// in engine.hpp), in registration order; a removed hook is left empty until the next registration.
+  /// in engine.hpp), in registration order; a removed hook is left empty until a registration made
+  /// while no hook runs (running_hooks) compacts the list.
   std::vector<std::pair<uint64_t, std::function<void(const Tensor<T>&)>>> post_hooks;
+  int running_hooks = 0;
   explicit AccumulateGrad(const std::shared_ptr<detail::TensorImpl<T>>& v) : variable(v) {}
   const char* name() const override { return "AccumulateGrad"; }
   void apply(Tensor<T>& grad, std::vector<Tensor<T>>&) override;  // in engine.hpp

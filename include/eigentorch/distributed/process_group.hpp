@@ -9,7 +9,8 @@
 // MPI is initialised once per process (by the first init_process_group, unless the program did it)
 // and finalised at exit; a group is a duplicate of MPI_COMM_WORLD, so a program's own MPI traffic and
 // ours never meet, and destroy_process_group followed by init_process_group works.
-// The reducer of DistributedDataParallel uses the non-blocking allreduce below (Work).
+// The reducer of DistributedDataParallel reduces its buckets through Work below, on a communicator
+// of its own.
 #pragma once
 
 #include "../detail/process_group.hpp"
@@ -27,6 +28,7 @@
 
 #include <algorithm>  // std::min
 #include <cstdint>  // int64_t
+#include <cstdio>   // fputs
 #include <cstdlib>  // atexit, setenv
 #include <limits>
 #include <string>
@@ -78,11 +80,14 @@ MPI_Datatype mpi_type() {
   else return MPI_INT64_T;
 }
 
+/// The element types a collective takes, as numbered in a CallRecord, and their names.
+inline const char* type_name(int64_t code) {
+  static const char* const names[] = {"float", "double", "int64"};
+  return code >= 0 && code < 3 ? names[code] : "?";
+}
 template <class T>
-const char* type_name() {
-  if constexpr (std::is_same_v<T, float>) return "float";
-  else if constexpr (std::is_same_v<T, double>) return "double";
-  else return "int64";
+constexpr int64_t type_code() {
+  return std::is_same_v<T, float> ? 0 : std::is_same_v<T, double> ? 1 : 2;
 }
 
 inline MPI_Op mpi_op(ReduceOp op) {
@@ -101,31 +106,30 @@ inline const char* op_name(int64_t op) {
 /// What one rank passes to a collective, compared across ranks before any data moves.
 struct CallRecord {
   static constexpr int kMaxDims = 8;  // dimensions shown in a mismatch's message
-  int64_t fields[5 + kMaxDims] = {};  // collective, type, op or src, dimensions, numel, first sizes
+  int64_t fields[5 + kMaxDims] = {};  // collective, type, op or src, dimensions (-1: undefined), numel, first sizes
 };
 
 template <class T>
 CallRecord call_record(int64_t collective, int64_t op_or_src, const Tensor<T>& t) {
   CallRecord r;
   r.fields[0] = collective;
-  r.fields[1] = std::is_same_v<T, float> ? 0 : std::is_same_v<T, double> ? 1 : 2;
+  r.fields[1] = type_code<T>();
   r.fields[2] = op_or_src;
-  r.fields[3] = t.dim();
-  r.fields[4] = t.numel();
-  for (int64_t d = 0; d < t.dim() && d < CallRecord::kMaxDims; ++d) r.fields[5 + d] = t.size(d);
+  r.fields[3] = t.defined() ? t.dim() : -1;
+  r.fields[4] = t.defined() ? t.numel() : 0;
+  for (int64_t d = 0; d < r.fields[3] && d < CallRecord::kMaxDims; ++d) r.fields[5 + d] = t.size(d);
   return r;
 }
 
-/// "float [2, 3] (SUM)" for one rank's record.
+/// "float [2, 3] SUM" for one rank's record.
 inline std::string describe(const CallRecord& r) {
-  static const char* const types[] = {"float", "double", "int64"};
-  std::string s = std::string(r.fields[1] >= 0 && r.fields[1] < 3 ? types[r.fields[1]] : "?") + " [";
+  std::string s = std::string(type_name(r.fields[1])) + (r.fields[3] < 0 ? " undefined" : " [");
   for (int64_t d = 0; d < r.fields[3]; ++d) {
     if (d > 0) s += ", ";
     s += d < CallRecord::kMaxDims ? std::to_string(r.fields[5 + d]) : "...";
     if (d >= CallRecord::kMaxDims) break;
   }
-  s += "]";
+  if (r.fields[3] >= 0) s += "]";
   if (r.fields[0] == 0) s += std::string(" ") + op_name(r.fields[2]);
   else s += " from rank " + std::to_string(r.fields[2]);
   return s;
@@ -157,21 +161,53 @@ inline void check_same_call(const Group& g, const char* what, const CallRecord& 
         "); every rank must call it with a tensor of the same shape and type, and the same arguments"});
 }
 
-/// MPI_Bcast of n values from root, in pieces of at most INT_MAX (MPI counts are int).
-template <class T>
-void broadcast_values(const Group& g, T* data, int64_t n, int root) {
+/// call(offset, count) over n values in pieces of at most INT_MAX (MPI counts are int).
+template <class F>
+void in_pieces(int64_t n, F call) {
   for (int64_t done = 0; done < n;) {
     const int count = static_cast<int>(std::min<int64_t>(n - done, std::numeric_limits<int>::max()));
-    check_mpi(MPI_Bcast(data + done, count, mpi_type<T>(), root, g.comm), "MPI_Bcast");
+    call(done, count);
     done += count;
   }
 }
 
-/// Finalises MPI at exit when init_process_group initialised it.
+/// MPI_Bcast of n values from root, in place.
+template <class T>
+void broadcast_values(MPI_Comm comm, T* data, int64_t n, int root) {
+  in_pieces(n, [&](int64_t at, int count) {
+    check_mpi(MPI_Bcast(data + at, count, mpi_type<T>(), root, comm), "MPI_Bcast");
+  });
+}
+
+/// MPI_Allreduce of n values, in place.
+template <class T>
+void all_reduce_values(MPI_Comm comm, T* data, int64_t n, MPI_Op op) {
+  in_pieces(n, [&](int64_t at, int count) {
+    check_mpi(MPI_Allreduce(MPI_IN_PLACE, data + at, count, mpi_type<T>(), op, comm), "MPI_Allreduce");
+  });
+}
+
+/// How many synchronised backward passes on this process started reducing gradients with the other
+/// processes and did not finish (a backward that threw half-way): the other processes wait for
+/// collectives this one will never call.
+inline int& unfinished_reductions() {
+  static int count = 0;
+  return count;
+}
+
+/// Finalises MPI at exit when init_process_group initialised it. A process that leaves a
+/// synchronised backward unfinished ends the whole job instead (MPI_Abort): MPI_Finalize would wait
+/// for the other processes, and they for collectives it will never call.
 inline void finalize_at_exit() {
   int finalized = 0;
   MPI_Finalized(&finalized);
   if (finalized) return;
+  if (unfinished_reductions() > 0) {
+    std::fputs("eigentorch: a DistributedDataParallel backward pass stopped half-way on this process (an exception); "
+               "ending every process of the job with MPI_Abort, since the others wait for it\n",
+               stderr);
+    MPI_Abort(MPI_COMM_WORLD, 1);
+  }
   Group& g = default_group();
   if (g.comm != MPI_COMM_NULL) MPI_Comm_free(&g.comm);
   MPI_Finalize();
@@ -201,18 +237,21 @@ inline void init_process_group(const std::string& backend = "mpi") {
     detail::check_mpi(MPI_Init_thread(nullptr, nullptr, MPI_THREAD_FUNNELED, &provided), "MPI_Init_thread");
     std::atexit(detail::finalize_at_exit);
   }
-  detail::Group& g = detail::default_group();
-  detail::check_mpi(MPI_Comm_dup(MPI_COMM_WORLD, &g.comm), "MPI_Comm_dup");
-  MPI_Comm_set_errhandler(g.comm, MPI_ERRORS_RETURN);
-  MPI_Comm_rank(g.comm, &g.rank);
-  MPI_Comm_size(g.comm, &g.size);
+  detail::Group group;
+  detail::check_mpi(MPI_Comm_dup(MPI_COMM_WORLD, &group.comm), "MPI_Comm_dup");
+  MPI_Comm_set_errhandler(group.comm, MPI_ERRORS_RETURN);
+  MPI_Comm_rank(group.comm, &group.rank);
+  MPI_Comm_size(group.comm, &group.size);
   MPI_Comm host = MPI_COMM_NULL;
-  detail::check_mpi(MPI_Comm_split_type(g.comm, MPI_COMM_TYPE_SHARED, g.rank, MPI_INFO_NULL, &host),
-                    "MPI_Comm_split_type");
+  const int rc = MPI_Comm_split_type(group.comm, MPI_COMM_TYPE_SHARED, group.rank, MPI_INFO_NULL, &host);
+  if (rc != MPI_SUCCESS) MPI_Comm_free(&group.comm);
+  detail::check_mpi(rc, "MPI_Comm_split_type");
   int host_size = 0;
   MPI_Comm_size(host, &host_size);
   MPI_Comm_free(&host);
-  g.one_host = host_size == g.size;
+  group.one_host = host_size == group.size;
+  detail::Group& g = detail::default_group();
+  g = group;
   auto& info = eigentorch::detail::default_process_group_info();
   info.rank = g.rank;
   info.world_size = g.size;
@@ -241,17 +280,12 @@ inline void barrier() { detail::check_mpi(MPI_Barrier(detail::require_group().co
 template <class T>
 void all_reduce(const Tensor<T>& tensor, ReduceOp op = ReduceOp::SUM) {
   const detail::Group& g = detail::require_group();
-  if (!tensor.defined()) detail::fail({"all_reduce: the tensor is undefined"});
   detail::check_same_call(g, "all_reduce", detail::call_record(0, static_cast<int64_t>(op), tensor));
+  if (!tensor.defined()) detail::fail({"all_reduce: the tensor is undefined"});
   if (op == ReduceOp::AVG && !std::is_floating_point_v<T>)
-    detail::fail({"all_reduce: ReduceOp.AVG needs a floating point tensor, got ", detail::type_name<T>()});
+    detail::fail({"all_reduce: ReduceOp.AVG needs a floating point tensor, got ", detail::type_name(detail::type_code<T>())});
   T* data = tensor.data();
-  for (int64_t done = 0, n = tensor.numel(); done < n;) {  // MPI counts are int
-    const int count = static_cast<int>(std::min<int64_t>(n - done, std::numeric_limits<int>::max()));
-    detail::check_mpi(MPI_Allreduce(MPI_IN_PLACE, data + done, count, detail::mpi_type<T>(), detail::mpi_op(op), g.comm),
-                      "MPI_Allreduce");
-    done += count;
-  }
+  detail::all_reduce_values(g.comm, data, tensor.numel(), detail::mpi_op(op));
   if constexpr (std::is_floating_point_v<T>)
     if (op == ReduceOp::AVG)
       for (int64_t i = 0, n = tensor.numel(); i < n; ++i) data[i] /= static_cast<T>(g.size);
@@ -262,15 +296,15 @@ void all_reduce(const Tensor<T>& tensor, ReduceOp op = ReduceOp::SUM) {
 template <class T>
 void broadcast(const Tensor<T>& tensor, int src) {
   const detail::Group& g = detail::require_group();
-  if (!tensor.defined()) detail::fail({"broadcast: the tensor is undefined"});
   detail::check_same_call(g, "broadcast", detail::call_record(1, src, tensor));
+  if (!tensor.defined()) detail::fail({"broadcast: the tensor is undefined"});
   if (src < 0 || src >= g.size)
     detail::fail({"Invalid root rank: ", src, " (the group's ranks are 0 to ", g.size - 1, ")"});
-  detail::broadcast_values(g, tensor.data(), tensor.numel(), src);
+  detail::broadcast_values(g.comm, tensor.data(), tensor.numel(), src);
   ++tensor.impl()->storage->version;
 }
 
-/// A sum over the default group of count values at data, in place: non-blocking (MPI_Iallreduce;
+/// A sum over a communicator of count values at data, in place: non-blocking (MPI_Iallreduce;
 /// the buffer must stay untouched until wait() returns; test() lets MPI progress, as Open MPI moves
 /// a non-blocking collective only inside MPI calls, and says whether it is done), or, with
 /// `blocking`, an MPI_Allreduce done when the call returns.
@@ -284,25 +318,26 @@ class Work {
     std::swap(request_, o.request_);
     return *this;
   }
-  ~Work() {
-    // A collective cannot be cancelled: one still running at destruction is waited for, or its
-    // buffer could be written after it is freed. It does not throw (the result is unused).
+  ~Work() { wait_quietly(); }
+  /// Waits without throwing. A collective cannot be cancelled: one still running when its Work goes
+  /// is waited for, or its buffer could be written after it is freed.
+  void wait_quietly() noexcept {
     if (request_ != MPI_REQUEST_NULL) MPI_Wait(&request_, MPI_STATUS_IGNORE);
   }
 
   template <class T>
-  static Work all_reduce_sum(T* data, int64_t count, bool blocking) {
-    const detail::Group& g = detail::require_group();
-    if (count > std::numeric_limits<int>::max())
-      detail::fail({"a gradient bucket of ", count, " elements is more than MPI can reduce in one call"});
+  static Work all_reduce_sum(MPI_Comm comm, T* data, int64_t count, bool blocking) {
     Work w;
-    if (blocking)
-      detail::check_mpi(MPI_Allreduce(MPI_IN_PLACE, data, static_cast<int>(count), detail::mpi_type<T>(), MPI_SUM, g.comm),
-                        "MPI_Allreduce");
-    else
-      detail::check_mpi(MPI_Iallreduce(MPI_IN_PLACE, data, static_cast<int>(count), detail::mpi_type<T>(), MPI_SUM,
-                                       g.comm, &w.request_),
+    if (blocking) {
+      detail::all_reduce_values(comm, data, count, MPI_SUM);
+    } else {
+      // One request: a bucket is at most INT_MAX elements (the Reducer's buckets are far smaller).
+      if (count > std::numeric_limits<int>::max())
+        detail::fail({"a gradient bucket of ", count, " elements is more than MPI can reduce in one call"});
+      detail::check_mpi(MPI_Iallreduce(MPI_IN_PLACE, data, static_cast<int>(count), detail::mpi_type<T>(), MPI_SUM, comm,
+                                       &w.request_),
                         "MPI_Iallreduce");
+    }
     return w;
   }
   bool pending() const { return request_ != MPI_REQUEST_NULL; }
