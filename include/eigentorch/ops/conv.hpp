@@ -18,6 +18,7 @@
 #include <cstdint>
 #include <initializer_list>
 #include <string>
+#include <type_traits>  // enable_if_t, is_integral_v
 #include <vector>
 
 namespace eigentorch {
@@ -43,7 +44,9 @@ class ExpandingArray {
 template <std::size_t D>
 class ConvPadding : public ExpandingArray<D> {
  public:
-  ConvPadding(int64_t v) : ExpandingArray<D>(v) {}  // NOLINT: implicit on purpose
+  // (a template for every integer type: a literal 0 would otherwise also match const char*)
+  template <class I, class = std::enable_if_t<std::is_integral_v<I>>>
+  ConvPadding(I v) : ExpandingArray<D>(static_cast<int64_t>(v)) {}  // NOLINT: implicit on purpose
   ConvPadding(std::initializer_list<int64_t> list) : ExpandingArray<D>(list) {}
   ConvPadding(const std::vector<int64_t>& list) : ExpandingArray<D>(list) {}  // NOLINT
   ConvPadding(const ExpandingArray<D>& a) : ExpandingArray<D>(a) {}           // NOLINT
