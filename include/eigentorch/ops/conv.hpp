@@ -133,7 +133,10 @@ void col2im_add(const T* cols, const ConvGeom& g, int64_t ld, T* dx) {
         for (int64_t oh = oh_lo; oh < oh_hi; ++oh) {
           const T* r = row + oh * g.OW;
           T* dst = dx + (c * g.H + oh * g.sh - g.ph + i * g.dh) * g.W - g.pw + j * g.dw;
-          for (int64_t ow = ow_lo; ow < ow_hi; ++ow) dst[ow * g.sw] += r[ow];
+          if (g.sw == 1)  // contiguous: the compiler vectorises it
+            for (int64_t ow = ow_lo; ow < ow_hi; ++ow) dst[ow] += r[ow];
+          else
+            for (int64_t ow = ow_lo; ow < ow_hi; ++ow) dst[ow * g.sw] += r[ow];
         }
       }
     }
