@@ -1,4 +1,4 @@
-// <eigentorch/nn.hpp>: modules (Module, Linear, Sequential, ModuleList, ModuleDict, Flatten, Unflatten,
+// <eigentorch/nn.hpp>: modules (Module, Linear, Conv1d, Conv2d, Sequential, ModuleList, ModuleDict, Flatten, Unflatten,
 // activations, losses), nn::functional, nn::init and nn::utils. Usable alone: it brings
 // <eigentorch/tensor.hpp> with it.
 #pragma once
@@ -9,6 +9,7 @@
 #include "nn/init.hpp"
 #include "nn/functional.hpp"
 #include "nn/linear.hpp"
+#include "nn/conv.hpp"
 #include "nn/activation.hpp"
 #include "nn/container.hpp"
 #include "nn/flatten.hpp"

@@ -20,6 +20,8 @@ namespace eigentorch::nn {
 EIGENTORCH_INSTANTIATE class OrderedDict<EIGENTORCH_T>;
 EIGENTORCH_INSTANTIATE class Module<EIGENTORCH_T>;
 EIGENTORCH_INSTANTIATE class Linear<EIGENTORCH_T>;
+EIGENTORCH_INSTANTIATE class Conv1d<EIGENTORCH_T>;
+EIGENTORCH_INSTANTIATE class Conv2d<EIGENTORCH_T>;
 EIGENTORCH_INSTANTIATE class Sequential<EIGENTORCH_T>;
 EIGENTORCH_INSTANTIATE class ModuleList<EIGENTORCH_T>;
 EIGENTORCH_INSTANTIATE class ModuleDict<EIGENTORCH_T>;
@@ -77,6 +79,12 @@ EIGENTORCH_INSTANTIATE Tensor<EIGENTORCH_T> linear(const Tensor<EIGENTORCH_T>&, 
                                                    const Tensor<EIGENTORCH_T>&);
 EIGENTORCH_INSTANTIATE Tensor<EIGENTORCH_T> mse_loss(const Tensor<EIGENTORCH_T>&, const Tensor<EIGENTORCH_T>&,
                                                      const std::string&);
+EIGENTORCH_INSTANTIATE Tensor<EIGENTORCH_T> conv1d(const Tensor<EIGENTORCH_T>&, const Tensor<EIGENTORCH_T>&,
+                                                   const Tensor<EIGENTORCH_T>&, const ExpandingArray<1>&,
+                                                   const ConvPadding<1>&, const ExpandingArray<1>&, int64_t);
+EIGENTORCH_INSTANTIATE Tensor<EIGENTORCH_T> conv2d(const Tensor<EIGENTORCH_T>&, const Tensor<EIGENTORCH_T>&,
+                                                   const Tensor<EIGENTORCH_T>&, const ExpandingArray<2>&,
+                                                   const ConvPadding<2>&, const ExpandingArray<2>&, int64_t);
 EIGENTORCH_INSTANTIATE Tensor<EIGENTORCH_T> dropout(const Tensor<EIGENTORCH_T>&, double, bool, bool);
 EIGENTORCH_INSTANTIATE Tensor<EIGENTORCH_T> embedding(const Tensor<int64_t>&, const Tensor<EIGENTORCH_T>&,
                                                       std::optional<int64_t>);
@@ -143,6 +151,8 @@ EIGENTORCH_INSTANTIATE void vector_to_parameters(const Tensor<EIGENTORCH_T>&, co
 // The bases that activation modules and the indexed containers inherit their members from.
 namespace eigentorch::detail {
 EIGENTORCH_INSTANTIATE class IndexedModules<EIGENTORCH_T>;
+EIGENTORCH_INSTANTIATE class ConvNd<1, EIGENTORCH_T>;
+EIGENTORCH_INSTANTIATE class ConvNd<2, EIGENTORCH_T>;
 EIGENTORCH_INSTANTIATE class AlongDim<EIGENTORCH_T, false>;
 EIGENTORCH_INSTANTIATE class AlongDim<EIGENTORCH_T, true>;
 EIGENTORCH_INSTANTIATE class WithOptions<EIGENTORCH_T, nn::functional::leaky_relu<EIGENTORCH_T>, 1>;

@@ -7,6 +7,7 @@
 #include "../ops/activation.hpp"
 #include "../ops/arithmetic.hpp"
 #include "../ops/compare.hpp"  // ==, masked_fill: cross_entropy's ignored targets, kl_div
+#include "../ops/conv.hpp"
 #include "../ops/gather.hpp"   // gather, index: cross_entropy's weights of the targets
 #include "../ops/linear.hpp"
 #include "../ops/embedding.hpp"
@@ -43,6 +44,25 @@ inline ops::Reduction reduction(const std::string& name) {
 template <class T>
 Tensor<T> linear(const Tensor<T>& x, const Tensor<T>& weight, const Tensor<T>& bias = Tensor<T>()) {
   return ops::linear(x, weight, bias);
+}
+
+/// The 1-D convolution of x ([N, C, L] or [C, L]) with weight ([O, C / groups, K]) plus bias ([O]
+/// or undefined), F.conv1d: `functional::conv1d(x, w, b, /*stride*/ 2, /*padding*/ 1)`; padding may
+/// be "same" or "valid".
+template <class T>
+Tensor<T> conv1d(const Tensor<T>& input, const Tensor<T>& weight, const Tensor<T>& bias = Tensor<T>(),
+                 const ExpandingArray<1>& stride = 1, const ConvPadding<1>& padding = 0,
+                 const ExpandingArray<1>& dilation = 1, int64_t groups = 1) {
+  return ops::conv1d(input, weight, bias, stride, padding, dilation, groups);
+}
+
+/// The 2-D convolution of x ([N, C, H, W] or [C, H, W]) with weight ([O, C / groups, KH, KW]) plus
+/// bias, F.conv2d; stride, padding and dilation as one number or {h, w}, padding also "same" / "valid".
+template <class T>
+Tensor<T> conv2d(const Tensor<T>& input, const Tensor<T>& weight, const Tensor<T>& bias = Tensor<T>(),
+                 const ExpandingArray<2>& stride = 1, const ConvPadding<2>& padding = 0,
+                 const ExpandingArray<2>& dilation = 1, int64_t groups = 1) {
+  return ops::conv2d(input, weight, bias, stride, padding, dilation, groups);
 }
 
 /// Mean (or summed, or unreduced) squared error, F.mse_loss. Unlike PyTorch, which only warns and

@@ -1,0 +1,282 @@
+// Tests for ops/conv.hpp: conv1d and conv2d values and the gradients of input, weight and bias
+// against PyTorch 1.13 in float and double (tests/reference/conv_cases.hpp) for every option that
+// changes the arithmetic, the node names, gradcheck in double, the chunked products against one
+// sample at a time, empty batches, and every error message.
+#include <eigentorch/eigentorch.hpp>
+
+#include <doctest/doctest.h>
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <utility>  // pair
+#include <string>
+#include <vector>
+
+// This file compiles the convolutions' reference tables for every test that reads them.
+#define EIGENTORCH_CONV_REFERENCE_TABLES
+#include "reference/conv_ref.hpp"
+
+namespace {
+
+namespace et = eigentorch;
+using et::Tensor;
+using namespace eigentorch::testing::conv;
+using eigentorch::testing::check_allclose;
+using List = std::vector<int64_t>;
+
+/// One reference case, with make_conv_reference.py's options: a number is a one-element list
+/// (expanded over the dims as PyTorch expands it); `mode` is a padding string or empty.
+struct Case {
+  const char* key;
+  int dims;
+  List stride, padding;
+  const char* mode;
+  List dilation;
+  int64_t groups;
+  bool bias;
+};
+
+const Case kCases[] = {
+    {"basic", 2, {1}, {0}, "", {1}, 1, true},
+    {"pad1", 2, {1}, {1}, "", {1}, 1, true},
+    {"pad2_nobias", 2, {1}, {2}, "", {1}, 1, false},
+    {"stride2", 2, {2}, {1}, "", {1}, 1, true},
+    {"stride_hw", 2, {2, 1}, {1, 0}, "", {1}, 1, true},
+    {"dilation2", 2, {1}, {2}, "", {2}, 1, true},
+    {"dilation_hw", 2, {1, 2}, {0, 1}, "", {1, 2}, 1, true},
+    {"groups2", 2, {1}, {1}, "", {1}, 2, true},
+    {"groups2_nobias", 2, {2, 1}, {1, 1}, "", {2, 1}, 2, false},
+    {"depthwise", 2, {2}, {1}, "", {1}, 3, true},
+    {"depthwise_mult", 2, {1}, {0}, "", {1}, 3, true},
+    {"kernel_1x5", 2, {1}, {0, 2}, "", {1}, 1, true},
+    {"pointwise", 2, {1}, {0}, "", {1}, 1, true},
+    {"batch1", 2, {1}, {1}, "", {1}, 1, true},
+    {"batch8", 2, {1}, {1}, "", {1}, 1, true},
+    {"wide", 2, {1}, {1}, "", {1}, 1, true},
+    {"stride3_big_pad", 2, {3}, {2}, "", {1}, 1, true},
+    {"same", 2, {1}, {0}, "same", {1}, 1, true},
+    {"same_even", 2, {1}, {0}, "same", {1}, 1, true},
+    {"same_dilated", 2, {1}, {0}, "same", {3, 2}, 1, false},
+    {"valid", 2, {1}, {0}, "valid", {1}, 1, true},
+    {"unbatched", 2, {1}, {1}, "", {1}, 1, true},
+    {"unbatched_groups", 2, {2}, {1}, "", {1}, 2, false},
+    {"c1_basic", 1, {1}, {0}, "", {1}, 1, true},
+    {"c1_options", 1, {2}, {2}, "", {2}, 1, true},
+    {"c1_groups", 1, {1}, {1}, "", {1}, 2, false},
+    {"c1_depthwise", 1, {1}, {2}, "", {1}, 3, true},
+    {"c1_same_even", 1, {1}, {0}, "same", {1}, 1, true},
+    {"c1_unbatched", 1, {1}, {1}, "", {1}, 1, true},
+};
+
+/// The case's convolution of x, w and b (b undefined without bias).
+template <class T>
+Tensor<T> run(const Case& c, const Tensor<T>& x, const Tensor<T>& w, const Tensor<T>& b) {
+  if (c.dims == 1) {
+    const et::ConvPadding<1> padding = *c.mode ? et::ConvPadding<1>(c.mode) : et::ConvPadding<1>(c.padding);
+    return et::ops::conv1d(x, w, b, c.stride, padding, c.dilation, c.groups);
+  }
+  const et::ConvPadding<2> padding = *c.mode ? et::ConvPadding<2>(c.mode) : et::ConvPadding<2>(c.padding);
+  return et::ops::conv2d(x, w, b, c.stride, padding, c.dilation, c.groups);
+}
+
+/// The case's input and parameters (shapes from the reference: x's from its output's batch).
+template <class T>
+struct Inputs {
+  Tensor<T> x, w, b;
+};
+template <class T>
+Inputs<T> inputs_of(const Case& c, const List& x_shape, const List& w_shape) {
+  const std::string k = c.key;
+  Inputs<T> in;
+  in.x = tensor_of<T>(k + ".x", x_shape).requires_grad_();
+  in.w = tensor_of<T>(k + ".w", w_shape).requires_grad_();
+  if (c.bias) in.b = tensor_of<T>(k + ".b", {w_shape[0]}).requires_grad_();
+  return in;
+}
+
+/// x's and w's shapes, as the script made them (kept beside the case names there).
+const std::map<std::string, std::pair<List, List>> kShapes = {
+    {"basic", {{2, 3, 5, 6}, {4, 3, 3, 3}}},
+    {"pad1", {{2, 3, 5, 6}, {4, 3, 3, 3}}},
+    {"pad2_nobias", {{1, 2, 6, 5}, {3, 2, 3, 3}}},
+    {"stride2", {{2, 3, 7, 8}, {4, 3, 3, 3}}},
+    {"stride_hw", {{2, 2, 9, 7}, {3, 2, 3, 2}}},
+    {"dilation2", {{2, 2, 8, 9}, {3, 2, 3, 3}}},
+    {"dilation_hw", {{1, 3, 7, 8}, {2, 3, 2, 3}}},
+    {"groups2", {{2, 4, 6, 6}, {6, 2, 3, 3}}},
+    {"groups2_nobias", {{3, 4, 5, 7}, {4, 2, 2, 3}}},
+    {"depthwise", {{2, 3, 7, 6}, {3, 1, 3, 3}}},
+    {"depthwise_mult", {{2, 3, 6, 6}, {6, 1, 3, 3}}},
+    {"kernel_1x5", {{2, 2, 6, 9}, {3, 2, 1, 5}}},
+    {"pointwise", {{3, 4, 5, 5}, {6, 4, 1, 1}}},
+    {"batch1", {{1, 1, 8, 8}, {8, 1, 3, 3}}},
+    {"batch8", {{8, 1, 8, 8}, {8, 1, 3, 3}}},
+    {"wide", {{2, 6, 9, 9}, {10, 6, 3, 3}}},
+    {"stride3_big_pad", {{2, 2, 5, 5}, {2, 2, 2, 2}}},
+    {"same", {{2, 2, 5, 6}, {3, 2, 3, 3}}},
+    {"same_even", {{2, 2, 5, 6}, {3, 2, 4, 3}}},
+    {"same_dilated", {{1, 2, 6, 6}, {2, 2, 2, 3}}},
+    {"valid", {{2, 2, 5, 6}, {3, 2, 3, 3}}},
+    {"unbatched", {{3, 5, 6}, {4, 3, 3, 3}}},
+    {"unbatched_groups", {{4, 6, 5}, {2, 2, 3, 2}}},
+    {"c1_basic", {{2, 3, 10}, {4, 3, 3}}},
+    {"c1_options", {{2, 2, 11}, {4, 2, 3}}},
+    {"c1_groups", {{2, 4, 9}, {4, 2, 3}}},
+    {"c1_depthwise", {{1, 3, 8}, {3, 1, 5}}},
+    {"c1_same_even", {{2, 2, 7}, {3, 2, 4}}},
+    {"c1_unbatched", {{3, 10}, {4, 3, 3}}},
+};
+
+template <class T>
+Inputs<T> inputs_of(const Case& c) {
+  const auto& [xs, ws] = kShapes.at(c.key);
+  return inputs_of<T>(c, xs, ws);
+}
+
+}  // namespace
+
+TEST_CASE_TEMPLATE("conv1d / conv2d: values and the gradients of input, weight and bias equal PyTorch's", T, float,
+                   double) {
+  for (const Case& c : kCases) {
+    const std::string k = c.key, kd = k + "." + dname<T>();
+    CAPTURE(k);
+    Inputs<T> in = inputs_of<T>(c);
+    CHECK(numbers(k + ".x").size() == static_cast<std::size_t>(in.x.numel()));
+    CHECK(numbers(k + ".w").size() == static_cast<std::size_t>(in.w.numel()));
+    Tensor<T> y = run(c, in.x, in.w, in.b);
+    CHECK(y.shape() == et::Size(ints(k + ".y_shape")));
+    REQUIRE(y.grad_fn());
+    CHECK(std::string(y.grad_fn()->display_name()) == text(k + ".node"));
+    y.backward(tensor_of<T>(k + ".up", ints(k + ".y_shape")));
+    check(y, kd + ".y");
+    check(in.x.grad(), kd + ".gx");
+    check(in.w.grad(), kd + ".gw");
+    if (c.bias) check(in.b.grad(), kd + ".gb");
+  }
+}
+
+TEST_CASE("conv1d / conv2d: gradcheck in double for every case") {
+  for (const Case& c : kCases) {
+    const std::string k = c.key;
+    if (k == "batch8" || k == "wide") continue;  // larger copies of others
+    CAPTURE(k);
+    Inputs<double> in = inputs_of<double>(c);
+    std::vector<Tensor<double>> args{in.x, in.w};
+    if (c.bias) args.push_back(in.b);
+    CHECK(et::autograd::gradcheck(
+        [&c](const std::vector<Tensor<double>>& a) { return run(c, a[0], a[1], a.size() > 2 ? a[2] : Tensor<double>()); },
+        args));
+  }
+}
+
+TEST_CASE("conv2d: only the gradients asked for; the input alone, the weight alone") {
+  const Case& c = kCases[1];  // pad1
+  Inputs<double> in = inputs_of<double>(c);
+  const auto up = tensor_of<double>("pad1.up", ints("pad1.y_shape"));
+  Tensor<double> w = in.w.detach(), b = in.b.detach();
+  run(c, in.x, w, b).backward(up);
+  check(in.x.grad(), "pad1.double.gx");
+  Tensor<double> x = in.x.detach();
+  run(c, x, in.w, b).backward(up);
+  check(in.w.grad(), "pad1.double.gw");
+  CHECK_FALSE(x.grad().defined());
+  et::NoGradGuard no_grad;
+  CHECK_FALSE(run(c, in.x, in.w, in.b).grad_fn());
+}
+
+TEST_CASE("conv2d: batches unfolded in chunks (and one sample at a time) give what each sample gives alone") {
+  // 40 samples of 16 x 16 x 16 with a 3x3 kernel unfold in two chunks (28 + 12); 2 samples of 64 x 45 x 45,
+  // one at a time (their columns pass the chunk's size), the weight's gradient summed over the chunks.
+  struct Big {
+    List x, w;
+    int64_t groups;
+  };
+  // (The weight's gradient is made as G cols^T, or as its transpose when a filter has more weights
+  // than there are filters: the second case takes the first way.)
+  for (const Big& big : {Big{{40, 16, 16, 16}, {8, 16, 3, 3}, 1}, Big{{40, 4, 32, 32}, {64, 4, 3, 3}, 1},
+                         Big{{40, 16, 16, 16}, {8, 4, 3, 3}, 4}, Big{{2, 64, 45, 45}, {4, 64, 3, 3}, 1}}) {
+    CAPTURE(big.x[0]);
+    et::manual_seed(3);
+    auto x = et::randn<double>(et::Size(big.x)).requires_grad_();
+    auto w = et::randn<double>(et::Size(big.w)).requires_grad_();
+    auto b = et::randn<double>({big.w[0]}).requires_grad_();
+    Tensor<double> y = et::ops::conv2d(x, w, b, 1, 1, 1, big.groups);
+    const auto up = et::randn<double>(y.shape());
+    y.backward(up);
+    Tensor<double> gw_sum, gb_sum;
+    for (int64_t n = 0; n < big.x[0]; ++n) {
+      auto xn = x.detach().narrow(0, n, 1).clone().requires_grad_();
+      auto wn = w.detach().clone().requires_grad_();
+      auto bn = b.detach().clone().requires_grad_();
+      Tensor<double> yn = et::ops::conv2d(xn, wn, bn, 1, 1, 1, big.groups);
+      yn.backward(up.narrow(0, n, 1).clone());
+      check_allclose(yn.to_vector(), y.detach().narrow(0, n, 1).clone().to_vector(), 1e-12, 1e-12);
+      check_allclose(xn.grad().to_vector(), x.grad().narrow(0, n, 1).clone().to_vector(), 1e-12, 1e-12);
+      gw_sum = n == 0 ? wn.grad() : gw_sum + wn.grad();
+      gb_sum = n == 0 ? bn.grad() : gb_sum + bn.grad();
+    }
+    check_allclose(w.grad().to_vector(), gw_sum.to_vector(), 1e-11, 1e-11);
+    check_allclose(b.grad().to_vector(), gb_sum.to_vector(), 1e-11, 1e-11);
+  }
+}
+
+TEST_CASE_TEMPLATE("conv2d: an empty batch gives an empty output and zero gradients for weight and bias", T, float,
+                   double) {
+  auto x = et::zeros<T>({0, 1, 5, 5}).requires_grad_();
+  auto w = et::ones<T>({8, 1, 3, 3}).requires_grad_();
+  auto b = et::ones<T>({8}).requires_grad_();
+  Tensor<T> y = et::ops::conv2d(x, w, b);
+  CHECK(y.shape() == et::Size{0, 8, 3, 3});
+  y.sum().backward();
+  CHECK(x.grad().shape() == et::Size{0, 1, 5, 5});
+  CHECK(w.grad().to_vector() == std::vector<T>(72, T(0)));
+  CHECK(b.grad().to_vector() == std::vector<T>(8, T(0)));
+  // a kernel of zero size or a dilation of zero is only refused when there is something to convolve
+  CHECK(et::ops::conv2d(x, w, b, 1, 0, {0, 2}).shape() == et::Size{0, 8, 5, 1});
+}
+
+TEST_CASE("conv1d / conv2d: PyTorch's errors, in its order") {
+  using F = Tensor<float>;
+  const auto z = [](et::Size s) { return et::zeros<float>(s); };
+  const F none;
+  const std::map<std::string, std::function<void()>> cases = {
+      {"channels", [&] { et::ops::conv2d(z({64, 3, 8, 8}), z({8, 1, 3, 3})); }},
+      {"kernel_too_big", [&] { et::ops::conv2d(z({1, 1, 2, 2}), z({8, 1, 3, 3})); }},
+      {"kernel_too_big_1d", [&] { et::ops::conv1d(z({1, 1, 2}), z({8, 1, 3})); }},
+      {"kernel_dilated_too_big", [&] { et::ops::conv2d(z({1, 1, 2, 9}), z({8, 1, 2, 3}), none, 1, 0, {2, 1}); }},
+      {"stride_zero", [&] { et::ops::conv2d(z({1, 1, 5, 5}), z({8, 1, 3, 3}), none, 0); }},
+      {"stride_negative", [&] { et::ops::conv2d(z({1, 1, 5, 5}), z({8, 1, 3, 3}), none, {1, -1}); }},
+      {"padding_negative", [&] { et::ops::conv2d(z({1, 1, 5, 5}), z({8, 1, 3, 3}), none, 1, -1); }},
+      {"padding_and_stride", [&] { et::ops::conv2d(z({1, 1, 5, 5}), z({8, 1, 3, 3}), none, 0, -1); }},
+      {"dilation_zero", [&] { et::ops::conv2d(z({1, 1, 5, 5}), z({8, 1, 3, 3}), none, 1, 0, 0); }},
+      {"dilation_negative", [&] { et::ops::conv2d(z({1, 1, 5, 5}), z({8, 1, 3, 3}), none, 1, 0, {-1, 2}); }},
+      {"dilation_zero_1d", [&] { et::ops::conv1d(z({1, 1, 5}), z({8, 1, 3}), none, 1, 0, 0); }},
+      {"kernel_zero", [&] { et::ops::conv2d(z({1, 3, 5, 5}), z({4, 3, 3, 0})); }},
+      {"kernel_zero_dilated", [&] { et::ops::conv2d(z({1, 1, 5, 5}), z({8, 1, 0, 3}), none, 1, 0, 2); }},
+      {"kernel_zero_1d", [&] { et::ops::conv1d(z({1, 3, 5}), z({4, 3, 0})); }},
+      {"groups_zero", [&] { et::ops::conv2d(z({1, 4, 5, 5}), z({4, 2, 3, 3}), none, 1, 0, 1, 0); }},
+      {"groups_and_stride", [&] { et::ops::conv2d(z({1, 1, 5, 5}), z({8, 1, 3, 3}), none, 0, 0, 1, 0); }},
+      {"groups_not_dividing_weight", [&] { et::ops::conv2d(z({1, 4, 5, 5}), z({6, 1, 3, 3}), none, 1, 0, 1, 4); }},
+      {"groups_above_weight", [&] { et::ops::conv2d(z({1, 4, 5, 5}), z({2, 2, 3, 3}), none, 1, 0, 1, 4); }},
+      {"groups_channels", [&] { et::ops::conv2d(z({1, 3, 5, 5}), z({4, 1, 3, 3}), none, 1, 0, 1, 2); }},
+      {"input_dims_2d", [&] { et::ops::conv2d(z({2, 3}), z({4, 3, 3, 3})); }},
+      {"input_dims_5d", [&] { et::ops::conv2d(z({1, 2, 3, 3, 3}), z({4, 3, 3, 3})); }},
+      {"input_dims_1d", [&] { et::ops::conv1d(z({1, 2, 3, 4}), z({8, 2, 3})); }},
+      {"input_dims_1d_vector", [&] { et::ops::conv1d(z({4}), z({8, 2, 3})); }},
+      {"unbatched_channels", [&] { et::ops::conv2d(z({2, 5, 5}), z({8, 1, 3, 3})); }},
+      {"unbatched_channels_1d", [&] { et::ops::conv1d(z({2, 5}), z({8, 1, 3})); }},
+      {"weight_2d", [&] { et::ops::conv2d(z({1, 1, 5, 5}), z({8, 1})); }},
+      {"weight_3d_for_conv2d", [&] { et::ops::conv2d(z({1, 1, 5, 5}), z({8, 1, 3}), none, {2, 3}); }},
+      {"weight_4d_for_conv1d", [&] { et::ops::conv1d(z({1, 1, 5}), z({8, 1, 3, 3})); }},
+      {"stride_list", [&] { et::ops::conv2d(z({1, 3, 5, 5}), z({4, 3, 3, 3}), none, {1, 2, 3}); }},
+      {"bias_size", [&] { et::ops::conv2d(z({1, 3, 5, 5}), z({4, 3, 3, 3}), z({3})); }},
+      {"bias_dims", [&] { et::ops::conv2d(z({1, 3, 5, 5}), z({4, 3, 3, 3}), z({4, 1})); }},
+      {"padding_string", [&] { et::ops::conv2d(z({1, 3, 5, 5}), z({4, 3, 3, 3}), none, 1, "foo"); }},
+      {"same_strided", [&] { et::ops::conv2d(z({1, 3, 5, 5}), z({4, 3, 3, 3}), none, 2, "same"); }},
+  };
+  for (const auto& [key, f] : cases) {
+    CAPTURE(key);
+    CHECK_THROWS_WITH_AS(f(), text("error." + key).c_str(), et::Error);
+  }
+}
