@@ -1,6 +1,6 @@
 // <eigentorch/nn.hpp>: modules (Module, Linear, Sequential, ModuleList, ModuleDict, Flatten, Unflatten,
-// activations, losses), nn::functional, nn::init and nn::utils. Usable alone: it brings
-// <eigentorch/tensor.hpp> with it.
+// activations, losses, dropout, normalisation, pooling), nn::functional, nn::init and nn::utils.
+// Usable alone: it brings <eigentorch/tensor.hpp> with it.
 #pragma once
 
 #include "tensor.hpp"
@@ -17,6 +17,7 @@
 #include "nn/dropout.hpp"
 #include "nn/embedding.hpp"
 #include "nn/normalization.hpp"
+#include "nn/pooling.hpp"
 
 #ifdef EIGENTORCH_COMPILED  // the float and double instantiations live in eigentorch_compiled
 #include "compiled/nn.inl"
