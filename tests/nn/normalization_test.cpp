@@ -192,6 +192,7 @@ TEST_CASE_TEMPLATE("F.layer_norm and F.batch_norm give PyTorch's values; F.batch
 namespace {
 const BatchNormCase kCases2d[] = {{"default", 0.1, true, true},
                                   {"square", 0.1, true, true},
+                                  {"channels", 0.1, true, true},
                                   {"cumulative", std::nullopt, true, true},
                                   {"plain", 0.3, false, true},
                                   {"untracked", 0.1, true, false}};

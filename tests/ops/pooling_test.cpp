@@ -44,6 +44,11 @@ const MaxCase kMax2d[] = {
     {"ties_k2", 2, 0, 0, 1, false},
     {"nan", 2, 1, 0, 1, false},
     {"neg_inf", 3, 2, 1, 1, false},
+    {"wide_nan", 2, 0, 0, 1, false},
+    {"wide_nan_k3", 3, 1, 0, 1, false},
+    {"wide_ties", 3, 2, 1, 1, true},
+    {"wide_ties_k2", 2, 0, 0, 1, false},
+    {"wide_neg_inf", 2, 0, 0, 1, false},
 };
 
 struct Max1dCase {

@@ -100,6 +100,12 @@ MAX2D = [
     ("ties_k2", ties, (2, 2, 6, 6), 2, None, 0, 1, False),
     ("nan", with_nan, (2, 2, 6, 6), 2, 1, 0, 1, False),
     ("neg_inf", all_neg_inf, (1, 2, 6, 6), 3, 2, 1, 1, False),
+    # rows long enough for the vectorised loops (16 floats, 8 doubles a vector)
+    ("wide_nan", with_nan, (1, 2, 4, 70), 2, None, 0, 1, False),
+    ("wide_nan_k3", with_nan, (1, 2, 5, 70), 3, 1, 0, 1, False),
+    ("wide_ties", ties, (1, 2, 6, 70), 3, 2, 1, 1, True),
+    ("wide_ties_k2", ties, (1, 2, 4, 70), 2, None, 0, 1, False),
+    ("wide_neg_inf", all_neg_inf, (1, 1, 4, 70), 2, None, 0, 1, False),
 ]
 MAX1D = [
     ("k2", inputs, (2, 3, 9), 2, None, 0, 1, False),
@@ -290,6 +296,7 @@ for dname, dtype in DTYPES.items():
 BN2D = [
     ("default", (4, 3, 5, 6), 0.1, True, True),
     ("square", (2, 4, 8, 8), 0.1, True, True),
+    ("channels", (3, 19, 3, 5), 0.1, True, True),  # two groups of 8 channels summed side by side, and 3
     ("cumulative", (3, 2, 4, 5), None, True, True),
     ("plain", (3, 2, 4, 5), 0.3, False, True),
     ("untracked", (3, 2, 4, 5), 0.1, True, False),

@@ -13,10 +13,12 @@
 #include <algorithm>  // max, min
 #include <cmath>      // ceil, floor, isnan
 #include <cstdint>
+#include <cstring>  // memcpy: select
 #include <limits>
 #include <optional>
 #include <string>
 #include <tuple>
+#include <type_traits>  // conditional_t
 #include <vector>
 
 namespace eigentorch {
@@ -102,6 +104,21 @@ inline int64_t end_index(int64_t o, int64_t out, int64_t in) {
   return static_cast<int64_t>(std::ceil(static_cast<float>((o + 1) * in) / static_cast<float>(out)));
 }
 
+/// c ? a : b by masks, without a branch (g++ branches on a plain `?:`, mispredicted half the time
+/// on random data).
+template <class V>
+V select(bool c, V a, V b) {
+  using U = std::conditional_t<sizeof(V) == 4, uint32_t, uint64_t>;
+  U ua, ub;
+  std::memcpy(&ua, &a, sizeof(V));
+  std::memcpy(&ub, &b, sizeof(V));
+  const U mask = U(0) - static_cast<U>(c);
+  const U r = (ua & mask) | (ub & ~mask);
+  V out;
+  std::memcpy(&out, &r, sizeof(V));
+  return out;
+}
+
 /// An avg_pool2d window clipped to the input, with its divisor (PyTorch's cpu_avg_pool).
 struct AvgWindow {
   int64_t h0, h1, w0, w1, divisor;
@@ -115,6 +132,98 @@ inline AvgWindow avg_window(const Geometry& g, int64_t oh, int64_t ow, bool coun
   h1 = std::min(h1, g.ih), w1 = std::min(w1, g.iw);
   const int64_t divisor = divisor_override != 0 ? divisor_override : count_include_pad ? pool_size : (h1 - h0) * (w1 - w0);
   return {h0, h1, w0, w1, divisor};
+}
+
+}  // namespace pool_detail
+
+namespace pool_detail {
+
+/// The running maximum of a window and where it is: PyTorch's test, a value greater than the
+/// maximum takes over (the first maximum wins a tie) and a NaN always does (the last NaN wins).
+template <class T>
+struct RunningMax {
+  T best = -std::numeric_limits<T>::infinity();
+  int64_t at;
+  void add(T v, int64_t i) {
+    const bool take = (v > best) | std::isnan(v);
+    best = select(take, v, best);
+    at = select(take, i, at);
+  }
+};
+
+/// The windows [lo, hi) of a row, all inside the input, of a KH x KW kernel with dilation 1 and
+/// stride SW (when SW > 0, else sw): their maxima and where they are, as RunningMax finds them (the
+/// first element starts the maximum: what RunningMax's first step gives, -inf included). Branch
+/// free, in lanes of the values' width, so that g++ vectorises it.
+template <class T, int KH, int KW, int SW>
+void max_row(const T* x, int64_t iw, int64_t sw_runtime, int64_t corner, int64_t lo, int64_t hi, T* out, int64_t* idx) {
+  using K = std::conditional_t<sizeof(T) == 4, int32_t, int64_t>;
+  const int64_t sw = SW > 0 ? SW : sw_runtime;
+  for (int64_t ow = lo; ow < hi; ++ow) {
+    const T* w = x + corner + ow * sw;
+    T best = w[0];
+    K k = 0;
+    for (int i = 0; i < KH; ++i)
+      for (int j = 0; j < KW; ++j) {
+        if (i == 0 && j == 0) continue;
+        const T v = w[i * iw + j];
+        const bool take = (v > best) | (v != v);  // v != v: a NaN
+        best = select(take, v, best);
+        k = select(take, K(i * KW + j), k);
+      }
+    out[ow] = best;
+    idx[ow] = corner + ow * sw + (k / KW) * iw + k % KW;
+  }
+}
+
+/// max_pool2d over every plane. KH, KW > 0: the kernel's size known at compile time (and dilation
+/// 1), for the windows inside the input; the others (and KH = KW = 0) take the general loop.
+template <class T, int KH, int KW>
+void max_pool_planes(const Geometry& g, const T* px, T* po, int64_t* pi) {
+  const int64_t in_plane = g.ih * g.iw, out_plane = g.oh * g.ow;
+  // the outputs [lo, hi) of a row whose windows lie inside the input's columns
+  int64_t lo = g.ow, hi = g.ow;
+  if (KH > 0) {
+    lo = (g.pw + g.sw - 1) / g.sw;
+    hi = std::max(lo, std::min(g.ow, (g.iw - KW + g.pw) / g.sw + 1));
+  }
+  for (int64_t p = 0; p < g.planes; ++p) {
+    const T* xp = px + p * in_plane;
+    T* op = po + p * out_plane;
+    int64_t* ip = pi + p * out_plane;
+    for (int64_t oh = 0; oh < g.oh; ++oh) {
+      const int64_t top = oh * g.sh - g.ph;
+      const int64_t h1 = std::min(top + (g.kh - 1) * g.dh + 1, g.ih);
+      int64_t h0 = top;
+      while (h0 < 0) h0 += g.dh;
+      const bool rows_inside = KH > 0 && top >= 0 && top + KH <= g.ih;
+      const auto general = [&](int64_t ow) {
+        const int64_t left = ow * g.sw - g.pw;
+        const int64_t w1 = std::min(left + (g.kw - 1) * g.dw + 1, g.iw);
+        int64_t w0 = left;
+        while (w0 < 0) w0 += g.dw;
+        RunningMax<T> m;
+        m.at = h0 * g.iw + w0;
+        for (int64_t h = h0; h < h1; h += g.dh)
+          for (int64_t w = w0; w < w1; w += g.dw) m.add(xp[h * g.iw + w], h * g.iw + w);
+        op[oh * g.ow + ow] = m.best;
+        ip[oh * g.ow + ow] = m.at;
+      };
+      if (!rows_inside) {
+        for (int64_t ow = 0; ow < g.ow; ++ow) general(ow);
+        continue;
+      }
+      for (int64_t ow = 0; ow < lo; ++ow) general(ow);
+      if constexpr (KH > 0) {
+        const int64_t corner = top * g.iw - g.pw;
+        if (g.sw == KW)
+          max_row<T, KH, KW, KW>(xp, g.iw, g.sw, corner, lo, hi, op + oh * g.ow, ip + oh * g.ow);
+        else
+          max_row<T, KH, KW, 0>(xp, g.iw, g.sw, corner, lo, hi, op + oh * g.ow, ip + oh * g.ow);
+      }
+      for (int64_t ow = hi; ow < g.ow; ++ow) general(ow);
+    }
+  }
 }
 
 }  // namespace pool_detail
@@ -166,34 +275,13 @@ std::tuple<Tensor<T>, Tensor<int64_t>> max_pool2d_with_indices(const Tensor<T>& 
   Tensor<int64_t> indices(shape, detail::uninitialized);
   detail::arrays(
       [g](const T* px, T* po, int64_t* pi) {
-        const int64_t in_plane = g.ih * g.iw, out_plane = g.oh * g.ow;
-        for (int64_t p = 0; p < g.planes; ++p) {
-          const T* xp = px + p * in_plane;
-          T* op = po + p * out_plane;
-          int64_t* ip = pi + p * out_plane;
-          for (int64_t oh = 0; oh < g.oh; ++oh) {
-            int64_t h0 = oh * g.sh - g.ph;
-            const int64_t h1 = std::min(h0 + (g.kh - 1) * g.dh + 1, g.ih);
-            while (h0 < 0) h0 += g.dh;
-            for (int64_t ow = 0; ow < g.ow; ++ow) {
-              int64_t w0 = ow * g.sw - g.pw;
-              const int64_t w1 = std::min(w0 + (g.kw - 1) * g.dw + 1, g.iw);
-              while (w0 < 0) w0 += g.dw;
-              int64_t best_at = h0 * g.iw + w0;
-              T best = -std::numeric_limits<T>::infinity();
-              for (int64_t h = h0; h < h1; h += g.dh)
-                for (int64_t w = w0; w < w1; w += g.dw) {
-                  const T v = xp[h * g.iw + w];
-                  if (v > best || std::isnan(v)) {  // PyTorch's test: a NaN always takes over
-                    best = v;
-                    best_at = h * g.iw + w;
-                  }
-                }
-              op[oh * g.ow + ow] = best;
-              ip[oh * g.ow + ow] = best_at;
-            }
-          }
-        }
+        const bool plain = g.dh == 1 && g.dw == 1;
+        if (plain && g.kh == 2 && g.kw == 2)
+          pool_detail::max_pool_planes<T, 2, 2>(g, px, po, pi);
+        else if (plain && g.kh == 3 && g.kw == 3)
+          pool_detail::max_pool_planes<T, 3, 3>(g, px, po, pi);
+        else
+          pool_detail::max_pool_planes<T, 0, 0>(g, px, po, pi);
       },
       x, out, indices);
   if (autograd::needs_grad(x)) {
