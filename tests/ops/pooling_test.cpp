@@ -8,6 +8,7 @@
 #include <doctest/doctest.h>
 
 #include <cstdint>
+#include <limits>
 #include <optional>
 #include <string>
 #include <vector>
@@ -217,6 +218,13 @@ TEST_CASE("pooling: PyTorch's error messages") {
 #define ET_CHECK_ERR(expr, key, E) CHECK_THROWS_WITH_AS(expr, text("err." key).c_str(), E)
   ET_CHECK_ERR(ops::max_pool2d(z({1, 1, 2, 2}), 3), "max_pool2d.too_small", et::Error);
   ET_CHECK_ERR(ops::max_pool2d(z({1, 4, 4}), 2, 0, 0, 4), "max_pool2d.too_small_dilation", et::Error);
+  ET_CHECK_ERR(ops::max_pool2d(z({1, 1, 1, 1}), 2, 0, 0, 10), "max_pool2d.negative_size", et::Error);
+  ET_CHECK_ERR(ops::max_pool1d(z({1, 1, 1}), 2, 0, 0, 10), "max_pool1d.negative_size", et::Error);
+  // absurd sizes overflow nothing
+  CHECK_THROWS_AS(ops::max_pool2d(z({1, 1, 4, 4}), int64_t{1} << 40), et::Error);
+  CHECK_THROWS_AS(ops::max_pool2d(z({1, 1, 4, 4}), 2, 0, 0, int64_t{1} << 62), et::Error);
+  CHECK_THROWS_AS(ops::avg_pool2d(z({1, 1, 4, 4}), {2, std::numeric_limits<int64_t>::max()}), et::Error);
+  CHECK(ops::max_pool2d(z({1, 1, 4, 4}), 2, int64_t{1} << 40).shape() == et::Size{1, 1, 1, 1});
   ET_CHECK_ERR(ops::max_pool2d(z({1, 1, 8, 8}), 3, 0, 2), "max_pool2d.pad_half", et::Error);
   ET_CHECK_ERR(ops::max_pool2d(z({1, 1, 8, 8}), {5, 3}, 0, {2, 2}), "max_pool2d.pad_half_w", et::Error);
   ET_CHECK_ERR(ops::max_pool2d(z({1, 1, 8, 8}), 2, 0, -1), "max_pool2d.pad_negative", et::Error);

@@ -210,6 +210,7 @@ g = dict(requires_grad=True)
 ERRORS = {
     "max_pool2d.too_small": lambda: F.max_pool2d(z(1, 1, 2, 2), 3),
     "max_pool2d.too_small_dilation": lambda: F.max_pool2d(z(1, 4, 4), 2, dilation=4),
+    "max_pool2d.negative_size": lambda: F.max_pool2d(z(1, 1, 1, 1), 2, dilation=10),
     "max_pool2d.pad_half": lambda: F.max_pool2d(z(1, 1, 8, 8), 3, padding=2),
     "max_pool2d.pad_half_w": lambda: F.max_pool2d(z(1, 1, 8, 8), (5, 3), padding=(2, 2)),
     "max_pool2d.pad_negative": lambda: F.max_pool2d(z(1, 1, 8, 8), 2, padding=-1),
@@ -221,6 +222,7 @@ ERRORS = {
     "max_pool2d.kernel_zero": lambda: F.max_pool2d(z(1, 1, 8, 8), 0, 1),
     "max_pool2d.dilation_zero": lambda: F.max_pool2d(z(1, 1, 8, 8), 2, dilation=0),
     "max_pool1d.too_small_grad": lambda: F.max_pool1d(z(1, 1, 2, **g), 3),
+    "max_pool1d.negative_size": lambda: F.max_pool1d(z(1, 1, 1), 2, dilation=10),
     "max_pool1d.pad_half": lambda: F.max_pool1d(z(1, 1, 8), 3, padding=2),
     "max_pool1d.pad_half_grad": lambda: F.max_pool1d(z(1, 1, 8, **g), 3, padding=2),
     "max_pool1d.dims": lambda: F.max_pool1d(z(1, 1, 1, 8), 2),

@@ -50,6 +50,17 @@ inline int64_t output_size(int64_t in, int64_t k, int64_t pad, int64_t stride, i
   if (stride == 0) detail::fail({"stride should not be zero"});
   if (pad < 0) detail::fail({"pad must be non-negative, but got pad: ", pad});
   if (pad > k / 2) detail::fail({"pad should be at most half of kernel size, but got pad=", pad, " and kernel_size=", k});
+  // NOTE: absurd sizes (a kernel of 2^40) would overflow int64: they are computed in long double
+  // instead (for them the result is an output too small or too large, as PyTorch's checks then say).
+  const auto fits = [](int64_t v, int64_t bound) { return v > -bound && v < bound; };
+  constexpr int64_t kArg = int64_t{1} << 30, kSize = int64_t{1} << 60;
+  if (!(fits(k, kArg) && fits(pad, kArg) && fits(stride, kArg) && fits(dilation, kArg) && fits(in, kSize))) {
+    using W = long double;
+    W out = std::floor((W(in) + 2 * W(pad) - W(dilation) * (W(k) - 1) - 1 + (ceil_mode ? W(stride) - 1 : 0)) / W(stride)) + 1;
+    if (ceil_mode && (out - 1) * W(stride) >= W(in) + W(pad)) out -= 1;
+    if (!(out >= 0)) return 0;
+    return out >= W(kSize) ? kSize : static_cast<int64_t>(out);
+  }
   int64_t out = div_floor(in + 2 * pad - dilation * (k - 1) - 1 + (ceil_mode ? stride - 1 : 0), stride) + 1;
   if (ceil_mode && (out - 1) * stride >= in + pad) --out;  // the last window must start inside the input
   return out;
