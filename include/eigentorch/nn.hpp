@@ -1,6 +1,6 @@
-// <eigentorch/nn.hpp>: modules (Module, Linear, Conv1d, Conv2d, Sequential, ModuleList, ModuleDict, Flatten, Unflatten,
-// activations, losses), nn::functional, nn::init and nn::utils. Usable alone: it brings
-// <eigentorch/tensor.hpp> with it.
+// <eigentorch/nn.hpp>: modules (Module, Linear, Conv1d, Conv2d, Sequential, ModuleList, ModuleDict,
+// Flatten, Unflatten, activations, losses, dropout, normalisation, pooling), nn::functional, nn::init
+// and nn::utils. Usable alone: it brings <eigentorch/tensor.hpp> with it.
 #pragma once
 
 #include "tensor.hpp"
@@ -18,6 +18,7 @@
 #include "nn/dropout.hpp"
 #include "nn/embedding.hpp"
 #include "nn/normalization.hpp"
+#include "nn/pooling.hpp"
 
 #ifdef EIGENTORCH_COMPILED  // the float and double instantiations live in eigentorch_compiled
 #include "compiled/nn.inl"

@@ -1,7 +1,7 @@
 // Tests for nn/dropout.hpp and functional::dropout: the masks are PyTorch 1.13's draws after the same
 // manual_seed (several p and shapes, consecutive calls, and what the generator draws next), the
 // gradient, p = 0 / p = 1 / evaluation, in place, a seeded model with Dropout, the repr and the errors
-// (tests/reference/layers_cases.hpp).
+// (tests/reference/layers_cases.hpp); Dropout2d's channel masks likewise (pooling_cases.hpp).
 #include <eigentorch/eigentorch.hpp>
 
 #include <doctest/doctest.h>
@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "reference/layers_ref.hpp"
+#include "reference/pooling_ref.hpp"  // Dropout2d
 
 namespace {
 
@@ -99,4 +100,59 @@ TEST_CASE("Dropout: the repr and PyTorch's errors for p outside [0, 1]") {
   CHECK(et::nn::Dropout<float>().p() == 0.5);
   CHECK_THROWS_WITH_AS(F::dropout(et::zeros({2}), 1.5), text("dropout.err_high").c_str(), et::ValueError);
   CHECK_THROWS_WITH_AS(et::nn::Dropout<float>(-0.1), text("dropout.err_low").c_str(), et::ValueError);
+}
+
+namespace {
+struct Dropout2dCase {
+  const char* key;
+  double p;
+  std::vector<int64_t> shape;
+};
+const Dropout2dCase kCases2d[] = {
+    {"a", 0.5, {4, 3, 2, 2}}, {"b", 0.2, {2, 5, 3, 3}}, {"c", 0.9, {3, 6, 2, 1}}, {"three_d", 0.5, {3, 4, 5}}};
+}  // namespace
+
+TEST_CASE_TEMPLATE("dropout2d: whole channels zeroed; masks, consecutive masks, the next draws and the gradient equal "
+                   "PyTorch's after manual_seed", T, float, double) {
+  namespace pool = eigentorch::testing::pooling;
+  for (const Dropout2dCase& c : kCases2d) {
+    CAPTURE(c.key);
+    const std::string k = std::string("dropout2d.") + c.key, kd = k + "." + dname<T>();
+    auto x = pool::tensor_of<T>(k + ".x", c.shape).requires_grad_();
+    et::manual_seed(7);
+    Tensor<T> y1 = F::dropout2d(x, c.p);
+    Tensor<T> y2 = et::nn::Dropout2d<T>(c.p)(x);
+    Tensor<T> after = et::rand<T>({3});
+    CHECK(std::string(y1.grad_fn()->name()) == "MulBackward0");
+    y1.backward(pool::tensor_of<T>(k + ".up", c.shape));
+    CHECK(pool::differing_bits(y1, kd + ".y1") == 0);
+    CHECK(pool::differing_bits(y2, kd + ".y2") == 0);
+    CHECK(pool::differing_bits(after, kd + ".after") == 0);
+    CHECK(pool::differing_bits(x.grad(), kd + ".grad") == 0);
+    // a channel is kept or zeroed whole
+    const int64_t inner = x.numel() / (c.shape[0] * c.shape[1]);
+    for (int64_t ch = 0; ch < c.shape[0] * c.shape[1]; ++ch)
+      for (int64_t i = 1; i < inner; ++i)
+        CHECK((y1.data()[ch * inner + i] == T(0)) == (y1.data()[ch * inner] == T(0)));
+  }
+}
+
+TEST_CASE("Dropout2d: eval, p = 0 and p = 1, in place, the repr and PyTorch's errors") {
+  namespace pool = eigentorch::testing::pooling;
+  Tensor<float> x = pool::tensor_of<float>("dropout2d.a.x", {4, 3, 2, 2});
+  et::nn::Dropout2d drop(0.5);  // float deduced
+  drop.eval();
+  CHECK(drop(x).is_same(x));
+  CHECK(F::dropout2d(x, 0.0).is_same(x));
+  const auto stamp = et::default_generator().stamp();
+  CHECK(F::dropout2d(x, 1.0).abs().sum().item() == 0.0f);
+  CHECK(et::default_generator().stamp() == stamp);  // nothing drawn
+  Tensor<float> z = pool::tensor_of<float>("dropout2d.a.x", {4, 3, 2, 2});
+  et::manual_seed(7);
+  CHECK(F::dropout2d(z, 0.5, true, true).is_same(z));
+  CHECK(pool::differing_bits(z, "dropout2d.a.float.y1") == 0);
+  CHECK(et::nn::Dropout2d<float>(0.2).repr() == pool::text("repr.dropout2d"));
+  CHECK(et::nn::Dropout2d<double>().repr() == pool::text("repr.dropout2d_default"));
+  CHECK_THROWS_WITH_AS(et::nn::Dropout2d<float>(1.5), pool::text("err.dropout2d.p").c_str(), et::ValueError);
+  CHECK_THROWS_WITH_AS(F::dropout2d(et::zeros({2}), 0.5), pool::text("err.dropout2d.dims").c_str(), et::Error);
 }

@@ -1,7 +1,8 @@
 // Tests for nn/normalization.hpp: LayerNorm and BatchNorm1d as modules against PyTorch 1.13, bit for bit
 // (tests/reference/layers_cases.hpp): initial values, forward and gradients, BatchNorm1d's running
 // statistics over several training steps (momentum and the cumulative average), num_batches_tracked,
-// train / eval, state_dict keys in PyTorch's order, reprs and errors.
+// train / eval, state_dict keys in PyTorch's order, reprs and errors; BatchNorm2d likewise
+// (tests/reference/pooling_cases.hpp).
 #include <eigentorch/eigentorch.hpp>
 
 #include <doctest/doctest.h>
@@ -14,6 +15,7 @@
 #include <vector>
 
 #include "reference/layers_ref.hpp"
+#include "reference/pooling_ref.hpp"  // BatchNorm2d
 
 namespace {
 
@@ -185,4 +187,77 @@ TEST_CASE_TEMPLATE("F.layer_norm and F.batch_norm give PyTorch's values; F.batch
   CHECK(e.to_vector() == std::vector<T>(3, T(1) / std::sqrt(T(4) + T(1e-5))));
   CHECK_THROWS_WITH_AS(F::batch_norm(et::zeros<T>({1, 4}), Tensor<T>(), Tensor<T>(), {}, {}, true),
                        text("batch_norm.err_one").c_str(), et::ValueError);
+}
+
+namespace {
+const BatchNormCase kCases2d[] = {{"default", 0.1, true, true},
+                                  {"square", 0.1, true, true},
+                                  {"channels", 0.1, true, true},
+                                  {"cumulative", std::nullopt, true, true},
+                                  {"plain", 0.3, false, true},
+                                  {"untracked", 0.1, true, false}};
+}  // namespace
+
+TEST_CASE_TEMPLATE("BatchNorm2d: three training steps (outputs, gradients, running statistics, num_batches_tracked), "
+                   "then eval, equal PyTorch's bits", T, float, double) {
+  namespace pool = eigentorch::testing::pooling;
+  for (const BatchNormCase& c : kCases2d) {
+    CAPTURE(c.key);
+    const std::string k = std::string("batch_norm2d.") + c.key, kd = k + "." + dname<T>();
+    const auto shape = pool::ints(k + ".x_shape");
+    const int64_t ch = shape[1];
+    et::nn::BatchNorm2d<T> bn(ch, 1e-5, c.momentum, c.affine, c.track);
+    CHECK(joined_keys(bn) == pool::text(k + ".keys"));
+    CHECK(bn.repr() == pool::text(k + ".repr"));
+    if (c.affine) {
+      CHECK(bn.weight.to_vector() == std::vector<T>(static_cast<std::size_t>(ch), T(1)));
+      CHECK(bn.bias.to_vector() == std::vector<T>(static_cast<std::size_t>(ch), T(0)));
+      et::NoGradGuard no_grad;
+      bn.weight.copy_(pool::tensor_of<T>(k + ".w", {ch}));
+      bn.bias.copy_(pool::tensor_of<T>(k + ".b", {ch}));
+    }
+    for (int s = 0; s < 3; ++s) {
+      CAPTURE(s);
+      auto x = pool::tensor_of<T>(k + ".x" + std::to_string(s), shape).requires_grad_();
+      Tensor<T> y = bn(x);
+      if (s == 0) {
+        CHECK(std::string(y.grad_fn()->name()) == "NativeBatchNormBackward0");
+        y.backward(pool::tensor_of<T>(k + ".up", shape));
+        CHECK(pool::differing_bits(y, kd + ".y0") == 0);
+        CHECK(pool::differing_bits(x.grad(), kd + ".gx0") == 0);
+        if (c.affine) {
+          CHECK(pool::differing_bits(bn.weight.grad(), kd + ".gw0") == 0);
+          CHECK(pool::differing_bits(bn.bias.grad(), kd + ".gb0") == 0);
+        }
+      }
+      if (c.track) {
+        CHECK(pool::differing_bits(bn.running_mean, kd + ".running_mean" + std::to_string(s)) == 0);
+        CHECK(pool::differing_bits(bn.running_var, kd + ".running_var" + std::to_string(s)) == 0);
+        CHECK(bn.num_batches_tracked.item() == T(pool::numbers(kd + ".tracked" + std::to_string(s))[0]));
+      }
+    }
+    bn.eval();
+    bn.zero_grad();
+    auto x = pool::tensor_of<T>(k + ".x0", shape).requires_grad_();
+    Tensor<T> y = bn(x);
+    y.backward(pool::tensor_of<T>(k + ".up", shape));
+    CHECK(pool::differing_bits(y, kd + ".eval_y") == 0);
+    CHECK(pool::differing_bits(x.grad(), kd + ".eval_gx") == 0);
+    if (c.affine) {
+      CHECK(pool::differing_bits(bn.weight.grad(), kd + ".eval_gw") == 0);
+      CHECK(pool::differing_bits(bn.bias.grad(), kd + ".eval_gb") == 0);
+    }
+  }
+}
+
+TEST_CASE("BatchNorm2d: reprs and PyTorch's errors (wrong dims, one value per channel, wrong channels)") {
+  namespace pool = eigentorch::testing::pooling;
+  CHECK(et::nn::BatchNorm2d<float>(8).repr() == pool::text("repr.batch_norm2d"));
+  CHECK(et::nn::BatchNorm2d<double>(4, 1e-3, std::nullopt, false, false).repr() == pool::text("repr.batch_norm2d_full"));
+  et::nn::BatchNorm2d bn(3);  // float deduced
+  CHECK_THROWS_WITH_AS(bn(et::zeros({2, 3, 4})), pool::text("err.batch_norm2d.dims").c_str(), et::ValueError);
+  CHECK_THROWS_WITH_AS(bn(et::zeros({1, 3, 1, 1})), pool::text("err.batch_norm2d.one").c_str(), et::ValueError);
+  CHECK_THROWS_WITH_AS(bn(et::zeros({2, 4, 2, 2})), pool::text("err.batch_norm2d.channels").c_str(), et::Error);
+  bn.eval();
+  CHECK(bn(et::zeros({1, 3, 1, 1})).numel() == 3);
 }

@@ -185,7 +185,8 @@ TEST_CASE_TEMPLATE("batch_norm: training outputs, running statistics and gradien
 }
 
 TEST_CASE("batch_norm: gradcheck in double, training and evaluation, for input, weight and bias") {
-  for (const et::Size& xs : {et::Size{5, 3}, et::Size{4, 2, 3}}) {
+  // [N, C, H, W] too (BatchNorm2d's input), and 9 channels: a group of 8 summed side by side and one
+  for (const et::Size& xs : {et::Size{5, 3}, et::Size{4, 2, 3}, et::Size{2, 3, 2, 3}, et::Size{2, 9, 2, 3}}) {
     et::manual_seed(8);
     auto x = et::randn<double>(xs).requires_grad_();
     auto w = et::randn<double>({xs[1]}).requires_grad_();

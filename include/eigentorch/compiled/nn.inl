@@ -54,10 +54,18 @@ EIGENTORCH_INSTANTIATE struct Tanhshrink<EIGENTORCH_T>;
 EIGENTORCH_INSTANTIATE class Softmax<EIGENTORCH_T>;
 EIGENTORCH_INSTANTIATE class LogSoftmax<EIGENTORCH_T>;
 EIGENTORCH_INSTANTIATE class Identity<EIGENTORCH_T>;
+EIGENTORCH_INSTANTIATE class detail::DropoutBase<EIGENTORCH_T>;
 EIGENTORCH_INSTANTIATE class Dropout<EIGENTORCH_T>;
+EIGENTORCH_INSTANTIATE class Dropout2d<EIGENTORCH_T>;
 EIGENTORCH_INSTANTIATE class Embedding<EIGENTORCH_T>;
 EIGENTORCH_INSTANTIATE class LayerNorm<EIGENTORCH_T>;
+EIGENTORCH_INSTANTIATE class detail::BatchNormBase<EIGENTORCH_T>;
 EIGENTORCH_INSTANTIATE class BatchNorm1d<EIGENTORCH_T>;
+EIGENTORCH_INSTANTIATE class BatchNorm2d<EIGENTORCH_T>;
+EIGENTORCH_INSTANTIATE class MaxPool1d<EIGENTORCH_T>;
+EIGENTORCH_INSTANTIATE class MaxPool2d<EIGENTORCH_T>;
+EIGENTORCH_INSTANTIATE class AvgPool2d<EIGENTORCH_T>;
+EIGENTORCH_INSTANTIATE class AdaptiveAvgPool2d<EIGENTORCH_T>;
 // MSELoss, L1Loss, SmoothL1Loss, HuberLoss and KLDivLoss take tensors of either type (their forward is a
 // member template).
 EIGENTORCH_INSTANTIATE Tensor<EIGENTORCH_T> MSELoss<float>::forward(const Tensor<EIGENTORCH_T>&,
@@ -86,6 +94,18 @@ EIGENTORCH_INSTANTIATE Tensor<EIGENTORCH_T> conv2d(const Tensor<EIGENTORCH_T>&, 
                                                    const Tensor<EIGENTORCH_T>&, const ExpandingArray<2>&,
                                                    const ConvPadding<2>&, const ExpandingArray<2>&, int64_t);
 EIGENTORCH_INSTANTIATE Tensor<EIGENTORCH_T> dropout(const Tensor<EIGENTORCH_T>&, double, bool, bool);
+EIGENTORCH_INSTANTIATE Tensor<EIGENTORCH_T> dropout2d(const Tensor<EIGENTORCH_T>&, double, bool, bool);
+EIGENTORCH_INSTANTIATE Tensor<EIGENTORCH_T> max_pool2d(const Tensor<EIGENTORCH_T>&, IntPair, IntPair, IntPair, IntPair,
+                                                       bool);
+EIGENTORCH_INSTANTIATE std::tuple<Tensor<EIGENTORCH_T>, Tensor<int64_t>> max_pool2d_with_indices(
+    const Tensor<EIGENTORCH_T>&, IntPair, IntPair, IntPair, IntPair, bool);
+EIGENTORCH_INSTANTIATE Tensor<EIGENTORCH_T> max_pool1d(const Tensor<EIGENTORCH_T>&, int64_t, int64_t, int64_t, int64_t,
+                                                       bool);
+EIGENTORCH_INSTANTIATE std::tuple<Tensor<EIGENTORCH_T>, Tensor<int64_t>> max_pool1d_with_indices(
+    const Tensor<EIGENTORCH_T>&, int64_t, int64_t, int64_t, int64_t, bool);
+EIGENTORCH_INSTANTIATE Tensor<EIGENTORCH_T> avg_pool2d(const Tensor<EIGENTORCH_T>&, IntPair, IntPair, IntPair, bool, bool,
+                                                       std::optional<int64_t>);
+EIGENTORCH_INSTANTIATE Tensor<EIGENTORCH_T> adaptive_avg_pool2d(const Tensor<EIGENTORCH_T>&, IntPair);
 EIGENTORCH_INSTANTIATE Tensor<EIGENTORCH_T> embedding(const Tensor<int64_t>&, const Tensor<EIGENTORCH_T>&,
                                                       std::optional<int64_t>);
 EIGENTORCH_INSTANTIATE Tensor<EIGENTORCH_T> layer_norm(const Tensor<EIGENTORCH_T>&, const Size&,

@@ -15,6 +15,7 @@
 #include "../ops/loss.hpp"
 #include "../ops/normalization.hpp"
 #include "../ops/pointwise.hpp"
+#include "../ops/pooling.hpp"
 #include "../ops/reduce.hpp"
 #include "../tensor/factories.hpp"  // arange: one_hot
 
@@ -23,6 +24,7 @@
 #include <optional>
 #include <sstream>  // ostringstream
 #include <string>
+#include <tuple>
 #include <type_traits>  // is_same_v
 #include <vector>
 
@@ -253,12 +255,12 @@ inline Tensor<int64_t> one_hot(const Tensor<int64_t>& labels, int64_t num_classe
 // ---- layers that need ops: dropout, embedding, layer_norm, batch_norm ----------------------------
 namespace eigentorch::nn::functional {
 
-/// Zeroes each element with probability p and scales the rest by 1 / (1 - p), when training
-/// (F.dropout). The mask is PyTorch's draw: bernoulli_(1 - p) on a tensor of x's shape, divided by
-/// 1 - p, then x * mask (MulBackward0). p = 0, evaluation and empty x return x itself; p = 1 gives
-/// x * 0. inplace multiplies x itself.
+namespace detail {
+/// PyTorch's _dropout_impl: the mask drawn with bernoulli_(1 - p) on a tensor of x's shape, or for
+/// feature dropout of [N, C, 1, ...], divided by 1 - p, then x * mask (MulBackward0). p = 0,
+/// evaluation and empty x return x itself; p = 1 gives x * 0 (nothing drawn).
 template <class T>
-Tensor<T> dropout(const Tensor<T>& x, double p = 0.5, bool training = true, bool inplace = false) {
+Tensor<T> dropout_impl(const Tensor<T>& x, double p, bool training, bool inplace, bool feature) {
   if (!(p >= 0.0 && p <= 1.0))
     eigentorch::detail::fail<ValueError>({"dropout probability has to be between 0 and 1, but got ",
                                           eigentorch::detail::py_float(p)});
@@ -267,13 +269,28 @@ Tensor<T> dropout(const Tensor<T>& x, double p = 0.5, bool training = true, bool
   if (p == 1.0) {
     mask = zeros<T>(Size{});
   } else {
-    mask = empty<T>(x.shape());
+    Size shape = x.shape();
+    if (feature) {
+      if (x.dim() < 2) eigentorch::detail::fail({"Feature dropout requires at least 2 dimensions in the input"});
+      for (std::size_t d = 2; d < shape.size(); ++d) shape[d] = 1;
+    }
+    mask = empty<T>(shape);
     mask.bernoulli_(1.0 - p);
     mask.div_(1.0 - p);
   }
   if (!inplace) return x * mask;
   Tensor<T> self = x;
   return self.mul_(mask);
+}
+}  // namespace detail
+
+/// Zeroes each element with probability p and scales the rest by 1 / (1 - p), when training
+/// (F.dropout). The mask is PyTorch's draw: bernoulli_(1 - p) on a tensor of x's shape, divided by
+/// 1 - p, then x * mask (MulBackward0). p = 0, evaluation and empty x return x itself; p = 1 gives
+/// x * 0. inplace multiplies x itself.
+template <class T>
+Tensor<T> dropout(const Tensor<T>& x, double p = 0.5, bool training = true, bool inplace = false) {
+  return detail::dropout_impl(x, p, training, inplace, false);
 }
 
 /// Rows of weight picked by indices of any shape: indices.shape() + [embedding_dim] (F.embedding).
@@ -305,6 +322,63 @@ Tensor<T> batch_norm(const Tensor<T>& input, const Tensor<T>& running_mean, cons
                                             input.shape().list_str(), ")"});
   }
   return ops::batch_norm(input, running_mean, running_var, weight, bias, training, momentum, eps);
+}
+
+}  // namespace eigentorch::nn::functional
+
+// ---- convolutional networks' layers: pooling, dropout2d ------------------------------------------
+namespace eigentorch::nn::functional {
+
+using ops::IntPair;
+
+/// The maximum of each window of x's last two dims (F.max_pool2d): x [N, C, H, W] or [C, H, W];
+/// stride 0 means kernel_size (Python's None).
+template <class T>
+Tensor<T> max_pool2d(const Tensor<T>& x, IntPair kernel_size, IntPair stride = 0, IntPair padding = 0,
+                     IntPair dilation = 1, bool ceil_mode = false) {
+  return ops::max_pool2d(x, kernel_size, stride, padding, dilation, ceil_mode);
+}
+/// max_pool2d and the indices of the maxima (F.max_pool2d(..., return_indices=True)).
+template <class T>
+std::tuple<Tensor<T>, Tensor<int64_t>> max_pool2d_with_indices(const Tensor<T>& x, IntPair kernel_size,
+                                                                IntPair stride = 0, IntPair padding = 0,
+                                                                IntPair dilation = 1, bool ceil_mode = false) {
+  return ops::max_pool2d_with_indices(x, kernel_size, stride, padding, dilation, ceil_mode);
+}
+/// The maximum of each window of x's last dim (F.max_pool1d): x [N, C, L] or [C, L].
+template <class T>
+Tensor<T> max_pool1d(const Tensor<T>& x, int64_t kernel_size, int64_t stride = 0, int64_t padding = 0,
+                     int64_t dilation = 1, bool ceil_mode = false) {
+  return ops::max_pool1d(x, kernel_size, stride, padding, dilation, ceil_mode);
+}
+/// max_pool1d and the indices of the maxima (F.max_pool1d(..., return_indices=True)).
+template <class T>
+std::tuple<Tensor<T>, Tensor<int64_t>> max_pool1d_with_indices(const Tensor<T>& x, int64_t kernel_size,
+                                                               int64_t stride = 0, int64_t padding = 0,
+                                                               int64_t dilation = 1, bool ceil_mode = false) {
+  return ops::max_pool1d_with_indices(x, kernel_size, stride, padding, dilation, ceil_mode);
+}
+/// The mean of each window of x's last two dims (F.avg_pool2d).
+template <class T>
+Tensor<T> avg_pool2d(const Tensor<T>& x, IntPair kernel_size, IntPair stride = 0, IntPair padding = 0,
+                     bool ceil_mode = false, bool count_include_pad = true,
+                     std::optional<int64_t> divisor_override = std::nullopt) {
+  return ops::avg_pool2d(x, kernel_size, stride, padding, ceil_mode, count_include_pad, divisor_override);
+}
+/// The mean over each of output_size's windows of x's last two dims (F.adaptive_avg_pool2d).
+template <class T>
+Tensor<T> adaptive_avg_pool2d(const Tensor<T>& x, IntPair output_size) {
+  if (output_size.pair && x.dim() <= 2)  // Python's check of a tuple against the input's dims
+    eigentorch::detail::fail<ValueError>({"Input dimension should be at least 3"});
+  return ops::adaptive_avg_pool2d(x, output_size);
+}
+
+/// Zeroes whole channels with probability p and scales the rest by 1 / (1 - p), when training
+/// (F.dropout2d): PyTorch's feature_dropout, bernoulli_(1 - p) drawn on a tensor [N, C, 1, ...] (a
+/// 3-D input is read as [N, C, L], as PyTorch 1.13 reads it), divided by 1 - p, then x * mask.
+template <class T>
+Tensor<T> dropout2d(const Tensor<T>& x, double p = 0.5, bool training = true, bool inplace = false) {
+  return detail::dropout_impl(x, p, training, inplace, true);
 }
 
 }  // namespace eigentorch::nn::functional

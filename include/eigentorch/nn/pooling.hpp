@@ -1,0 +1,173 @@
+// Pooling layers: nn::MaxPool1d, nn::MaxPool2d, nn::AvgPool2d, nn::AdaptiveAvgPool2d, each with
+// an options struct of PyTorch's keyword arguments (chained setters; a getter of the same name) and
+// PyTorch's repr. No parameters: forward is the nn::functional form.
+#pragma once
+
+#include "functional.hpp"
+#include "module.hpp"
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <tuple>
+
+namespace eigentorch::nn {
+
+using ops::IntPair;
+
+namespace detail {
+inline std::string py_bool(bool b) { return b ? "True" : "False"; }
+}  // namespace detail
+
+#define EIGENTORCH_POOL_OPTION(Self, Type, name, initial) \
+ public:                                                 \
+  Self& name(Type v) {                                   \
+    name##_ = std::move(v);                              \
+    return *this;                                        \
+  }                                                      \
+  const Type& name() const { return name##_; }           \
+                                                         \
+ private:                                                \
+  Type name##_ = initial;
+
+/// MaxPool2d's arguments: `MaxPool2dOptions(3).stride(2).padding(1).dilation(1).ceil_mode(true)`;
+/// sizes as an int or {h, w}; the stride is the kernel size unless set.
+struct MaxPool2dOptions {
+  MaxPool2dOptions(IntPair kernel_size) : kernel_size_(kernel_size), stride_(kernel_size) {}  // NOLINT: from a size
+  EIGENTORCH_POOL_OPTION(MaxPool2dOptions, IntPair, kernel_size, 0)
+  EIGENTORCH_POOL_OPTION(MaxPool2dOptions, IntPair, stride, 0)
+  EIGENTORCH_POOL_OPTION(MaxPool2dOptions, IntPair, padding, 0)
+  EIGENTORCH_POOL_OPTION(MaxPool2dOptions, IntPair, dilation, 1)
+  EIGENTORCH_POOL_OPTION(MaxPool2dOptions, bool, ceil_mode, false)
+};
+
+/// MaxPool1d's arguments: `MaxPool1dOptions(3).stride(2).padding(1).dilation(1).ceil_mode(true)`.
+struct MaxPool1dOptions {
+  MaxPool1dOptions(int64_t kernel_size) : kernel_size_(kernel_size), stride_(kernel_size) {}  // NOLINT: from a size
+  EIGENTORCH_POOL_OPTION(MaxPool1dOptions, int64_t, kernel_size, 0)
+  EIGENTORCH_POOL_OPTION(MaxPool1dOptions, int64_t, stride, 0)
+  EIGENTORCH_POOL_OPTION(MaxPool1dOptions, int64_t, padding, 0)
+  EIGENTORCH_POOL_OPTION(MaxPool1dOptions, int64_t, dilation, 1)
+  EIGENTORCH_POOL_OPTION(MaxPool1dOptions, bool, ceil_mode, false)
+};
+
+/// AvgPool2d's arguments: `AvgPool2dOptions(3).stride(2).padding(1).ceil_mode(true)
+/// .count_include_pad(false).divisor_override(4)`.
+struct AvgPool2dOptions {
+  AvgPool2dOptions(IntPair kernel_size) : kernel_size_(kernel_size), stride_(kernel_size) {}  // NOLINT: from a size
+  EIGENTORCH_POOL_OPTION(AvgPool2dOptions, IntPair, kernel_size, 0)
+  EIGENTORCH_POOL_OPTION(AvgPool2dOptions, IntPair, stride, 0)
+  EIGENTORCH_POOL_OPTION(AvgPool2dOptions, IntPair, padding, 0)
+  EIGENTORCH_POOL_OPTION(AvgPool2dOptions, bool, ceil_mode, false)
+  EIGENTORCH_POOL_OPTION(AvgPool2dOptions, bool, count_include_pad, true)
+  EIGENTORCH_POOL_OPTION(AvgPool2dOptions, std::optional<int64_t>, divisor_override, std::nullopt)
+};
+
+#undef EIGENTORCH_POOL_OPTION
+
+/// `nn::MaxPool2d pool(2);` or `nn::MaxPool2d pool(nn::MaxPool2dOptions(3).stride(2).padding(1));`:
+/// the maximum of each window of [N, C, H, W] (or [C, H, W]).
+template <class T = float>
+class MaxPool2d : public Module<T> {
+ public:
+  MaxPool2d(IntPair kernel_size) : options_(kernel_size) {}  // NOLINT: MaxPool2d(2), as PyTorch's
+  MaxPool2d(MaxPool2dOptions options) : options_(options) {}  // NOLINT: from its options
+  Tensor<T> forward(const Tensor<T>& x) override {
+    const auto& o = options_;
+    return functional::max_pool2d(x, o.kernel_size(), o.stride(), o.padding(), o.dilation(), o.ceil_mode());
+  }
+  /// The output and the indices of the maxima (PyTorch's return_indices=True).
+  std::tuple<Tensor<T>, Tensor<int64_t>> forward_with_indices(const Tensor<T>& x) {
+    const auto& o = options_;
+    return functional::max_pool2d_with_indices(x, o.kernel_size(), o.stride(), o.padding(), o.dilation(), o.ceil_mode());
+  }
+  std::string name() const override { return "MaxPool2d"; }
+  std::string extra_repr() const override {
+    const auto& o = options_;
+    return "kernel_size=" + o.kernel_size().str() + ", stride=" + o.stride().str() + ", padding=" + o.padding().str() +
+           ", dilation=" + o.dilation().str() + ", ceil_mode=" + detail::py_bool(o.ceil_mode());
+  }
+  const MaxPool2dOptions& options() const { return options_; }
+
+ private:
+  MaxPool2dOptions options_;
+};
+MaxPool2d(MaxPool2dOptions)->MaxPool2d<float>;
+MaxPool2d(int64_t)->MaxPool2d<float>;
+MaxPool2d(IntPair)->MaxPool2d<float>;
+
+/// `nn::MaxPool1d pool(2);`: the maximum of each window of [N, C, L] (or [C, L]).
+template <class T = float>
+class MaxPool1d : public Module<T> {
+ public:
+  MaxPool1d(int64_t kernel_size) : options_(kernel_size) {}  // NOLINT: MaxPool1d(2), as PyTorch's
+  MaxPool1d(MaxPool1dOptions options) : options_(options) {}  // NOLINT: from its options
+  Tensor<T> forward(const Tensor<T>& x) override {
+    const auto& o = options_;
+    return functional::max_pool1d(x, o.kernel_size(), o.stride(), o.padding(), o.dilation(), o.ceil_mode());
+  }
+  /// The output and the indices of the maxima (PyTorch's return_indices=True).
+  std::tuple<Tensor<T>, Tensor<int64_t>> forward_with_indices(const Tensor<T>& x) {
+    const auto& o = options_;
+    return functional::max_pool1d_with_indices(x, o.kernel_size(), o.stride(), o.padding(), o.dilation(), o.ceil_mode());
+  }
+  std::string name() const override { return "MaxPool1d"; }
+  std::string extra_repr() const override {
+    const auto& o = options_;
+    return "kernel_size=" + std::to_string(o.kernel_size()) + ", stride=" + std::to_string(o.stride()) +
+           ", padding=" + std::to_string(o.padding()) + ", dilation=" + std::to_string(o.dilation()) +
+           ", ceil_mode=" + detail::py_bool(o.ceil_mode());
+  }
+  const MaxPool1dOptions& options() const { return options_; }
+
+ private:
+  MaxPool1dOptions options_;
+};
+MaxPool1d(MaxPool1dOptions)->MaxPool1d<float>;
+MaxPool1d(int64_t)->MaxPool1d<float>;
+
+/// `nn::AvgPool2d pool(2);` or `nn::AvgPool2d pool(nn::AvgPool2dOptions(3).stride(2).padding(1));`:
+/// the mean of each window of [N, C, H, W] (or [C, H, W]).
+template <class T = float>
+class AvgPool2d : public Module<T> {
+ public:
+  AvgPool2d(IntPair kernel_size) : options_(kernel_size) {}  // NOLINT: AvgPool2d(2), as PyTorch's
+  AvgPool2d(AvgPool2dOptions options) : options_(options) {}  // NOLINT: from its options
+  Tensor<T> forward(const Tensor<T>& x) override {
+    const auto& o = options_;
+    return functional::avg_pool2d(x, o.kernel_size(), o.stride(), o.padding(), o.ceil_mode(), o.count_include_pad(),
+                                  o.divisor_override());
+  }
+  std::string name() const override { return "AvgPool2d"; }
+  /// PyTorch 1.13 prints kernel_size, stride and padding only.
+  std::string extra_repr() const override {
+    const auto& o = options_;
+    return "kernel_size=" + o.kernel_size().str() + ", stride=" + o.stride().str() + ", padding=" + o.padding().str();
+  }
+  const AvgPool2dOptions& options() const { return options_; }
+
+ private:
+  AvgPool2dOptions options_;
+};
+AvgPool2d(AvgPool2dOptions)->AvgPool2d<float>;
+AvgPool2d(int64_t)->AvgPool2d<float>;
+AvgPool2d(IntPair)->AvgPool2d<float>;
+
+/// `nn::AdaptiveAvgPool2d pool({2, 3});` (or `pool(1)`): the mean over each of output_size's windows
+/// of [N, C, H, W] (or [C, H, W]), whatever H and W.
+template <class T = float>
+class AdaptiveAvgPool2d : public Module<T> {
+ public:
+  AdaptiveAvgPool2d(IntPair output_size) : output_size_(output_size) {}  // NOLINT: from a size
+  Tensor<T> forward(const Tensor<T>& x) override { return functional::adaptive_avg_pool2d(x, output_size_); }
+  std::string name() const override { return "AdaptiveAvgPool2d"; }
+  std::string extra_repr() const override { return "output_size=" + output_size_.str(); }
+  const IntPair& output_size() const { return output_size_; }
+
+ private:
+  IntPair output_size_;
+};
+AdaptiveAvgPool2d(IntPair)->AdaptiveAvgPool2d<float>;
+AdaptiveAvgPool2d(int64_t)->AdaptiveAvgPool2d<float>;
+
+}  // namespace eigentorch::nn
