@@ -101,8 +101,13 @@ TEST_CASE("pooling modules: reprs as PyTorch 1.13 prints them; options read back
   CHECK(nn::AdaptiveAvgPool2d<float>({2, 3}).repr() == text("repr.adaptive_avg_pool2d"));
   CHECK(nn::AdaptiveAvgPool2d<double>(2).repr() == text("repr.adaptive_avg_pool2d_int"));
   const auto o = nn::MaxPool2dOptions(3).padding(1);
-  CHECK(o.stride() == et::ops::IntPair(3));
-  CHECK(o.padding() == et::ops::IntPair(1));
+  CHECK(o.stride() == et::ExpandingArray<2>(3));
+  CHECK(o.padding() == et::ExpandingArray<2>(1));
+  CHECK(o.stride().str() == "3");
+  // one-element lists, printed as Python's 1-tuples (a braced {3} alone would also match the options)
+  CHECK(nn::MaxPool1d<float>(nn::MaxPool1dOptions(et::ExpandingArray<1>{3}).stride({2})).repr() ==
+        text("repr.max_pool1d_tuple"));
+  CHECK(nn::MaxPool2d<float>(et::ExpandingArray<2>{2}).repr() == text("repr.max_pool2d_one_tuple"));
   CHECK(!o.ceil_mode());
   CHECK(nn::AvgPool2dOptions(2).count_include_pad());
   CHECK(!nn::AvgPool2dOptions(2).divisor_override().has_value());

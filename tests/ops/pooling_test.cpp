@@ -21,18 +21,18 @@ namespace {
 
 namespace et = eigentorch;
 using et::Tensor;
-using et::ops::IntPair;
+using et::ExpandingArray;
 using namespace eigentorch::testing::pooling;
 
 struct MaxCase {
   const char* key;
-  IntPair kernel, stride, padding, dilation;
+  ExpandingArray<2> kernel, stride, padding, dilation;
   bool ceil_mode;
 };
-// as make_pooling_reference.py's MAX2D (stride 0: the kernel size)
+// as make_pooling_reference.py's MAX2D (stride {}: omitted, the kernel size)
 const MaxCase kMax2d[] = {
-    {"k2", 2, 0, 0, 1, false},
-    {"k2_ceil", 2, 0, 0, 1, true},
+    {"k2", 2, {}, 0, 1, false},
+    {"k2_ceil", 2, {}, 0, 1, true},
     {"k3s1", 3, 1, 0, 1, false},
     {"k3s2p1", 3, 2, 1, 1, false},
     {"k3s2p1_ceil", 3, 2, 1, 1, true},
@@ -40,50 +40,50 @@ const MaxCase kMax2d[] = {
     {"k2s2p1_ceil", 2, 2, 1, 1, true},
     {"rect", {2, 3}, {1, 2}, {1, 1}, {2, 1}, false},
     {"dil", 3, 1, 1, 2, true},
-    {"unbatched", 2, 0, 0, 1, false},
+    {"unbatched", 2, {}, 0, 1, false},
     {"ties", 3, 1, 1, 1, false},
-    {"ties_k2", 2, 0, 0, 1, false},
+    {"ties_k2", 2, {}, 0, 1, false},
     {"nan", 2, 1, 0, 1, false},
     {"neg_inf", 3, 2, 1, 1, false},
-    {"wide_nan", 2, 0, 0, 1, false},
+    {"wide_nan", 2, {}, 0, 1, false},
     {"wide_nan_k3", 3, 1, 0, 1, false},
     {"wide_ties", 3, 2, 1, 1, true},
-    {"wide_ties_k2", 2, 0, 0, 1, false},
-    {"wide_neg_inf", 2, 0, 0, 1, false},
+    {"wide_ties_k2", 2, {}, 0, 1, false},
+    {"wide_neg_inf", 2, {}, 0, 1, false},
 };
 
 struct Max1dCase {
   const char* key;
-  int64_t kernel, stride, padding, dilation;
+  ExpandingArray<1> kernel, stride, padding, dilation;
   bool ceil_mode;
 };
 const Max1dCase kMax1d[] = {
-    {"k2", 2, 0, 0, 1, false},      {"k3s2p1_ceil", 3, 2, 1, 1, true}, {"dil", 3, 1, 1, 2, false},
+    {"k2", 2, {}, 0, 1, false},      {"k3s2p1_ceil", 3, 2, 1, 1, true}, {"dil", 3, 1, 1, 2, false},
     {"unbatched", 2, 1, 0, 1, false}, {"ties", 3, 1, 1, 1, false},
 };
 
 struct AvgCase {
   const char* key;
-  IntPair kernel, stride, padding;
+  ExpandingArray<2> kernel, stride, padding;
   bool ceil_mode, count_include_pad;
   std::optional<int64_t> divisor;
 };
 const AvgCase kAvg2d[] = {
-    {"k2", 2, 0, 0, false, true, std::nullopt},
+    {"k2", 2, {}, 0, false, true, std::nullopt},
     {"k3s1", 3, 1, 0, false, true, std::nullopt},
     {"k3s2p1", 3, 2, 1, false, true, std::nullopt},
     {"k3s2p1_nopad", 3, 2, 1, false, false, std::nullopt},
     {"k3s2p1_ceil", 3, 2, 1, true, true, std::nullopt},
     {"k3s2p1_ceil_nopad", 3, 2, 1, true, false, std::nullopt},
-    {"k2_ceil", 2, 0, 0, true, true, std::nullopt},
+    {"k2_ceil", 2, {}, 0, true, true, std::nullopt},
     {"k2s1p1_div3", 2, 1, 1, false, true, 3},
     {"rect", {2, 3}, {1, 2}, {1, 1}, false, false, std::nullopt},
-    {"unbatched", 2, 0, 0, false, true, std::nullopt},
+    {"unbatched", 2, {}, 0, false, true, std::nullopt},
 };
 
 struct AdaptiveCase {
   const char* key;
-  IntPair output;
+  ExpandingArray<2> output;
 };
 const AdaptiveCase kAdaptive[] = {{"divides", {2, 2}}, {"uneven", {3, 2}}, {"overlap", {4, 3}}, {"larger", {7, 3}},
                                   {"one", {1, 1}},     {"one_2d", 1},      {"unbatched", {2, 3}}};
@@ -217,43 +217,62 @@ TEST_CASE("pooling: PyTorch's error messages") {
   namespace ops = et::ops;
 #define ET_CHECK_ERR(expr, key, E) CHECK_THROWS_WITH_AS(expr, text("err." key).c_str(), E)
   ET_CHECK_ERR(ops::max_pool2d(z({1, 1, 2, 2}), 3), "max_pool2d.too_small", et::Error);
-  ET_CHECK_ERR(ops::max_pool2d(z({1, 4, 4}), 2, 0, 0, 4), "max_pool2d.too_small_dilation", et::Error);
-  ET_CHECK_ERR(ops::max_pool2d(z({1, 1, 1, 1}), 2, 0, 0, 10), "max_pool2d.negative_size", et::Error);
-  ET_CHECK_ERR(ops::max_pool1d(z({1, 1, 1}), 2, 0, 0, 10), "max_pool1d.negative_size", et::Error);
+  ET_CHECK_ERR(ops::max_pool2d(z({1, 4, 4}), 2, {}, 0, 4), "max_pool2d.too_small_dilation", et::Error);
+  ET_CHECK_ERR(ops::max_pool2d(z({1, 1, 1, 1}), 2, {}, 0, 10), "max_pool2d.negative_size", et::Error);
+  ET_CHECK_ERR(ops::max_pool1d(z({1, 1, 1}), 2, {}, 0, 10), "max_pool1d.negative_size", et::Error);
   // absurd sizes overflow nothing
   CHECK_THROWS_AS(ops::max_pool2d(z({1, 1, 4, 4}), int64_t{1} << 40), et::Error);
-  CHECK_THROWS_AS(ops::max_pool2d(z({1, 1, 4, 4}), 2, 0, 0, int64_t{1} << 62), et::Error);
+  CHECK_THROWS_AS(ops::max_pool2d(z({1, 1, 4, 4}), 2, {}, 0, int64_t{1} << 62), et::Error);
   CHECK_THROWS_AS(ops::avg_pool2d(z({1, 1, 4, 4}), {2, std::numeric_limits<int64_t>::max()}), et::Error);
   CHECK(ops::max_pool2d(z({1, 1, 4, 4}), 2, int64_t{1} << 40).shape() == et::Size{1, 1, 1, 1});
-  ET_CHECK_ERR(ops::max_pool2d(z({1, 1, 8, 8}), 3, 0, 2), "max_pool2d.pad_half", et::Error);
-  ET_CHECK_ERR(ops::max_pool2d(z({1, 1, 8, 8}), {5, 3}, 0, {2, 2}), "max_pool2d.pad_half_w", et::Error);
-  ET_CHECK_ERR(ops::max_pool2d(z({1, 1, 8, 8}), 2, 0, -1), "max_pool2d.pad_negative", et::Error);
+  ET_CHECK_ERR(ops::max_pool2d(z({1, 1, 8, 8}), 3, {}, 2), "max_pool2d.pad_half", et::Error);
+  ET_CHECK_ERR(ops::max_pool2d(z({1, 1, 8, 8}), {5, 3}, {}, {2, 2}), "max_pool2d.pad_half_w", et::Error);
+  ET_CHECK_ERR(ops::max_pool2d(z({1, 1, 8, 8}), 2, {}, -1), "max_pool2d.pad_negative", et::Error);
   ET_CHECK_ERR(ops::max_pool2d(z({8, 8}), 2), "max_pool2d.dims", et::Error);
   ET_CHECK_ERR(ops::max_pool2d(z({1, 1, 1, 8, 8}), 2), "max_pool2d.dims5", et::Error);
   ET_CHECK_ERR(ops::max_pool2d(z({1, 0, 8, 8}), 2), "max_pool2d.empty", et::Error);
   ET_CHECK_ERR(ops::max_pool2d(z({1, 1, 8, 8}), 0), "max_pool2d.stride_zero", et::Error);
   ET_CHECK_ERR(ops::max_pool2d(z({1, 1, 8, 8}), 2, -1), "max_pool2d.stride_negative", et::Error);
   ET_CHECK_ERR(ops::max_pool2d(z({1, 1, 8, 8}), 0, 1), "max_pool2d.kernel_zero", et::Error);
-  ET_CHECK_ERR(ops::max_pool2d(z({1, 1, 8, 8}), 2, 0, 0, 0), "max_pool2d.dilation_zero", et::Error);
+  ET_CHECK_ERR(ops::max_pool2d(z({1, 1, 8, 8}), 2, {}, 0, 0), "max_pool2d.dilation_zero", et::Error);
   ET_CHECK_ERR(ops::max_pool1d(zg({1, 1, 2}), 3), "max_pool1d.too_small_grad", et::Error);
-  ET_CHECK_ERR(ops::max_pool1d(z({1, 1, 8}), 3, 0, 2), "max_pool1d.pad_half", et::Error);
-  ET_CHECK_ERR(ops::max_pool1d(zg({1, 1, 8}), 3, 0, 2), "max_pool1d.pad_half_grad", et::Error);
+  ET_CHECK_ERR(ops::max_pool1d(z({1, 1, 8}), 3, {}, 2), "max_pool1d.pad_half", et::Error);
+  ET_CHECK_ERR(ops::max_pool1d(zg({1, 1, 8}), 3, {}, 2), "max_pool1d.pad_half_grad", et::Error);
   ET_CHECK_ERR(ops::max_pool1d(z({1, 1, 1, 8}), 2), "max_pool1d.dims", et::Error);
   ET_CHECK_ERR(ops::max_pool1d(z({1, 0, 8}), 2), "max_pool1d.empty", et::Error);
   ET_CHECK_ERR(ops::max_pool1d(z({1, 1, 8}), 0), "max_pool1d.kernel_zero", et::Error);
   ET_CHECK_ERR(ops::max_pool1d(z({1, 1, 8}), 2, -1), "max_pool1d.stride_negative", et::Error);
-  ET_CHECK_ERR(ops::max_pool1d(z({1, 1, 8}), 2, 0, 0, 0), "max_pool1d.dilation_zero", et::Error);
-  ET_CHECK_ERR(ops::max_pool1d(zg({1, 1, 8}), 2, 0, 0, 0), "max_pool1d.dilation_zero_grad", et::Error);
+  ET_CHECK_ERR(ops::max_pool1d(z({1, 1, 8}), 2, {}, 0, 0), "max_pool1d.dilation_zero", et::Error);
+  ET_CHECK_ERR(ops::max_pool1d(zg({1, 1, 8}), 2, {}, 0, 0), "max_pool1d.dilation_zero_grad", et::Error);
   ET_CHECK_ERR(ops::avg_pool2d(z({1, 1, 2, 2}), 3), "avg_pool2d.too_small", et::Error);
-  ET_CHECK_ERR(ops::avg_pool2d(z({1, 1, 8, 8}), 3, 0, 2), "avg_pool2d.pad_half", et::Error);
+  ET_CHECK_ERR(ops::avg_pool2d(z({1, 1, 8, 8}), 3, {}, 2), "avg_pool2d.pad_half", et::Error);
   ET_CHECK_ERR(ops::avg_pool2d(z({8, 8}), 2), "avg_pool2d.dims", et::IndexError);
   ET_CHECK_ERR(ops::avg_pool2d(z({1, 1, 1, 8, 8}), 2), "avg_pool2d.dims5", et::Error);
   ET_CHECK_ERR(ops::avg_pool2d(z({1, 1, 8, 8}), 0, 1), "avg_pool2d.kernel_zero", et::Error);
   ET_CHECK_ERR(ops::avg_pool2d(z({1, 1, 8, 8}), 0), "avg_pool2d.stride_zero", et::Error);
-  ET_CHECK_ERR(ops::avg_pool2d(z({1, 1, 8, 8}), 2, 0, 0, false, true, 0), "avg_pool2d.divisor_zero", et::Error);
+  ET_CHECK_ERR(ops::avg_pool2d(z({1, 1, 8, 8}), 2, {}, 0, false, true, 0), "avg_pool2d.divisor_zero", et::Error);
   ET_CHECK_ERR(ops::adaptive_avg_pool2d(z({8, 8}), 2), "adaptive_avg_pool2d.dims", et::Error);
   ET_CHECK_ERR(ops::adaptive_avg_pool2d(z({1, 1, 0, 8}), 2), "adaptive_avg_pool2d.empty", et::Error);
   ET_CHECK_ERR(ops::adaptive_avg_pool2d(z({1, 1, 8, 8}), {-1, 2}), "adaptive_avg_pool2d.negative", et::Error);
   ET_CHECK_ERR(ops::adaptive_avg_pool2d(z({8}), 1), "adaptive_avg_pool2d.one_1d", et::IndexError);
+  // a stride given as 0 is not an omitted one; size arguments of the wrong length
+  ET_CHECK_ERR(ops::max_pool2d(z({1, 1, 8, 8}), 2, 0), "max_pool2d.stride_given_zero", et::Error);
+  ET_CHECK_ERR(ops::max_pool2d(z({1, 1, 8, 8}), {1, 2, 3}), "max_pool2d.kernel_count", et::Error);
+  ET_CHECK_ERR(ops::max_pool2d(z({1, 1, 8, 8}), 2, {1, 2, 3}), "max_pool2d.stride_count", et::Error);
+  ET_CHECK_ERR(ops::max_pool2d(z({1, 1, 8, 8}), 2, {}, std::vector<int64_t>{}), "max_pool2d.padding_count", et::Error);
+  ET_CHECK_ERR(ops::max_pool2d(z({1, 1, 8, 8}), 2, {}, 0, {1, 2, 3}), "max_pool2d.dilation_count", et::Error);
+  ET_CHECK_ERR(ops::max_pool1d(z({1, 1, 8}), 2, 0), "max_pool1d.stride_given_zero", et::Error);
+  ET_CHECK_ERR(ops::max_pool1d(zg({1, 1, 8}), 2, 0), "max_pool1d.stride_given_zero_grad", et::Error);
+  ET_CHECK_ERR(ops::max_pool1d(z({1, 1, 8}), {1, 2}), "max_pool1d.kernel_count", et::Error);
+  ET_CHECK_ERR(ops::max_pool1d(z({1, 1, 8}), 2, {1, 2}), "max_pool1d.stride_count", et::Error);
+  ET_CHECK_ERR(ops::max_pool1d(z({1, 1, 8}), 2, {}, std::vector<int64_t>{}), "max_pool1d.padding_count", et::Error);
+  ET_CHECK_ERR(ops::max_pool1d(z({1, 1, 8}), 2, {}, 0, {1, 2}), "max_pool1d.dilation_count", et::Error);
+  ET_CHECK_ERR(ops::avg_pool2d(z({1, 1, 8, 8}), 2, 0), "avg_pool2d.stride_given_zero", et::Error);
+  ET_CHECK_ERR(ops::avg_pool2d(z({1, 1, 8, 8}), std::vector<int64_t>{}), "avg_pool2d.kernel_count", et::Error);
+  ET_CHECK_ERR(ops::avg_pool2d(z({1, 1, 8, 8}), 2, {1, 2, 3}), "avg_pool2d.stride_count", et::Error);
+  ET_CHECK_ERR(ops::avg_pool2d(z({1, 1, 8, 8}), 2, {}, {1, 2, 3}), "avg_pool2d.padding_count", et::Error);
+  ET_CHECK_ERR(ops::adaptive_avg_pool2d(z({1, 1, 8, 8}), {2}), "adaptive_avg_pool2d.count", et::Error);
+  // a one-element list is the size for both dims
+  CHECK(ops::max_pool2d(z({1, 1, 8, 8}), {2}).shape() == et::Size{1, 1, 4, 4});
 #undef ET_CHECK_ERR
 }

@@ -95,17 +95,22 @@ EIGENTORCH_INSTANTIATE Tensor<EIGENTORCH_T> conv2d(const Tensor<EIGENTORCH_T>&, 
                                                    const ConvPadding<2>&, const ExpandingArray<2>&, int64_t);
 EIGENTORCH_INSTANTIATE Tensor<EIGENTORCH_T> dropout(const Tensor<EIGENTORCH_T>&, double, bool, bool);
 EIGENTORCH_INSTANTIATE Tensor<EIGENTORCH_T> dropout2d(const Tensor<EIGENTORCH_T>&, double, bool, bool);
-EIGENTORCH_INSTANTIATE Tensor<EIGENTORCH_T> max_pool2d(const Tensor<EIGENTORCH_T>&, IntPair, IntPair, IntPair, IntPair,
-                                                       bool);
+EIGENTORCH_INSTANTIATE Tensor<EIGENTORCH_T> max_pool2d(const Tensor<EIGENTORCH_T>&, const ExpandingArray<2>&,
+                                                       const ExpandingArray<2>&, const ExpandingArray<2>&,
+                                                       const ExpandingArray<2>&, bool);
 EIGENTORCH_INSTANTIATE std::tuple<Tensor<EIGENTORCH_T>, Tensor<int64_t>> max_pool2d_with_indices(
-    const Tensor<EIGENTORCH_T>&, IntPair, IntPair, IntPair, IntPair, bool);
-EIGENTORCH_INSTANTIATE Tensor<EIGENTORCH_T> max_pool1d(const Tensor<EIGENTORCH_T>&, int64_t, int64_t, int64_t, int64_t,
-                                                       bool);
+    const Tensor<EIGENTORCH_T>&, const ExpandingArray<2>&, const ExpandingArray<2>&, const ExpandingArray<2>&,
+    const ExpandingArray<2>&, bool);
+EIGENTORCH_INSTANTIATE Tensor<EIGENTORCH_T> max_pool1d(const Tensor<EIGENTORCH_T>&, const ExpandingArray<1>&,
+                                                       const ExpandingArray<1>&, const ExpandingArray<1>&,
+                                                       const ExpandingArray<1>&, bool);
 EIGENTORCH_INSTANTIATE std::tuple<Tensor<EIGENTORCH_T>, Tensor<int64_t>> max_pool1d_with_indices(
-    const Tensor<EIGENTORCH_T>&, int64_t, int64_t, int64_t, int64_t, bool);
-EIGENTORCH_INSTANTIATE Tensor<EIGENTORCH_T> avg_pool2d(const Tensor<EIGENTORCH_T>&, IntPair, IntPair, IntPair, bool, bool,
+    const Tensor<EIGENTORCH_T>&, const ExpandingArray<1>&, const ExpandingArray<1>&, const ExpandingArray<1>&,
+    const ExpandingArray<1>&, bool);
+EIGENTORCH_INSTANTIATE Tensor<EIGENTORCH_T> avg_pool2d(const Tensor<EIGENTORCH_T>&, const ExpandingArray<2>&,
+                                                       const ExpandingArray<2>&, const ExpandingArray<2>&, bool, bool,
                                                        std::optional<int64_t>);
-EIGENTORCH_INSTANTIATE Tensor<EIGENTORCH_T> adaptive_avg_pool2d(const Tensor<EIGENTORCH_T>&, IntPair);
+EIGENTORCH_INSTANTIATE Tensor<EIGENTORCH_T> adaptive_avg_pool2d(const Tensor<EIGENTORCH_T>&, const ExpandingArray<2>&);
 EIGENTORCH_INSTANTIATE Tensor<EIGENTORCH_T> embedding(const Tensor<int64_t>&, const Tensor<EIGENTORCH_T>&,
                                                       std::optional<int64_t>);
 EIGENTORCH_INSTANTIATE Tensor<EIGENTORCH_T> layer_norm(const Tensor<EIGENTORCH_T>&, const Size&,

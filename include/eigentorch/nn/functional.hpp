@@ -329,46 +329,50 @@ Tensor<T> batch_norm(const Tensor<T>& input, const Tensor<T>& running_mean, cons
 // ---- convolutional networks' layers: pooling, dropout2d ------------------------------------------
 namespace eigentorch::nn::functional {
 
-using ops::IntPair;
-
 /// The maximum of each window of x's last two dims (F.max_pool2d): x [N, C, H, W] or [C, H, W];
-/// stride 0 means kernel_size (Python's None).
+/// sizes as an int or {h, w}; an omitted stride (`{}`, Python's None) is kernel_size.
 template <class T>
-Tensor<T> max_pool2d(const Tensor<T>& x, IntPair kernel_size, IntPair stride = 0, IntPair padding = 0,
-                     IntPair dilation = 1, bool ceil_mode = false) {
+Tensor<T> max_pool2d(const Tensor<T>& x, const ExpandingArray<2>& kernel_size, const ExpandingArray<2>& stride = {},
+                     const ExpandingArray<2>& padding = 0, const ExpandingArray<2>& dilation = 1,
+                     bool ceil_mode = false) {
   return ops::max_pool2d(x, kernel_size, stride, padding, dilation, ceil_mode);
 }
 /// max_pool2d and the indices of the maxima (F.max_pool2d(..., return_indices=True)).
 template <class T>
-std::tuple<Tensor<T>, Tensor<int64_t>> max_pool2d_with_indices(const Tensor<T>& x, IntPair kernel_size,
-                                                                IntPair stride = 0, IntPair padding = 0,
-                                                                IntPair dilation = 1, bool ceil_mode = false) {
+std::tuple<Tensor<T>, Tensor<int64_t>> max_pool2d_with_indices(const Tensor<T>& x, const ExpandingArray<2>& kernel_size,
+                                                                const ExpandingArray<2>& stride = {},
+                                                                const ExpandingArray<2>& padding = 0,
+                                                                const ExpandingArray<2>& dilation = 1,
+                                                                bool ceil_mode = false) {
   return ops::max_pool2d_with_indices(x, kernel_size, stride, padding, dilation, ceil_mode);
 }
 /// The maximum of each window of x's last dim (F.max_pool1d): x [N, C, L] or [C, L].
 template <class T>
-Tensor<T> max_pool1d(const Tensor<T>& x, int64_t kernel_size, int64_t stride = 0, int64_t padding = 0,
-                     int64_t dilation = 1, bool ceil_mode = false) {
+Tensor<T> max_pool1d(const Tensor<T>& x, const ExpandingArray<1>& kernel_size, const ExpandingArray<1>& stride = {},
+                     const ExpandingArray<1>& padding = 0, const ExpandingArray<1>& dilation = 1,
+                     bool ceil_mode = false) {
   return ops::max_pool1d(x, kernel_size, stride, padding, dilation, ceil_mode);
 }
 /// max_pool1d and the indices of the maxima (F.max_pool1d(..., return_indices=True)).
 template <class T>
-std::tuple<Tensor<T>, Tensor<int64_t>> max_pool1d_with_indices(const Tensor<T>& x, int64_t kernel_size,
-                                                               int64_t stride = 0, int64_t padding = 0,
-                                                               int64_t dilation = 1, bool ceil_mode = false) {
+std::tuple<Tensor<T>, Tensor<int64_t>> max_pool1d_with_indices(const Tensor<T>& x, const ExpandingArray<1>& kernel_size,
+                                                               const ExpandingArray<1>& stride = {},
+                                                               const ExpandingArray<1>& padding = 0,
+                                                               const ExpandingArray<1>& dilation = 1,
+                                                               bool ceil_mode = false) {
   return ops::max_pool1d_with_indices(x, kernel_size, stride, padding, dilation, ceil_mode);
 }
 /// The mean of each window of x's last two dims (F.avg_pool2d).
 template <class T>
-Tensor<T> avg_pool2d(const Tensor<T>& x, IntPair kernel_size, IntPair stride = 0, IntPair padding = 0,
-                     bool ceil_mode = false, bool count_include_pad = true,
+Tensor<T> avg_pool2d(const Tensor<T>& x, const ExpandingArray<2>& kernel_size, const ExpandingArray<2>& stride = {},
+                     const ExpandingArray<2>& padding = 0, bool ceil_mode = false, bool count_include_pad = true,
                      std::optional<int64_t> divisor_override = std::nullopt) {
   return ops::avg_pool2d(x, kernel_size, stride, padding, ceil_mode, count_include_pad, divisor_override);
 }
 /// The mean over each of output_size's windows of x's last two dims (F.adaptive_avg_pool2d).
 template <class T>
-Tensor<T> adaptive_avg_pool2d(const Tensor<T>& x, IntPair output_size) {
-  if (output_size.pair && x.dim() <= 2)  // Python's check of a tuple against the input's dims
+Tensor<T> adaptive_avg_pool2d(const Tensor<T>& x, const ExpandingArray<2>& output_size) {
+  if (!output_size.single() && x.dim() <= 2)  // Python's check of a tuple against the input's dims
     eigentorch::detail::fail<ValueError>({"Input dimension should be at least 3"});
   return ops::adaptive_avg_pool2d(x, output_size);
 }

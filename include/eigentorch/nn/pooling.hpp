@@ -6,14 +6,13 @@
 #include "functional.hpp"
 #include "module.hpp"
 
+#include <cstddef>  // size_t
 #include <cstdint>
 #include <optional>
 #include <string>
 #include <tuple>
 
 namespace eigentorch::nn {
-
-using ops::IntPair;
 
 namespace detail {
 inline std::string py_bool(bool b) { return b ? "True" : "False"; }
@@ -30,34 +29,28 @@ inline std::string py_bool(bool b) { return b ? "True" : "False"; }
  private:                                                \
   Type name##_ = initial;
 
-/// MaxPool2d's arguments: `MaxPool2dOptions(3).stride(2).padding(1).dilation(1).ceil_mode(true)`;
-/// sizes as an int or {h, w}; the stride is the kernel size unless set.
-struct MaxPool2dOptions {
-  MaxPool2dOptions(IntPair kernel_size) : kernel_size_(kernel_size), stride_(kernel_size) {}  // NOLINT: from a size
-  EIGENTORCH_POOL_OPTION(MaxPool2dOptions, IntPair, kernel_size, 0)
-  EIGENTORCH_POOL_OPTION(MaxPool2dOptions, IntPair, stride, 0)
-  EIGENTORCH_POOL_OPTION(MaxPool2dOptions, IntPair, padding, 0)
-  EIGENTORCH_POOL_OPTION(MaxPool2dOptions, IntPair, dilation, 1)
-  EIGENTORCH_POOL_OPTION(MaxPool2dOptions, bool, ceil_mode, false)
+/// A max pooling's arguments over D dims (MaxPool1dOptions, MaxPool2dOptions):
+/// `MaxPool2dOptions(3).stride(2).padding(1).dilation(1).ceil_mode(true)`; sizes as an int or a list
+/// ({h, w}); the stride is the kernel size unless set.
+template <std::size_t D>
+struct MaxPoolOptions {
+  MaxPoolOptions(ExpandingArray<D> kernel_size) : kernel_size_(kernel_size), stride_(kernel_size) {}  // NOLINT: from a size
+  EIGENTORCH_POOL_OPTION(MaxPoolOptions, ExpandingArray<D>, kernel_size, {})
+  EIGENTORCH_POOL_OPTION(MaxPoolOptions, ExpandingArray<D>, stride, {})
+  EIGENTORCH_POOL_OPTION(MaxPoolOptions, ExpandingArray<D>, padding, 0)
+  EIGENTORCH_POOL_OPTION(MaxPoolOptions, ExpandingArray<D>, dilation, 1)
+  EIGENTORCH_POOL_OPTION(MaxPoolOptions, bool, ceil_mode, false)
 };
-
-/// MaxPool1d's arguments: `MaxPool1dOptions(3).stride(2).padding(1).dilation(1).ceil_mode(true)`.
-struct MaxPool1dOptions {
-  MaxPool1dOptions(int64_t kernel_size) : kernel_size_(kernel_size), stride_(kernel_size) {}  // NOLINT: from a size
-  EIGENTORCH_POOL_OPTION(MaxPool1dOptions, int64_t, kernel_size, 0)
-  EIGENTORCH_POOL_OPTION(MaxPool1dOptions, int64_t, stride, 0)
-  EIGENTORCH_POOL_OPTION(MaxPool1dOptions, int64_t, padding, 0)
-  EIGENTORCH_POOL_OPTION(MaxPool1dOptions, int64_t, dilation, 1)
-  EIGENTORCH_POOL_OPTION(MaxPool1dOptions, bool, ceil_mode, false)
-};
+using MaxPool1dOptions = MaxPoolOptions<1>;
+using MaxPool2dOptions = MaxPoolOptions<2>;
 
 /// AvgPool2d's arguments: `AvgPool2dOptions(3).stride(2).padding(1).ceil_mode(true)
 /// .count_include_pad(false).divisor_override(4)`.
 struct AvgPool2dOptions {
-  AvgPool2dOptions(IntPair kernel_size) : kernel_size_(kernel_size), stride_(kernel_size) {}  // NOLINT: from a size
-  EIGENTORCH_POOL_OPTION(AvgPool2dOptions, IntPair, kernel_size, 0)
-  EIGENTORCH_POOL_OPTION(AvgPool2dOptions, IntPair, stride, 0)
-  EIGENTORCH_POOL_OPTION(AvgPool2dOptions, IntPair, padding, 0)
+  AvgPool2dOptions(ExpandingArray<2> kernel_size) : kernel_size_(kernel_size), stride_(kernel_size) {}  // NOLINT: from a size
+  EIGENTORCH_POOL_OPTION(AvgPool2dOptions, ExpandingArray<2>, kernel_size, {})
+  EIGENTORCH_POOL_OPTION(AvgPool2dOptions, ExpandingArray<2>, stride, {})
+  EIGENTORCH_POOL_OPTION(AvgPool2dOptions, ExpandingArray<2>, padding, 0)
   EIGENTORCH_POOL_OPTION(AvgPool2dOptions, bool, ceil_mode, false)
   EIGENTORCH_POOL_OPTION(AvgPool2dOptions, bool, count_include_pad, true)
   EIGENTORCH_POOL_OPTION(AvgPool2dOptions, std::optional<int64_t>, divisor_override, std::nullopt)
@@ -65,63 +58,51 @@ struct AvgPool2dOptions {
 
 #undef EIGENTORCH_POOL_OPTION
 
-/// `nn::MaxPool2d pool(2);` or `nn::MaxPool2d pool(nn::MaxPool2dOptions(3).stride(2).padding(1));`:
-/// the maximum of each window of [N, C, H, W] (or [C, H, W]).
-template <class T = float>
-class MaxPool2d : public Module<T> {
+/// The maximum of each window of the last D dims: MaxPool1d ([N, C, L] or [C, L]) and MaxPool2d
+/// ([N, C, H, W] or [C, H, W]) are this with D = 1 and 2.
+template <std::size_t D, class T>
+class MaxPoolNd : public Module<T> {
  public:
-  MaxPool2d(IntPair kernel_size) : options_(kernel_size) {}  // NOLINT: MaxPool2d(2), as PyTorch's
-  MaxPool2d(MaxPool2dOptions options) : options_(options) {}  // NOLINT: from its options
-  Tensor<T> forward(const Tensor<T>& x) override {
-    const auto& o = options_;
-    return functional::max_pool2d(x, o.kernel_size(), o.stride(), o.padding(), o.dilation(), o.ceil_mode());
-  }
+  MaxPoolNd(ExpandingArray<D> kernel_size) : options_(kernel_size) {}    // NOLINT: MaxPool2d(2), as PyTorch's
+  MaxPoolNd(MaxPoolOptions<D> options) : options_(std::move(options)) {}  // NOLINT: from its options
+  Tensor<T> forward(const Tensor<T>& x) override { return std::get<0>(pool(x, false)); }
   /// The output and the indices of the maxima (PyTorch's return_indices=True).
-  std::tuple<Tensor<T>, Tensor<int64_t>> forward_with_indices(const Tensor<T>& x) {
-    const auto& o = options_;
-    return functional::max_pool2d_with_indices(x, o.kernel_size(), o.stride(), o.padding(), o.dilation(), o.ceil_mode());
-  }
-  std::string name() const override { return "MaxPool2d"; }
+  std::tuple<Tensor<T>, Tensor<int64_t>> forward_with_indices(const Tensor<T>& x) { return pool(x, true); }
+  std::string name() const override { return D == 1 ? "MaxPool1d" : "MaxPool2d"; }
   std::string extra_repr() const override {
     const auto& o = options_;
     return "kernel_size=" + o.kernel_size().str() + ", stride=" + o.stride().str() + ", padding=" + o.padding().str() +
            ", dilation=" + o.dilation().str() + ", ceil_mode=" + detail::py_bool(o.ceil_mode());
   }
-  const MaxPool2dOptions& options() const { return options_; }
+  const MaxPoolOptions<D>& options() const { return options_; }
 
  private:
-  MaxPool2dOptions options_;
+  std::tuple<Tensor<T>, Tensor<int64_t>> pool(const Tensor<T>& x, bool indices) const {
+    const auto& o = options_;
+    if constexpr (D == 1) {
+      if (!indices) return {functional::max_pool1d(x, o.kernel_size(), o.stride(), o.padding(), o.dilation(), o.ceil_mode()), {}};
+      return functional::max_pool1d_with_indices(x, o.kernel_size(), o.stride(), o.padding(), o.dilation(), o.ceil_mode());
+    } else {
+      if (!indices) return {functional::max_pool2d(x, o.kernel_size(), o.stride(), o.padding(), o.dilation(), o.ceil_mode()), {}};
+      return functional::max_pool2d_with_indices(x, o.kernel_size(), o.stride(), o.padding(), o.dilation(), o.ceil_mode());
+    }
+  }
+  MaxPoolOptions<D> options_;
+};
+
+/// `nn::MaxPool2d pool(2);` or `nn::MaxPool2d pool(nn::MaxPool2dOptions(3).stride(2).padding(1));`.
+template <class T = float>
+class MaxPool2d : public MaxPoolNd<2, T> {
+  using MaxPoolNd<2, T>::MaxPoolNd;
 };
 MaxPool2d(MaxPool2dOptions)->MaxPool2d<float>;
 MaxPool2d(int64_t)->MaxPool2d<float>;
-MaxPool2d(IntPair)->MaxPool2d<float>;
+MaxPool2d(ExpandingArray<2>)->MaxPool2d<float>;
 
-/// `nn::MaxPool1d pool(2);`: the maximum of each window of [N, C, L] (or [C, L]).
+/// `nn::MaxPool1d pool(2);` or `nn::MaxPool1d pool(nn::MaxPool1dOptions(3).stride(2));`.
 template <class T = float>
-class MaxPool1d : public Module<T> {
- public:
-  MaxPool1d(int64_t kernel_size) : options_(kernel_size) {}  // NOLINT: MaxPool1d(2), as PyTorch's
-  MaxPool1d(MaxPool1dOptions options) : options_(options) {}  // NOLINT: from its options
-  Tensor<T> forward(const Tensor<T>& x) override {
-    const auto& o = options_;
-    return functional::max_pool1d(x, o.kernel_size(), o.stride(), o.padding(), o.dilation(), o.ceil_mode());
-  }
-  /// The output and the indices of the maxima (PyTorch's return_indices=True).
-  std::tuple<Tensor<T>, Tensor<int64_t>> forward_with_indices(const Tensor<T>& x) {
-    const auto& o = options_;
-    return functional::max_pool1d_with_indices(x, o.kernel_size(), o.stride(), o.padding(), o.dilation(), o.ceil_mode());
-  }
-  std::string name() const override { return "MaxPool1d"; }
-  std::string extra_repr() const override {
-    const auto& o = options_;
-    return "kernel_size=" + std::to_string(o.kernel_size()) + ", stride=" + std::to_string(o.stride()) +
-           ", padding=" + std::to_string(o.padding()) + ", dilation=" + std::to_string(o.dilation()) +
-           ", ceil_mode=" + detail::py_bool(o.ceil_mode());
-  }
-  const MaxPool1dOptions& options() const { return options_; }
-
- private:
-  MaxPool1dOptions options_;
+class MaxPool1d : public MaxPoolNd<1, T> {
+  using MaxPoolNd<1, T>::MaxPoolNd;
 };
 MaxPool1d(MaxPool1dOptions)->MaxPool1d<float>;
 MaxPool1d(int64_t)->MaxPool1d<float>;
@@ -131,7 +112,7 @@ MaxPool1d(int64_t)->MaxPool1d<float>;
 template <class T = float>
 class AvgPool2d : public Module<T> {
  public:
-  AvgPool2d(IntPair kernel_size) : options_(kernel_size) {}  // NOLINT: AvgPool2d(2), as PyTorch's
+  AvgPool2d(ExpandingArray<2> kernel_size) : options_(kernel_size) {}  // NOLINT: AvgPool2d(2), as PyTorch's
   AvgPool2d(AvgPool2dOptions options) : options_(options) {}  // NOLINT: from its options
   Tensor<T> forward(const Tensor<T>& x) override {
     const auto& o = options_;
@@ -151,23 +132,23 @@ class AvgPool2d : public Module<T> {
 };
 AvgPool2d(AvgPool2dOptions)->AvgPool2d<float>;
 AvgPool2d(int64_t)->AvgPool2d<float>;
-AvgPool2d(IntPair)->AvgPool2d<float>;
+AvgPool2d(ExpandingArray<2>)->AvgPool2d<float>;
 
 /// `nn::AdaptiveAvgPool2d pool({2, 3});` (or `pool(1)`): the mean over each of output_size's windows
 /// of [N, C, H, W] (or [C, H, W]), whatever H and W.
 template <class T = float>
 class AdaptiveAvgPool2d : public Module<T> {
  public:
-  AdaptiveAvgPool2d(IntPair output_size) : output_size_(output_size) {}  // NOLINT: from a size
+  AdaptiveAvgPool2d(ExpandingArray<2> output_size) : output_size_(output_size) {}  // NOLINT: from a size
   Tensor<T> forward(const Tensor<T>& x) override { return functional::adaptive_avg_pool2d(x, output_size_); }
   std::string name() const override { return "AdaptiveAvgPool2d"; }
   std::string extra_repr() const override { return "output_size=" + output_size_.str(); }
-  const IntPair& output_size() const { return output_size_; }
+  const ExpandingArray<2>& output_size() const { return output_size_; }
 
  private:
-  IntPair output_size_;
+  ExpandingArray<2> output_size_;
 };
-AdaptiveAvgPool2d(IntPair)->AdaptiveAvgPool2d<float>;
+AdaptiveAvgPool2d(ExpandingArray<2>)->AdaptiveAvgPool2d<float>;
 AdaptiveAvgPool2d(int64_t)->AdaptiveAvgPool2d<float>;
 
 }  // namespace eigentorch::nn

@@ -10,6 +10,7 @@
 #pragma once
 
 #include "../autograd/node.hpp"
+#include "expanding_array.hpp"
 #include "kernels.hpp"
 #include "shape.hpp"  // unsqueeze, squeeze: unbatched inputs
 
@@ -22,23 +23,6 @@
 #include <vector>
 
 namespace eigentorch {
-
-/// A size argument of a convolution: one number for every dim (`3`) or one per dim (`{3, 5}`), as
-/// PyTorch's int-or-tuple. D is the number of dims a single number is repeated for.
-template <std::size_t D>
-class ExpandingArray {
- public:
-  ExpandingArray(int64_t v) : values_(D, v) {}  // NOLINT: implicit on purpose, as an int in Python
-  ExpandingArray(std::initializer_list<int64_t> list) : values_(list) {}
-  ExpandingArray(const std::vector<int64_t>& list) : values_(list) {}  // NOLINT
-  const std::vector<int64_t>& values() const { return values_; }
-  int64_t operator[](std::size_t i) const { return values_[i]; }
-  std::size_t size() const { return values_.size(); }
-  bool operator==(const ExpandingArray& o) const { return values_ == o.values_; }
-
- private:
-  std::vector<int64_t> values_;
-};
 
 /// A convolution's padding: sizes (as ExpandingArray) or PyTorch's strings "valid" and "same".
 template <std::size_t D>

@@ -7,10 +7,12 @@
 #pragma once
 
 #include "../autograd/node.hpp"
+#include "expanding_array.hpp"
 #include "kernels.hpp"
 #include "shape.hpp"  // unsqueeze, squeeze: max_pool1d
 
 #include <algorithm>  // max, min
+#include <array>
 #include <cmath>      // ceil, floor, isnan
 #include <cstdint>
 #include <cstring>  // memcpy: select
@@ -24,25 +26,25 @@
 namespace eigentorch {
 namespace ops {
 
-/// A size given as one int for both dims (`2`) or as `{h, w}`, as PyTorch's pooling arguments.
-struct IntPair {
-  int64_t h = 0, w = 0;
-  bool pair = false;  // given as {h, w}: a repr prints the tuple
-  IntPair(int64_t v) : h(v), w(v) {}  // NOLINT: an int is both sizes, as in PyTorch
-  IntPair(int64_t h_, int64_t w_) : h(h_), w(w_), pair(true) {}
-  bool operator==(const IntPair& o) const { return h == o.h && w == o.w; }
-  /// As Python prints the argument: `2` or `(2, 3)`.
-  std::string str() const {
-    return pair ? "(" + std::to_string(h) + ", " + std::to_string(w) + ")" : std::to_string(h);
-  }
-};
-
 namespace pool_detail {
 
 /// floor(a / b) for b != 0 (PyTorch's div_rtn).
 inline int64_t div_floor(int64_t a, int64_t b) {
   const int64_t q = a / b, r = a % b;
   return (r != 0 && ((r < 0) != (b < 0))) ? q - 1 : q;
+}
+
+/// The (h, w) of a 2-D pooling's size argument: one value serves both; another count throws
+/// `message` (PyTorch's words for that argument).
+inline std::array<int64_t, 2> hw(const ExpandingArray<2>& a, const char* message) {
+  if (a.size() != 1 && a.size() != 2) detail::fail({message});
+  return {a[0], a[a.size() - 1]};
+}
+
+/// The one value of a 1-D pooling's size argument; another count throws `message` and the count.
+inline int64_t one(const ExpandingArray<1>& a, const char* message) {
+  if (a.size() != 1) detail::fail({message, static_cast<int64_t>(a.size())});
+  return a[0];
 }
 
 /// PyTorch's pooling_output_shape, with its checks: the number of windows along one dim.
@@ -265,17 +267,22 @@ struct MaxPool2DWithIndicesBackward final : autograd::Node<T> {
 };
 
 /// max_pool2d with the indices of the maxima (per plane, ih W + iw): PyTorch's
-/// max_pool2d_with_indices over [N, C, H, W] or [C, H, W]. stride 0 (or {0, 0}) means kernel_size.
+/// max_pool2d_with_indices over [N, C, H, W] or [C, H, W]. An omitted stride (`{}`) is kernel_size.
 /// The first maximum in scan order wins a tie; a NaN wins over numbers (the last NaN in scan order).
 template <class T>
-std::tuple<Tensor<T>, Tensor<int64_t>> max_pool2d_with_indices(const Tensor<T>& x, IntPair kernel_size, IntPair stride = 0,
-                                                                IntPair padding = 0, IntPair dilation = 1,
+std::tuple<Tensor<T>, Tensor<int64_t>> max_pool2d_with_indices(const Tensor<T>& x, const ExpandingArray<2>& kernel_size,
+                                                                const ExpandingArray<2>& stride = {},
+                                                                const ExpandingArray<2>& padding = 0,
+                                                                const ExpandingArray<2>& dilation = 1,
                                                                 bool ceil_mode = false) {
-  if (stride == IntPair(0)) stride = kernel_size;
+  using pool_detail::hw;
+  const auto k = hw(kernel_size, "max_pool2d: kernel_size must either be a single int, or a tuple of two ints");
+  const auto s = stride.empty() ? k : hw(stride, "max_pool2d: stride must either be omitted, a single int, or a tuple of two ints");
+  const auto p = hw(padding, "max_pool2d: padding must be either be a single int, or a tuple of two ints");
+  const auto d = hw(dilation, "max_pool2d: dilation must be either a single int, or a tuple of two ints");
   if (x.dim() != 3 && x.dim() != 4) detail::fail({"non-empty 3D or 4D (batch mode) tensor expected for input"});
   pool_detail::Geometry g;
-  g.kh = kernel_size.h, g.kw = kernel_size.w, g.sh = stride.h, g.sw = stride.w;
-  g.ph = padding.h, g.pw = padding.w, g.dh = dilation.h, g.dw = dilation.w;
+  g.kh = k[0], g.kw = k[1], g.sh = s[0], g.sw = s[1], g.ph = p[0], g.pw = p[1], g.dh = d[0], g.dw = d[1];
   g.ih = x.size(-2), g.iw = x.size(-1);
   g.oh = pool_detail::output_size(g.ih, g.kh, g.ph, g.sh, g.dh, ceil_mode);
   g.ow = pool_detail::output_size(g.iw, g.kw, g.pw, g.sw, g.dw, ceil_mode);
@@ -307,8 +314,9 @@ std::tuple<Tensor<T>, Tensor<int64_t>> max_pool2d_with_indices(const Tensor<T>& 
 
 /// The maximum of each kernel_size window of x's last two dims (F.max_pool2d): [N, C, H, W] or [C, H, W].
 template <class T>
-Tensor<T> max_pool2d(const Tensor<T>& x, IntPair kernel_size, IntPair stride = 0, IntPair padding = 0,
-                     IntPair dilation = 1, bool ceil_mode = false) {
+Tensor<T> max_pool2d(const Tensor<T>& x, const ExpandingArray<2>& kernel_size, const ExpandingArray<2>& stride = {},
+                     const ExpandingArray<2>& padding = 0, const ExpandingArray<2>& dilation = 1,
+                     bool ceil_mode = false) {
   return std::get<0>(max_pool2d_with_indices(x, kernel_size, stride, padding, dilation, ceil_mode));
 }
 
@@ -325,21 +333,32 @@ inline int64_t max_pool1d_size(int64_t in, int64_t k, int64_t s, int64_t p, int6
   if (out < 0) detail::fail({"max_pool1d() Invalid computed output size: ", out});
   return out;
 }
+/// max_pool1d's kernel size, stride (the kernel size when omitted), padding and dilation, each checked
+/// to be one value in PyTorch's words.
+inline std::array<int64_t, 4> max_pool1d_args(const ExpandingArray<1>& kernel_size, const ExpandingArray<1>& stride,
+                                              const ExpandingArray<1>& padding, const ExpandingArray<1>& dilation) {
+  const int64_t k = one(kernel_size, "max_pool1d() kernel_size must be an int, list of ints or tuple of ints of size 1 but got size ");
+  const int64_t s = stride.empty() ? k : one(stride, "max_pool1d() stride must be None, an int, list of ints, or tuple of ints of size 1 but got size ");
+  const int64_t p = one(padding, "max_pool1d() padding must be an int, list of ints, or tuple of ints of size 1 but got size ");
+  const int64_t d = one(dilation, "max_pool1d() dilation must be an int, list of ints or tuple of ints of size 1 but got size ");
+  return {k, s, p, d};
+}
 }  // namespace pool_detail
 
 /// max_pool1d with the indices of the maxima along L (F.max_pool1d(..., return_indices=True)):
 /// [N, C, L] or [C, L], computed as PyTorch does, as a max_pool2d of x.unsqueeze(-2) squeezed back.
 template <class T>
-std::tuple<Tensor<T>, Tensor<int64_t>> max_pool1d_with_indices(const Tensor<T>& x, int64_t kernel_size, int64_t stride = 0,
-                                                               int64_t padding = 0, int64_t dilation = 1,
+std::tuple<Tensor<T>, Tensor<int64_t>> max_pool1d_with_indices(const Tensor<T>& x, const ExpandingArray<1>& kernel_size,
+                                                               const ExpandingArray<1>& stride = {},
+                                                               const ExpandingArray<1>& padding = 0,
+                                                               const ExpandingArray<1>& dilation = 1,
                                                                bool ceil_mode = false) {
+  const auto [k, s, p, d] = pool_detail::max_pool1d_args(kernel_size, stride, padding, dilation);
   const int64_t nd = x.dim();
   if (!((nd == 2 && x.size(0) != 0 && x.size(1) != 0) || (nd == 3 && x.size(1) != 0 && x.size(2) != 0)))
     detail::fail({"max_pool1d: Expected 2D or 3D (batch mode) tensor with optional 0 dim batch size for input, but got:",
                   x.shape().list_str()});
-  if (stride == 0) stride = kernel_size;
-  auto [out, indices] = max_pool2d_with_indices(x.unsqueeze(-2), {1, kernel_size}, {1, stride}, {0, padding},
-                                                {1, dilation}, ceil_mode);
+  auto [out, indices] = max_pool2d_with_indices(x.unsqueeze(-2), {1, k}, {1, s}, {0, p}, {1, d}, ceil_mode);
   Tensor<T> values = out.squeeze(-2);
   return {values, detail::alias(indices, values.shape())};  // per plane of one row: the index along L
 }
@@ -348,21 +367,20 @@ std::tuple<Tensor<T>, Tensor<int64_t>> max_pool1d_with_indices(const Tensor<T>& 
 /// autograd, PyTorch checks with max_pool1d's own words and allows an empty output; with it, it runs
 /// max_pool2d's path (and words), as here.
 template <class T>
-Tensor<T> max_pool1d(const Tensor<T>& x, int64_t kernel_size, int64_t stride = 0, int64_t padding = 0,
-                     int64_t dilation = 1, bool ceil_mode = false) {
+Tensor<T> max_pool1d(const Tensor<T>& x, const ExpandingArray<1>& kernel_size, const ExpandingArray<1>& stride = {},
+                     const ExpandingArray<1>& padding = 0, const ExpandingArray<1>& dilation = 1,
+                     bool ceil_mode = false) {
+  const auto [k, s, p, d] = pool_detail::max_pool1d_args(kernel_size, stride, padding, dilation);
   const int64_t nd = x.dim();
   if (!((nd == 2 && x.size(0) != 0 && x.size(1) != 0) || (nd == 3 && x.size(1) != 0 && x.size(2) != 0)))
     detail::fail({"max_pool1d: Expected 2D or 3D (batch mode) tensor with optional 0 dim batch size for input, but got:",
                   x.shape().list_str()});
   if (autograd::needs_grad(x)) return std::get<0>(max_pool1d_with_indices(x, kernel_size, stride, padding, dilation, ceil_mode));
-  if (stride == 0) stride = kernel_size;
-  const int64_t ow = pool_detail::max_pool1d_size(x.size(-1), kernel_size, stride, padding, dilation, ceil_mode);
+  const int64_t ow = pool_detail::max_pool1d_size(x.size(-1), k, s, p, d, ceil_mode);
   Size shape = x.shape();
   shape[shape.size() - 1] = ow;
   if (ow == 0) return Tensor<T>(shape);
-  return std::get<0>(max_pool2d_with_indices(x.unsqueeze(-2), {1, kernel_size}, {1, stride}, {0, padding},
-                                             {1, dilation}, ceil_mode))
-      .squeeze(-2);
+  return std::get<0>(max_pool2d_with_indices(x.unsqueeze(-2), {1, k}, {1, s}, {0, p}, {1, d}, ceil_mode)).squeeze(-2);
 }
 
 // d avg_pool2d / dx: each output's gradient divided by its window's divisor, added over the window
@@ -397,17 +415,20 @@ struct AvgPool2DBackward final : autograd::Node<T> {
 
 /// The mean of each kernel_size window of x's last two dims (F.avg_pool2d): [N, C, H, W] or
 /// [C, H, W]; padding counts as zeros in the divisor when count_include_pad; divisor (when given,
-/// not 0) divides every window's sum instead. stride 0 (or {0, 0}) means kernel_size.
+/// not 0) divides every window's sum instead. An omitted stride (`{}`) is kernel_size.
 template <class T>
-Tensor<T> avg_pool2d(const Tensor<T>& x, IntPair kernel_size, IntPair stride = 0, IntPair padding = 0,
-                     bool ceil_mode = false, bool count_include_pad = true,
+Tensor<T> avg_pool2d(const Tensor<T>& x, const ExpandingArray<2>& kernel_size, const ExpandingArray<2>& stride = {},
+                     const ExpandingArray<2>& padding = 0, bool ceil_mode = false, bool count_include_pad = true,
                      std::optional<int64_t> divisor = std::nullopt) {
-  if (stride == IntPair(0)) stride = kernel_size;
+  using pool_detail::hw;
+  const auto k = hw(kernel_size, "avg_pool2d: kernel_size must either be a single int, or a tuple of two ints");
+  const auto s = stride.empty() ? k : hw(stride, "avg_pool2d: stride must either be omitted, a single int, or a tuple of two ints");
+  const auto p = hw(padding, "avg_pool2d: padding must either be a single int, or a tuple of two ints");
   if (divisor && *divisor == 0) detail::fail({"divisor must be not zero"});
   const int64_t divisor_override = divisor.value_or(0);  // 0: none
   (void)x.size(-3);  // PyTorch reads the planes first: its IndexError for fewer than 3 dims
   pool_detail::Geometry g;
-  g.kh = kernel_size.h, g.kw = kernel_size.w, g.sh = stride.h, g.sw = stride.w, g.ph = padding.h, g.pw = padding.w;
+  g.kh = k[0], g.kw = k[1], g.sh = s[0], g.sw = s[1], g.ph = p[0], g.pw = p[1];
   g.ih = x.size(-2), g.iw = x.size(-1);
   g.oh = pool_detail::output_size(g.ih, g.kh, g.ph, g.sh, 1, ceil_mode);
   g.ow = pool_detail::output_size(g.iw, g.kw, g.pw, g.sw, 1, ceil_mode);
@@ -482,11 +503,12 @@ struct AdaptiveAvgPool2DBackward final : autograd::Node<T> {
 /// (F.adaptive_avg_pool2d): [N, C, H, W] or [C, H, W]. For a 1x1 output PyTorch takes
 /// x.mean({-1, -2}, keepdim) instead, on any input of 2 dims or more, and so does this.
 template <class T>
-Tensor<T> adaptive_avg_pool2d(const Tensor<T>& x, IntPair output_size) {
-  if (output_size.h < 0 || output_size.w < 0)
+Tensor<T> adaptive_avg_pool2d(const Tensor<T>& x, const ExpandingArray<2>& output_size) {
+  if (output_size.size() != 2) detail::fail({"adaptive_avg_pool2d: output_size must be 2"});
+  if (output_size[0] < 0 || output_size[1] < 0)
     detail::fail({"adaptive_avg_pool2d: elements of output_size must be greater than or equal to 0 but received {",
-                  output_size.h, ", ", output_size.w, "}"});
-  const bool mean = output_size == IntPair(1);
+                  output_size[0], ", ", output_size[1], "}"});
+  const bool mean = output_size == ExpandingArray<2>(1);
   if (mean) {
     (void)x.size(-2);  // mean's IndexError for a 1-D or 0-d input
   } else {
@@ -498,7 +520,7 @@ Tensor<T> adaptive_avg_pool2d(const Tensor<T>& x, IntPair output_size) {
                       "has sizes ", x.shape().list_str(), " with dimension ", d + x.dim(), " being empty"});
   }
   const int64_t planes = pool_detail::planes_of(x), ih = x.size(-2), iw = x.size(-1);
-  const int64_t oh = output_size.h, ow = output_size.w;
+  const int64_t oh = output_size[0], ow = output_size[1];
   Tensor<T> out(pool_detail::pooled_shape(x, oh, ow), detail::uninitialized);
   detail::arrays(
       [planes, ih, iw, oh, ow, mean](const T* px, T* po) {
