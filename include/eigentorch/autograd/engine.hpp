@@ -77,31 +77,18 @@ struct CountGuard {
   ~CountGuard() { --count; }
 };
 
-/// The callbacks queued during the backward passes running on this thread (a pass runs those queued
-/// after its start), and how many passes are running.
+/// The backward passes running on this thread, and the callbacks queued during them: how many, and
+/// the function that runs (or drops) those queued since a pass started, set by queue_callback (the
+/// callbacks themselves live with it, so that a program which never queues one compiles none of
+/// their code).
 struct FinalCallbacks {
-  std::vector<std::function<void()>> queued;
   int running = 0;
+  std::size_t queued = 0;
+  void (*finish)(std::size_t first, bool run) = nullptr;
 };
 inline FinalCallbacks& final_callbacks() {
   thread_local FinalCallbacks callbacks;
   return callbacks;
-}
-
-/// Runs the callbacks queued since index `first` (a callback may queue more: they run too), or,
-/// when the pass failed (`run` false), drops them.
-inline void finish_callbacks(std::size_t first, bool run) {
-  auto& queued = final_callbacks().queued;
-  try {
-    for (std::size_t i = first; run && i < queued.size(); ++i) {
-      std::function<void()> callback = std::move(queued[i]);
-      callback();
-    }
-  } catch (...) {
-    queued.resize(first);
-    throw;
-  }
-  queued.resize(first);
 }
 
 }  // namespace detail
@@ -130,16 +117,31 @@ RemovableHandle register_post_accumulate_grad_hook(const Tensor<T>& leaf, F&& ho
   if (!leaf.requires_grad()) detail::fail({"cannot register a hook on a tensor that doesn't require gradient"});
   if (!leaf.is_leaf()) detail::fail({"post accumulate grad hooks cannot be registered on non-leaf tensors"});
   auto node = std::static_pointer_cast<AccumulateGrad<T>>(edge_to(leaf));
-  auto& hooks = node->post_hooks;
-  if (node->running_hooks == 0)  // while hooks run, their list only grows
-    hooks.erase(std::remove_if(hooks.begin(), hooks.end(), [](const auto& h) { return !h.second; }), hooks.end());
+  using Hooks = PostAccumulateHooks<T>;
+  if (!node->post_hooks) {
+    node->post_hooks = std::make_shared<Hooks>();
+    // By index, each hook called through a copy: a hook may remove hooks (its own included), which
+    // only empties their slots, or register more, which may move the list (and run from this pass on).
+    node->post_hooks->run = [](Hooks& hooks, const Tensor<T>& tensor) {
+      const detail::CountGuard running(hooks.running);
+      for (std::size_t i = 0; i < hooks.list.size(); ++i)
+        if (hooks.list[i].second) {
+          const auto h = hooks.list[i].second;
+          h(tensor);
+        }
+    };
+  }
+  auto& hooks = *node->post_hooks;
+  if (hooks.running == 0)  // while hooks run, their list only grows
+    hooks.list.erase(std::remove_if(hooks.list.begin(), hooks.list.end(), [](const auto& h) { return !h.second; }),
+                     hooks.list.end());
   static std::atomic<uint64_t> next_id{0};
   const uint64_t id = ++next_id;
-  hooks.emplace_back(id, std::function<void(const Tensor<T>&)>(std::forward<F>(hook)));
-  return RemovableHandle([weak = std::weak_ptr<AccumulateGrad<T>>(node), id] {
-    if (auto n = weak.lock())
-      for (auto& h : n->post_hooks)
-        if (h.first == id) h.second = nullptr;
+  hooks.list.emplace_back(id, std::function<void(const Tensor<T>&)>(std::forward<F>(hook)));
+  return RemovableHandle([weak = std::weak_ptr<Hooks>(node->post_hooks), id] {
+    if (auto h = weak.lock())
+      for (auto& entry : h->list)
+        if (entry.first == id) entry.second = nullptr;
   });
 }
 
@@ -150,7 +152,27 @@ RemovableHandle register_post_accumulate_grad_hook(const Tensor<T>& leaf, F&& ho
 inline void queue_callback(std::function<void()> callback) {
   auto& callbacks = detail::final_callbacks();
   if (callbacks.running == 0) detail::fail({"Final callbacks can only be installed during backward pass."});
-  callbacks.queued.push_back(std::move(callback));
+  thread_local std::vector<std::function<void()>> queued;
+  queued.push_back(std::move(callback));
+  callbacks.queued = queued.size();
+  // Runs the callbacks queued since index `first` (a callback may queue more: they run too), or,
+  // when the pass failed (`run` false), drops them.
+  callbacks.finish = [](std::size_t first, bool run) {
+    const auto drop = [first] {
+      queued.resize(first);
+      detail::final_callbacks().queued = first;
+    };
+    try {
+      for (std::size_t i = first; run && i < queued.size(); ++i) {
+        std::function<void()> f = std::move(queued[i]);
+        f();
+      }
+    } catch (...) {
+      drop();
+      throw;
+    }
+    drop();
+  };
 }
 
 template <class T>
@@ -170,16 +192,9 @@ void AccumulateGrad<T>::apply(Tensor<T>& grad, std::vector<Tensor<T>>&) {
         },
         Tensor<T>(slot), grad);
   }
-  // By index, each hook called through a copy: a hook may remove hooks (its own included), which only
-  // empties their slots, or register more, which may move the list (and run from this pass on).
-  if (!post_hooks.empty()) {
-    const Tensor<T> tensor(leaf);
-    const detail::CountGuard running(running_hooks);
-    for (std::size_t i = 0; i < post_hooks.size(); ++i)
-      if (post_hooks[i].second) {
-        const auto hook = post_hooks[i].second;
-        hook(tensor);
-      }
+  if (post_hooks) {
+    const auto hooks = post_hooks;  // alive while they run
+    hooks->run(*hooks, Tensor<T>(leaf));
   }
 }
 
@@ -201,7 +216,7 @@ void run_backward(const Tensor<T>& root, const Tensor<T>& grad, bool retain_grap
     ~Running() { flag = false; }
   } running_now(running);
   auto& callbacks = detail::final_callbacks();
-  const std::size_t first_callback = callbacks.queued.size();
+  const std::size_t first_callback = callbacks.queued;
   const detail::CountGuard pass(callbacks.running);
   NoGradGuard no_grad;  // backward formulas compute plain values, never a graph of their own
 
@@ -260,10 +275,11 @@ void run_backward(const Tensor<T>& root, const Tensor<T>& grad, bool retain_grap
   } catch (...) {
     grads.clear();
     detail::clear_grad_buffers(start.get(), stack);
-    detail::finish_callbacks(first_callback, false);
+    if (callbacks.queued > first_callback) callbacks.finish(first_callback, false);
     throw;
   }
-  if (callbacks.running == 1) detail::finish_callbacks(first_callback, true);  // the outermost pass ends
+  // the outermost pass ends
+  if (callbacks.running == 1 && callbacks.queued > first_callback) callbacks.finish(first_callback, true);
 }
 
 }  // namespace autograd

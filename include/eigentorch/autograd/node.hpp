@@ -172,6 +172,17 @@ class SavedTensor {
   bool saved_ = false;
 };
 
+/// A leaf's post-accumulate-grad hooks (engine.hpp), in registration order; a removed hook is left
+/// empty until a registration made while no hook runs (`running`) compacts the list. `run` calls
+/// them: a function pointer, set by the registration, so that the engine calls it without
+/// instantiating it.
+template <class T>
+struct PostAccumulateHooks {
+  std::vector<std::pair<uint64_t, std::function<void(const Tensor<T>&)>>> list;
+  int running = 0;
+  void (*run)(PostAccumulateHooks& self, const Tensor<T>& leaf) = nullptr;
+};
+
 /// The sink at a leaf: adds the incoming gradient into the leaf's .grad.
 // NOTE: it holds the leaf weakly. A leaf can later join a graph that leads back to its own
 // accumulator (requires_grad_(false), then an in-place op with an operand computed from it), and a
@@ -180,11 +191,10 @@ class SavedTensor {
 template <class T>
 struct AccumulateGrad final : Node<T> {
   std::weak_ptr<detail::TensorImpl<T>> variable;
-  /// Called with the leaf after each accumulation into its .grad (register_post_accumulate_grad_hook
-  /// in engine.hpp), in registration order; a removed hook is left empty until a registration made
-  /// while no hook runs (running_hooks) compacts the list.
-  std::vector<std::pair<uint64_t, std::function<void(const Tensor<T>&)>>> post_hooks;
-  int running_hooks = 0;
+  /// The hooks called with the leaf after each accumulation into its .grad
+  /// (register_post_accumulate_grad_hook, engine.hpp); null until one is registered. Held through a
+  /// shared_ptr so that a program which never registers one compiles none of their code.
+  std::shared_ptr<PostAccumulateHooks<T>> post_hooks;
   explicit AccumulateGrad(const std::shared_ptr<detail::TensorImpl<T>>& v) : variable(v) {}
   const char* name() const override { return "AccumulateGrad"; }
   void apply(Tensor<T>& grad, std::vector<Tensor<T>>&) override;  // in engine.hpp
