@@ -97,7 +97,9 @@ int run(const std::string& path) {
                       "true " + std::to_string(actual[i]) + " / predicted " + std::to_string(predicted[i])});
   const std::size_t columns = 6;
   const auto [width, height] = plot::image_grid_size(images.size(), columns, 8, 10);
-  plot::write_svg("digits_cnn_misclassified.svg", width, height, plot::image_grid(images, columns, 0, 0, 10));
+  const std::string title = "Misclassified validation digits (" + std::to_string(wrong.size()) + " of " +
+                            std::to_string(actual.size()) + ")";
+  plot::write_svg("digits_cnn_misclassified.svg", width, height, plot::image_grid(images, title, columns, 0, 0, 10));
   std::cerr << "plot: " << std::filesystem::absolute("digits_cnn_misclassified.svg").string() << "\n";
   return 0;
 }
