@@ -46,8 +46,8 @@ int run(const std::string& path) {
   // noise, which Adam would scale up to steps of lr (runs in two summation orders would part ways).
   nn::Sequential model(
       nn::Conv2d(nn::Conv2dOptions(1, 16, 3).padding(1).bias(false)), nn::BatchNorm2d(16), nn::ReLU(),
-      nn::MaxPool2d(2),                                                                        // 16 x 4 x 4
-      nn::Conv2d(nn::Conv2dOptions(16, 32, 3).padding(1)), nn::ReLU(), nn::MaxPool2d(2),     // 32 x 2 x 2
+      nn::MaxPool2d(2),                                                                   // 16 x 4 x 4
+      nn::Conv2d(nn::Conv2dOptions(16, 32, 3).padding(1)), nn::ReLU(), nn::MaxPool2d(2),  // 32 x 2 x 2
       nn::Flatten(), nn::Dropout(0.25), nn::Linear(128, 10));
   nn::CrossEntropyLoss loss_fn;
   const int epochs = 10;
