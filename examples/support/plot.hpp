@@ -1,7 +1,7 @@
 // Small SVG plots for the examples, written with the standard library only: line charts with labelled
-// axes and round tick values (1, 2 or 5 times a power of ten), and a labelled heat map for a confusion
-// matrix. Not part of the library: a training script's plots, as the Python tutorials draw them with
-// matplotlib.
+// axes and round tick values (1, 2 or 5 times a power of ten), a labelled heat map for a confusion
+// matrix, and a grid of small greyscale images, each with a caption. Not part of the library: a
+// training script's plots, as the Python tutorials draw them with matplotlib.
 #pragma once
 
 #include <algorithm>
@@ -11,6 +11,7 @@
 #include <sstream>
 #include <stdexcept>
 #include <string>
+#include <utility>  // pair
 #include <vector>
 
 namespace plot {
@@ -161,6 +162,63 @@ inline std::string heat_map(const std::vector<std::vector<long long>>& m, const 
   o << "<text transform='translate(" << left + 20 << "," << y0 + side / 2
     << ") rotate(-90)' text-anchor='middle' font-size='12'>" << escape(row_title) << "</text>\n";
   return o.str();
+}
+
+/// One small greyscale image: `pixels` row by row, `width` wide, 0 white to 1 black; its caption.
+struct Image {
+  std::vector<float> pixels;
+  std::size_t width;
+  std::string caption;
+};
+
+/// The horizontal and vertical distance between neighbouring images of image_grid(): room for a
+/// `side`-pixel image drawn `cell` pixels a pixel and a caption of about 20 characters under it.
+inline double grid_pitch_x(std::size_t side, double cell) {
+  return std::max(cell * static_cast<double>(side) + 20, 130.0);
+}
+inline double grid_pitch_y(std::size_t side, double cell) { return cell * static_cast<double>(side) + 40; }
+
+/// Images under a title in a grid of `columns` at (left, top) of an SVG document, each pixel a
+/// `cell`-pixel grey square, each image framed and captioned underneath. It takes image_grid_size() pixels.
+inline std::string image_grid(const std::vector<Image>& images, const std::string& title, std::size_t columns,
+                              double left, double top, double cell) {
+  std::size_t side = 1;
+  for (const Image& im : images)
+    side = std::max({side, im.width, im.pixels.size() / std::max<std::size_t>(im.width, 1)});
+  const double pitch_x = grid_pitch_x(side, cell), pitch_y = grid_pitch_y(side, cell);
+  columns = std::max<std::size_t>(columns, 1);
+  std::ostringstream o;
+  o << "<text x='" << left + 10 << "' y='" << top + 18 << "' font-size='14'>" << escape(title) << "</text>\n";
+  top += 30;
+  for (std::size_t k = 0; k < images.size(); ++k) {
+    const Image& im = images[k];
+    const std::size_t w = std::max<std::size_t>(im.width, 1), h = (im.pixels.size() + w - 1) / w;
+    const double x0 = left + 10 + pitch_x * static_cast<double>(k % columns) +
+                      (pitch_x - 10 - cell * static_cast<double>(w)) / 2;  // centred in its column
+    const double y0 = top + 10 + pitch_y * static_cast<double>(k / columns);
+    for (std::size_t i = 0; i < im.pixels.size(); ++i) {
+      const double ink = std::min(1.0, std::max(0.0, static_cast<double>(im.pixels[i])));
+      const int level = static_cast<int>(std::lround(255 * (1 - ink)));
+      o << "<rect x='" << x0 + cell * static_cast<double>(i % w) << "' y='" << y0 + cell * static_cast<double>(i / w)
+        << "' width='" << cell << "' height='" << cell << "' fill='rgb(" << level << ',' << level << ',' << level
+        << ")'/>\n";
+    }
+    o << "<rect x='" << x0 << "' y='" << y0 << "' width='" << cell * static_cast<double>(w) << "' height='"
+      << cell * static_cast<double>(h) << "' fill='none' stroke='#888'/>\n";
+    o << "<text x='" << x0 + cell * static_cast<double>(w) / 2 << "' y='" << y0 + cell * static_cast<double>(h) + 16
+      << "' text-anchor='middle' font-size='11'>" << escape(im.caption) << "</text>\n";
+  }
+  return o.str();
+}
+
+/// The width and height image_grid() takes (its title included) for `count` images of at most
+/// `side` x `side` pixels.
+inline std::pair<double, double> image_grid_size(std::size_t count, std::size_t columns, std::size_t side,
+                                                 double cell) {
+  columns = std::max<std::size_t>(columns, 1);
+  const std::size_t rows = (count + columns - 1) / columns;
+  return {std::max(320.0, 20 + grid_pitch_x(side, cell) * static_cast<double>(std::min(count, columns))),
+          50 + grid_pitch_y(side, cell) * static_cast<double>(rows)};
 }
 
 /// Writes an SVG document of the given size holding `body`; throws naming the path if it cannot.
