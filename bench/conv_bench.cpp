@@ -81,7 +81,7 @@ void check_same(Context& ctx, const std::string& name, const Pairs& pairs) {
     const double d = relative_difference(e, t);
     if (!(d <= 1e-4))
       ctx.notes.push_back(name + ": eigentorch's " + what + " differs from libtorch's (max |diff| / max |lt| = " +
-                          std::to_string(d) + ")");
+                          bench::format_number(d, "%.2g") + ")");
   }
 #else
   (void)ctx, (void)name, (void)pairs;
