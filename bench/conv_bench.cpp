@@ -293,8 +293,8 @@ std::pair<std::vector<float>, std::vector<int64_t>> digits_training_set(const st
 constexpr double kDigitsFlopsPerImage = 2 * (2.0 * 16 * 1 * 9 * 8 * 8) + 3 * (2.0 * 32 * 16 * 9 * 4 * 4) +
                                         3 * (2.0 * 128 * 10);
 
-/// One epoch of Sequential(Conv2d(1,16,3,padding=1), BatchNorm2d(16), ReLU(), MaxPool2d(2),
-/// Conv2d(16,32,3,padding=1), ReLU(), MaxPool2d(2), Flatten(), Dropout(0.25), Linear(128,10)) over the
+/// One epoch of examples/digits_cnn's model, Sequential(Conv2d(1,16,3,padding=1,bias=False),
+/// BatchNorm2d(16), ReLU(), MaxPool2d(2), Conv2d(16,32,3,padding=1), ReLU(), MaxPool2d(2), Flatten(), Dropout(0.25), Linear(128,10)) over the
 /// 1437 training digits in shuffled batches of 32, CrossEntropyLoss, Adam(1e-3). eigentorch iterates a
 /// DataLoader; libtorch a randperm and an index_select per batch, as bench.cpp's workload 9 does.
 void run_digits_epoch(Context& ctx, std::vector<Goal>& goals) {
@@ -318,7 +318,7 @@ void run_digits_epoch(Context& ctx, std::vector<Goal>& goals) {
     EtEpoch(const et::Tensor<float>& x, const et::Tensor<int64_t>& y)
         : dataset(x, y),
           loader(dataset, et::data::DataLoaderOptions().batch_size(32).shuffle(true)),
-          model(nn::Conv2d(nn::Conv2dOptions(1, 16, 3).padding(1)), nn::BatchNorm2d(16), nn::ReLU(), nn::MaxPool2d(2),
+          model(nn::Conv2d(nn::Conv2dOptions(1, 16, 3).padding(1).bias(false)), nn::BatchNorm2d(16), nn::ReLU(), nn::MaxPool2d(2),
                 nn::Conv2d(nn::Conv2dOptions(16, 32, 3).padding(1)), nn::ReLU(), nn::MaxPool2d(2), nn::Flatten(),
                 nn::Dropout(0.25), nn::Linear(128, 10)),
           opt(model.parameters(), et::optim::AdamOptions(1e-3)) {}
@@ -345,7 +345,7 @@ void run_digits_epoch(Context& ctx, std::vector<Goal>& goals) {
     LtEpoch(const std::vector<float>& xv, const std::vector<int64_t>& yv, int64_t n)
         : x(torch::from_blob(const_cast<float*>(xv.data()), {n, 1, 8, 8}, torch::kFloat32).clone()),
           y(torch::from_blob(const_cast<int64_t*>(yv.data()), {n}, torch::kLong).clone()),
-          model(torch::nn::Conv2d(torch::nn::Conv2dOptions(1, 16, 3).padding(1)), torch::nn::BatchNorm2d(16),
+          model(torch::nn::Conv2d(torch::nn::Conv2dOptions(1, 16, 3).padding(1).bias(false)), torch::nn::BatchNorm2d(16),
                 torch::nn::ReLU(), torch::nn::MaxPool2d(torch::nn::MaxPool2dOptions(2)),
                 torch::nn::Conv2d(torch::nn::Conv2dOptions(16, 32, 3).padding(1)), torch::nn::ReLU(),
                 torch::nn::MaxPool2d(torch::nn::MaxPool2dOptions(2)), torch::nn::Flatten(), torch::nn::Dropout(0.25),
