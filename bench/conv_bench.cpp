@@ -296,7 +296,8 @@ constexpr double kDigitsFlopsPerImage = 2 * (2.0 * 16 * 1 * 9 * 8 * 8) + 3 * (2.
 /// One epoch of examples/digits_cnn's model, Sequential(Conv2d(1,16,3,padding=1,bias=False),
 /// BatchNorm2d(16), ReLU(), MaxPool2d(2), Conv2d(16,32,3,padding=1), ReLU(), MaxPool2d(2), Flatten(),
 /// Dropout(0.25), Linear(128,10)) over the 1437 training digits in shuffled batches of 32,
-/// CrossEntropyLoss, Adam(1e-3). eigentorch iterates a DataLoader; libtorch a randperm and an index_select per batch, as bench.cpp's workload 9 does.
+/// CrossEntropyLoss, Adam(1e-3). eigentorch iterates a DataLoader; libtorch a randperm and an
+/// index_select per batch, as bench.cpp's workload 9 does.
 void run_digits_epoch(Context& ctx, std::vector<Goal>& goals) {
   const std::string name = "epoch digits CNN 1437, B=32";
   if (!ctx.wanted(name)) return;
