@@ -319,8 +319,8 @@ void run_digits_epoch(Context& ctx, std::vector<Goal>& goals) {
     EtEpoch(const et::Tensor<float>& x, const et::Tensor<int64_t>& y)
         : dataset(x, y),
           loader(dataset, et::data::DataLoaderOptions().batch_size(32).shuffle(true)),
-          model(nn::Conv2d(nn::Conv2dOptions(1, 16, 3).padding(1).bias(false)), nn::BatchNorm2d(16), nn::ReLU(), nn::MaxPool2d(2),
-                nn::Conv2d(nn::Conv2dOptions(16, 32, 3).padding(1)), nn::ReLU(), nn::MaxPool2d(2), nn::Flatten(),
+          model(nn::Conv2d(nn::Conv2dOptions(1, 16, 3).padding(1).bias(false)), nn::BatchNorm2d(16), nn::ReLU(),
+                nn::MaxPool2d(2), nn::Conv2d(nn::Conv2dOptions(16, 32, 3).padding(1)), nn::ReLU(), nn::MaxPool2d(2), nn::Flatten(),
                 nn::Dropout(0.25), nn::Linear(128, 10)),
           opt(model.parameters(), et::optim::AdamOptions(1e-3)) {}
     void epoch() {
@@ -346,8 +346,8 @@ void run_digits_epoch(Context& ctx, std::vector<Goal>& goals) {
     LtEpoch(const std::vector<float>& xv, const std::vector<int64_t>& yv, int64_t n)
         : x(torch::from_blob(const_cast<float*>(xv.data()), {n, 1, 8, 8}, torch::kFloat32).clone()),
           y(torch::from_blob(const_cast<int64_t*>(yv.data()), {n}, torch::kLong).clone()),
-          model(torch::nn::Conv2d(torch::nn::Conv2dOptions(1, 16, 3).padding(1).bias(false)), torch::nn::BatchNorm2d(16),
-                torch::nn::ReLU(), torch::nn::MaxPool2d(torch::nn::MaxPool2dOptions(2)),
+          model(torch::nn::Conv2d(torch::nn::Conv2dOptions(1, 16, 3).padding(1).bias(false)),
+                torch::nn::BatchNorm2d(16), torch::nn::ReLU(), torch::nn::MaxPool2d(torch::nn::MaxPool2dOptions(2)),
                 torch::nn::Conv2d(torch::nn::Conv2dOptions(16, 32, 3).padding(1)), torch::nn::ReLU(),
                 torch::nn::MaxPool2d(torch::nn::MaxPool2dOptions(2)), torch::nn::Flatten(), torch::nn::Dropout(0.25),
                 torch::nn::Linear(128, 10)),
