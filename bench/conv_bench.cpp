@@ -320,8 +320,8 @@ void run_digits_epoch(Context& ctx, std::vector<Goal>& goals) {
         : dataset(x, y),
           loader(dataset, et::data::DataLoaderOptions().batch_size(32).shuffle(true)),
           model(nn::Conv2d(nn::Conv2dOptions(1, 16, 3).padding(1).bias(false)), nn::BatchNorm2d(16), nn::ReLU(),
-                nn::MaxPool2d(2), nn::Conv2d(nn::Conv2dOptions(16, 32, 3).padding(1)), nn::ReLU(), nn::MaxPool2d(2), nn::Flatten(),
-                nn::Dropout(0.25), nn::Linear(128, 10)),
+                nn::MaxPool2d(2), nn::Conv2d(nn::Conv2dOptions(16, 32, 3).padding(1)), nn::ReLU(), nn::MaxPool2d(2),
+                nn::Flatten(), nn::Dropout(0.25), nn::Linear(128, 10)),
           opt(model.parameters(), et::optim::AdamOptions(1e-3)) {}
     void epoch() {
       model.train();
