@@ -218,18 +218,40 @@ T* direct_scratch(int64_t n) {
   return buffer.data();
 }
 
-/// Runs body(n) for every sample n: split across OpenMP's threads when there are any (and this is not
-/// already inside a parallel region), else in order.
-template <class F>
-void for_samples(int64_t N, F body) {
+/// The threads a batch of N samples is split across: OpenMP's (when this is not already inside a
+/// parallel region), else 1. (Measured: splitting the batch beats threading each matrix product.)
+inline int batch_threads(int64_t N) {
 #ifdef EIGEN_HAS_OPENMP
-  if (N > 1 && omp_get_max_threads() > 1 && !omp_in_parallel()) {
-#pragma omp parallel for schedule(static)
-    for (int64_t n = 0; n < N; ++n) body(n);
+  if (N > 1 && !omp_in_parallel()) return static_cast<int>(std::min<int64_t>(omp_get_max_threads(), N));
+#else
+  (void)N;
+#endif
+  return 1;
+}
+
+/// Which of batch_threads' threads runs this (0 without OpenMP).
+inline int batch_thread() {
+#ifdef EIGEN_HAS_OPENMP
+  return omp_get_thread_num();
+#else
+  return 0;
+#endif
+}
+
+/// Runs body(i) for every i in [0, count), split across `threads` OpenMP threads when there are more
+/// than one, else in order.
+template <class F>
+void for_batch(int64_t count, int threads, F body) {
+#ifdef EIGEN_HAS_OPENMP
+  if (threads > 1) {
+#pragma omp parallel for schedule(static) num_threads(threads)
+    for (int64_t i = 0; i < count; ++i) body(i);
     return;
   }
+#else
+  (void)threads;
 #endif
-  for (int64_t n = 0; n < N; ++n) body(n);
+  for (int64_t i = 0; i < count; ++i) body(i);
 }
 
 /// The forward convolution: y [N, O, OH, OW] from x [N, C, H, W], w [O, C, 3, 3] and bias [O] (or null).
@@ -237,16 +259,17 @@ template <class T>
 void direct3x3_forward(const Conv3x3Shape& s, const T* x, const T* w, const T* bias, T* y) {
   using K = Direct3x3<T>;
   const int64_t G = K::groups(s.O, K::BL);
-  std::vector<T> wp(static_cast<std::size_t>(G * s.C * 9 * K::BL)), pb;
-  K::pack(s.O, s.C, K::BL, [w, &s](int64_t o, int64_t c, int k) { return w[(o * s.C + c) * 9 + k]; }, wp.data());
+  T* wp = direct_scratch<T, 2>(G * s.C * 9 * K::BL);
+  K::pack(s.O, s.C, K::BL, [w, &s](int64_t o, int64_t c, int k) { return w[(o * s.C + c) * 9 + k]; }, wp);
+  T* pb = bias ? direct_scratch<T, 3>(G * K::BL) : nullptr;
   if (bias) {
-    pb.assign(static_cast<std::size_t>(G * K::BL), T(0));
-    std::copy(bias, bias + s.O, pb.begin());
+    std::fill(pb, pb + G * K::BL, T(0));
+    std::copy(bias, bias + s.O, pb);
   }
   const int64_t Hp = s.OH + 2, Wp = s.OW + 2;
-  const T* pwp = wp.data();
-  const T* ppb = bias ? pb.data() : nullptr;
-  for_samples(s.N, [&](int64_t n) {
+  const T* pwp = wp;
+  const T* ppb = pb;
+  for_batch(s.N, batch_threads(s.N), [&](int64_t n) {
     T* xp = direct_scratch<T, 0>(s.C * Hp * Wp);
     T* yb = s.C > K::CB ? direct_scratch<T, 1>(G * K::BL * s.OH * s.OW) : nullptr;
     K::pad(x + n * s.C * s.H * s.W, s.C, s.H, s.W, s.ph, s.pw, Hp, Wp, xp);
@@ -260,13 +283,12 @@ template <class T>
 void direct3x3_backward_input(const Conv3x3Shape& s, const T* gy, const T* w, T* dx) {
   using K = Direct3x3<T>;
   const int64_t G = K::groups(s.C, K::BL);
-  std::vector<T> wp(static_cast<std::size_t>(G * s.O * 9 * K::BL));
+  T* wp = direct_scratch<T, 2>(G * s.O * 9 * K::BL);
   // filter (c, o, i, j) of the adjoint is w[o, c, 2 - i, 2 - j]
-  K::pack(s.C, s.O, K::BL, [w, &s](int64_t c, int64_t o, int k) { return w[(o * s.C + c) * 9 + (8 - k)]; },
-          wp.data());
+  K::pack(s.C, s.O, K::BL, [w, &s](int64_t c, int64_t o, int k) { return w[(o * s.C + c) * 9 + (8 - k)]; }, wp);
   const int64_t Hp = s.H + 2, Wp = s.W + 2;
-  const T* pwp = wp.data();
-  for_samples(s.N, [&](int64_t n) {
+  const T* pwp = wp;
+  for_batch(s.N, batch_threads(s.N), [&](int64_t n) {
     T* gp = direct_scratch<T, 0>(s.O * Hp * Wp);
     T* yb = s.O > K::CB ? direct_scratch<T, 1>(G * K::BL * s.H * s.W) : nullptr;
     K::pad(gy + n * s.O * s.OH * s.OW, s.O, s.OH, s.OW, 2 - s.ph, 2 - s.pw, Hp, Wp, gp);
@@ -279,12 +301,10 @@ template <class T>
 void direct3x3_backward_weight(const Conv3x3Shape& s, const T* x, const T* gy, T* dw) {
   using K = Direct3x3<T>;
   const int64_t G = K::groups(s.O, K::BWL), P = s.OH * s.OW, size = G * s.C * 9 * K::BWL;
-  int threads = 1;
-#ifdef EIGEN_HAS_OPENMP
-  if (s.N > 1 && !omp_in_parallel()) threads = static_cast<int>(std::min<int64_t>(omp_get_max_threads(), s.N));
-#endif
+  const int threads = batch_threads(s.N);
   // one packed sum per thread, added together at the end
-  std::vector<T> sums(static_cast<std::size_t>(size * threads), T(0));
+  T* sums = direct_scratch<T, 4>(size * threads);
+  std::fill(sums, sums + size * threads, T(0));
   const int64_t Hp = s.OH + 2, Wp = s.OW + 2;
   const auto sample = [&](int64_t n, T* dwp) {
     T* xp = direct_scratch<T, 0>(s.C * Hp * Wp);
@@ -301,19 +321,13 @@ void direct3x3_backward_weight(const Conv3x3Shape& s, const T* x, const T* gy, T
       }
     K::weight_sample(xp, s.C, s.O, s.OH, s.OW, gb, dwp);
   };
-#ifdef EIGEN_HAS_OPENMP
-  if (threads > 1) {
-#pragma omp parallel for schedule(static) num_threads(threads)
-    for (int64_t n = 0; n < s.N; ++n) sample(n, sums.data() + size * omp_get_thread_num());
-    for (int t = 1; t < threads; ++t)
-      for (int64_t i = 0; i < size; ++i) sums[static_cast<std::size_t>(i)] += sums[static_cast<std::size_t>(size * t + i)];
-  } else
-#endif
-    for (int64_t n = 0; n < s.N; ++n) sample(n, sums.data());
+  for_batch(s.N, threads, [&](int64_t n) { sample(n, sums + size * batch_thread()); });
+  for (int t = 1; t < threads; ++t)
+    for (int64_t i = 0; i < size; ++i) sums[i] += sums[size * t + i];
   for (int64_t o = 0; o < s.O; ++o)
     for (int64_t c = 0; c < s.C; ++c)
       for (int k = 0; k < 9; ++k)
-        dw[(o * s.C + c) * 9 + k] = sums[static_cast<std::size_t>(((o / K::BWL * s.C + c) * 9 + k) * K::BWL + o % K::BWL)];
+        dw[(o * s.C + c) * 9 + k] = sums[((o / K::BWL * s.C + c) * 9 + k) * K::BWL + o % K::BWL];
 }
 
 }  // namespace eigentorch::detail

@@ -153,6 +153,12 @@ T* conv_scratch(int64_t n) {
   return buffer.data();
 }
 
+/// Samples per chunk: ConvGeom::chunk, and with several threads, at most N / threads (rounded up), so
+/// that every thread has a chunk (OpenMP: backend/conv_kernels.hpp's batch_threads).
+inline int64_t conv_chunk(const ConvGeom& g, int threads) {
+  return std::max<int64_t>(1, std::min<int64_t>(g.chunk(), (g.N + threads - 1) / threads));
+}
+
 /// Which parts of a convolution the direct 3x3 kernels (backend/conv_kernels.hpp) compute; im2col
 /// does the rest.
 struct ConvDirect {
@@ -160,12 +166,12 @@ struct ConvDirect {
 };
 
 /// The direct kernels cover 3x3 filters of stride 1, dilation 1 and one group (the input's gradient
-/// also needs at most 2 zeros on each side). Measured against im2col + gemm (1 thread, AVX-512), they
-/// are 1.4-1.6x faster on 32 -> 64 channels (14x14) and 64 -> 64 (32x32) in all three parts, and as
-/// fast or slower with one input channel (the forward and the input's gradient, whose lanes hold the
-/// input channels, are then mostly empty): they take the forward and the input's gradient from 16
-/// channels in and out, the weight's gradient (lanes: the output channels; 1.6x faster on 1 -> 32)
-/// from 16 channels out.
+/// also needs at most 2 zeros on each side), from 16 channels in and out. Measured against im2col +
+/// gemm (1 thread, AVX-512, thread CPU time), they are 1.4-1.6x faster on 32 -> 64 channels (14x14)
+/// and 64 -> 64 (32x32) in all three parts and as fast on 16 -> 16; with fewer channels the lanes are
+/// mostly empty (the output channels' in the forward, the input channels' in the input's gradient), and
+/// with one input channel the weight's gradient spends as long laying the output's gradient out in
+/// lanes as computing (1 -> 32 on 28x28: 1.4x slower than im2col).
 inline ConvDirect conv_direct(const ConvGeom& g) {
   constexpr int64_t kMinChannels = 16;
   ConvDirect d;
@@ -176,7 +182,7 @@ inline ConvDirect conv_direct(const ConvGeom& g) {
   const bool many = g.C >= kMinChannels && g.O >= kMinChannels;
   d.forward = many;
   d.input = many && g.ph <= 2 && g.pw <= 2 && after_h <= 2 && after_w <= 2;
-  d.weight = g.O >= kMinChannels;
+  d.weight = many;
   return d;
 }
 
@@ -186,11 +192,12 @@ inline Conv3x3Shape conv3x3_shape(const ConvGeom& g) { return {g.N, g.C, g.H, g.
 template <class T>
 void conv_forward_im2col(const ConvGeom& g, bool has_bias, const T* px, const T* pw, const T* pb, T* py) {
   const int64_t K = g.K(), P = g.P(), Og = g.Og(), HW = g.H * g.W;
-  const int64_t chunk = g.chunk();
-  T* cols = conv_scratch<T, 0>(K * chunk * P);
-  T* prod = chunk > 1 ? conv_scratch<T, 1>(Og * chunk * P) : nullptr;
-  for (int64_t n0 = 0; n0 < g.N; n0 += chunk) {
-    const int64_t nb = std::min(chunk, g.N - n0), ld = nb * P;
+  const int threads = batch_threads(g.N);
+  const int64_t chunk = conv_chunk(g, threads);
+  for_batch((g.N + chunk - 1) / chunk, threads, [&](int64_t ci) {
+    T* cols = conv_scratch<T, 0>(K * chunk * P);
+    T* prod = chunk > 1 ? conv_scratch<T, 1>(Og * chunk * P) : nullptr;
+    const int64_t n0 = ci * chunk, nb = std::min(chunk, g.N - n0), ld = nb * P;
     for (int64_t gr = 0; gr < g.groups; ++gr) {
       for (int64_t s = 0; s < nb; ++s) im2col(px + ((n0 + s) * g.C + gr * g.Cg()) * HW, g, cols + s * P, ld);
       const T* w = pw + gr * Og * K;
@@ -212,7 +219,7 @@ void conv_forward_im2col(const ConvGeom& g, bool has_bias, const T* px, const T*
           }
         }
     }
-  }
+  });
 }
 
 /// The output's gradient of one group and chunk as [Og, nb P] (the rows of nb samples side by side);
@@ -234,39 +241,43 @@ template <class T>
 void conv_backward_input_im2col(const ConvGeom& g, const T* pgrad, const T* pw, T* pdx) {
   const int64_t K = g.K(), P = g.P(), Og = g.Og(), HW = g.H * g.W;
   std::fill(pdx, pdx + g.N * g.C * HW, T(0));
-  const int64_t chunk = g.chunk();
-  T* cols = conv_scratch<T, 0>(K * chunk * P);
-  T* rows = chunk > 1 ? conv_scratch<T, 1>(Og * chunk * P) : nullptr;
-  for (int64_t n0 = 0; n0 < g.N; n0 += chunk) {
-    const int64_t nb = std::min(chunk, g.N - n0), ld = nb * P;
+  const int threads = batch_threads(g.N);
+  const int64_t chunk = conv_chunk(g, threads);
+  for_batch((g.N + chunk - 1) / chunk, threads, [&](int64_t ci) {
+    T* cols = conv_scratch<T, 0>(K * chunk * P);
+    T* rows = chunk > 1 ? conv_scratch<T, 1>(Og * chunk * P) : nullptr;
+    const int64_t n0 = ci * chunk, nb = std::min(chunk, g.N - n0), ld = nb * P;
     for (int64_t gr = 0; gr < g.groups; ++gr) {
       const T* gg = conv_grad_rows(g, pgrad, n0, nb, gr, rows);
       gemm(K, ld, Og, pw + gr * Og * K, true, gg, false, cols);
       for (int64_t s = 0; s < nb; ++s) col2im_add(cols + s * P, g, ld, pdx + ((n0 + s) * g.C + gr * g.Cg()) * HW);
     }
-  }
+  });
 }
 
 /// d/dw by im2col: G cols^T, summed over the samples (the columns unfolded again from the saved input).
 template <class T>
 void conv_backward_weight_im2col(const ConvGeom& g, const T* px, const T* pgrad, T* pdw) {
   const int64_t K = g.K(), P = g.P(), Og = g.Og(), HW = g.H * g.W;
-  const int64_t chunk = g.chunk();
+  const int threads = batch_threads(g.N);
+  const int64_t chunk = conv_chunk(g, threads);
   const bool one_chunk = chunk >= g.N;
   // NOTE: measured, Eigen's blocked product is faster with the shorter side as the result's columns:
   // with more weights per filter than filters (K > Og: 64 -> 64 channels, 3x3) it makes dw^T [K, Og] =
   // cols G^T (23% faster there) and transposes it after.
   const bool transposed = K > Og;
-  T* cols = conv_scratch<T, 0>(K * chunk * P);
-  T* rows = chunk > 1 ? conv_scratch<T, 1>(Og * chunk * P) : nullptr;
-  T* part = one_chunk && !transposed ? nullptr : conv_scratch<T, 2>(Og * K);
-  std::fill(pdw, pdw + g.O * K, T(0));
-  for (int64_t n0 = 0; n0 < g.N; n0 += chunk) {
-    const int64_t nb = std::min(chunk, g.N - n0), ld = nb * P;
+  // with several threads, one sum per thread, added together at the end
+  T* sums = threads > 1 ? conv_scratch<T, 3>(threads * g.O * K) : pdw;
+  std::fill(sums, sums + (threads > 1 ? threads : 1) * g.O * K, T(0));
+  for_batch((g.N + chunk - 1) / chunk, threads, [&](int64_t ci) {
+    T* cols = conv_scratch<T, 0>(K * chunk * P);
+    T* rows = chunk > 1 ? conv_scratch<T, 1>(Og * chunk * P) : nullptr;
+    T* part = one_chunk && !transposed ? nullptr : conv_scratch<T, 2>(Og * K);
+    const int64_t n0 = ci * chunk, nb = std::min(chunk, g.N - n0), ld = nb * P;
     for (int64_t gr = 0; gr < g.groups; ++gr) {
       for (int64_t s = 0; s < nb; ++s) im2col(px + ((n0 + s) * g.C + gr * g.Cg()) * HW, g, cols + s * P, ld);
       const T* gg = conv_grad_rows(g, pgrad, n0, nb, gr, rows);
-      T* dw = pdw + gr * Og * K;
+      T* dw = sums + batch_thread() * g.O * K + gr * Og * K;
       if (transposed) {
         gemm(K, Og, ld, cols, false, gg, true, part);
         for (int64_t o = 0; o < Og; ++o)
@@ -278,6 +289,11 @@ void conv_backward_weight_im2col(const ConvGeom& g, const T* px, const T* pgrad,
         for (int64_t i = 0; i < Og * K; ++i) dw[i] += part[i];
       }
     }
+  });
+  if (threads > 1) {
+    std::copy(sums, sums + g.O * K, pdw);
+    for (int t = 1; t < threads; ++t)
+      for (int64_t i = 0; i < g.O * K; ++i) pdw[i] += sums[t * g.O * K + i];
   }
 }
 
