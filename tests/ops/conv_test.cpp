@@ -262,8 +262,9 @@ TEST_CASE_TEMPLATE("conv2d through the direct 3x3 kernels: values and the three 
     if (std::is_same_v<T, double> && !c.has_double) continue;
     const std::string k = c.key, kd = k + "." + dname<T>();
     CAPTURE(k);
-    const et::detail::ConvDirect route = et::detail::conv_direct(geom3x3(c.x, c.w[0], c.padding < 0 ? 1 : c.padding));
-    CHECK((route.forward && route.input && route.weight));
+    const et::detail::ConvDirect route = et::detail::conv_direct<T>(geom3x3(c.x, c.w[0], c.padding < 0 ? 1 : c.padding));
+    CHECK((route.forward && route.input));  // (the weight's gradient too where a block of lanes fits in c.w[0])
+    CHECK(route.weight == (c.w[0] >= et::detail::Direct3x3<T>::BWL));
     et::manual_seed(c.seed);
     const auto x0 = et::randn<double>(et::Size(c.x)), w0 = et::randn<double>(et::Size(c.w));
     const auto b0 = et::randn<double>({c.w[0]});
@@ -291,8 +292,9 @@ TEST_CASE("conv2d through the direct 3x3 kernels: gradcheck in double") {
   for (const Small& s : {Small{{2, 16, 3, 4}, 17, 1, true}, Small{{1, 16, 4, 3}, 16, 0, false},
                          Small{{1, 17, 2, 2}, 16, 2, true}}) {
     CAPTURE(s.x);
-    const et::detail::ConvDirect route = et::detail::conv_direct(geom3x3(s.x, s.O, s.padding));
-    CHECK((route.forward && route.input && route.weight));
+    const et::detail::ConvDirect route = et::detail::conv_direct<double>(geom3x3(s.x, s.O, s.padding));
+    CHECK((route.forward && route.input));
+    CHECK(route.weight == (s.O >= et::detail::Direct3x3<double>::BWL));
     et::manual_seed(9);
     std::vector<Tensor<double>> args{et::randn<double>(et::Size(s.x)).requires_grad_(),
                                      et::randn<double>({s.O, s.x[1], 3, 3}).requires_grad_()};
@@ -305,20 +307,22 @@ TEST_CASE("conv2d through the direct 3x3 kernels: gradcheck in double") {
   }
 }
 
-TEST_CASE("conv2d: which parts take the direct 3x3 kernels") {
+TEST_CASE_TEMPLATE("conv2d: which parts take the direct 3x3 kernels", T, float, double) {
   using et::detail::conv_direct;
   const auto route = [](const et::detail::ConvGeom& g) {
-    const et::detail::ConvDirect d = conv_direct(g);
+    const et::detail::ConvDirect d = conv_direct<T>(g);
     return std::vector<bool>{d.forward, d.input, d.weight};
   };
   using V = std::vector<bool>;
-  CHECK(route(geom3x3({64, 32, 14, 14}, 64, 0)) == V{true, true, true});   // (b2)
-  CHECK(route(geom3x3({32, 64, 32, 32}, 64, 1)) == V{true, true, true});   // (c)
-  CHECK(route(geom3x3({64, 1, 28, 28}, 32, 0)) == V{false, false, false});  // (b1)
-  CHECK(route(geom3x3({64, 1, 8, 8}, 8, 1)) == V{false, false, false});    // (a)
-  CHECK(route(geom3x3({2, 16, 8, 8}, 15, 1)) == V{false, false, false});
-  CHECK(route(geom3x3({2, 15, 8, 8}, 16, 1)) == V{false, false, false});
-  CHECK(route(geom3x3({2, 16, 8, 8}, 16, 3)) == V{true, false, true});  // the input's gradient: 2 zeros at most
+  // the weight's gradient from a block of output channels in the lanes: as many as the instruction set has
+  const int64_t lanes = et::detail::Direct3x3<T>::BWL;
+  CHECK(route(geom3x3({64, 32, 14, 14}, 64, 0)) == V{true, true, 64 >= lanes});   // (b2)
+  CHECK(route(geom3x3({32, 64, 32, 32}, 64, 1)) == V{true, true, 64 >= lanes});   // (c)
+  CHECK(route(geom3x3({64, 1, 28, 28}, 32, 0)) == V{true, false, 32 >= lanes});   // (b1)
+  CHECK(route(geom3x3({64, 1, 8, 8}, 8, 1)) == V{false, false, 8 >= lanes});      // (a)
+  CHECK(route(geom3x3({2, 16, 8, 8}, 15, 1)) == V{false, false, 15 >= lanes});
+  CHECK(route(geom3x3({2, 15, 8, 8}, 16, 1)) == V{true, false, 16 >= lanes});
+  CHECK(route(geom3x3({2, 16, 8, 8}, 16, 3)) == V{true, false, 16 >= lanes});  // the input's gradient: 2 zeros at most
   et::detail::ConvGeom g = geom3x3({2, 16, 8, 8}, 16, 1);
   g.groups = 2;
   CHECK(route(g) == V{false, false, false});

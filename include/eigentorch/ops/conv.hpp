@@ -166,23 +166,26 @@ struct ConvDirect {
 };
 
 /// The direct kernels cover 3x3 filters of stride 1, dilation 1 and one group (the input's gradient
-/// also needs at most 2 zeros on each side), from 16 channels in and out. Measured against im2col +
-/// gemm (1 thread, AVX-512, thread CPU time), they are 1.4-1.6x faster on 32 -> 64 channels (14x14)
-/// and 64 -> 64 (32x32) in all three parts and as fast on 16 -> 16; with fewer channels the lanes are
-/// mostly empty (the output channels' in the forward, the input channels' in the input's gradient), and
-/// with one input channel the weight's gradient spends as long laying the output's gradient out in
-/// lanes as computing (1 -> 32 on 28x28: 1.4x slower than im2col).
-inline ConvDirect conv_direct(const ConvGeom& g) {
+/// also needs at most 2 zeros on each side). Measured against im2col + gemm (1 thread, AVX-512, float,
+/// thread CPU time; forward, input's gradient, weight's gradient), they are 1.4, 1.3 and 1.5x faster
+/// on 32 -> 64 channels (14x14) and 1.4, 1.5 and 1.25x on 64 -> 64 (32x32). Each part takes them
+/// where its lanes fill:
+/// - the forward (lanes: output channels) from 16 output channels: 1.0-1.2x on 1 -> 32 (26x26) and
+///   1.0-1.1x on 3, 8 or 16 -> 16;
+/// - the input's gradient (lanes: input channels) from 16 channels in and out (7x slower on 1 -> 32);
+/// - the weight's gradient (lanes: a block of BWL output channels, 32 floats with AVX-512) from BWL
+///   output channels: 1.3x on 1 -> 32, but 1.6x slower with half the lanes empty (3 -> 16).
+template <class T>
+ConvDirect conv_direct(const ConvGeom& g) {
   constexpr int64_t kMinChannels = 16;
   ConvDirect d;
   const bool fits = g.groups == 1 && g.KH == 3 && g.KW == 3 && g.sh == 1 && g.sw == 1 && g.dh == 1 && g.dw == 1 &&
                     g.N > 0 && g.C > 0 && g.H > 0 && g.W > 0 && g.OH > 0 && g.OW > 0;
   if (!fits) return d;
   const int64_t after_h = g.OH + 2 - g.H - g.ph, after_w = g.OW + 2 - g.W - g.pw;  // zeros after the input
-  const bool many = g.C >= kMinChannels && g.O >= kMinChannels;
-  d.forward = many;
-  d.input = many && g.ph <= 2 && g.pw <= 2 && after_h <= 2 && after_w <= 2;
-  d.weight = many;
+  d.forward = g.O >= kMinChannels;
+  d.input = g.C >= kMinChannels && g.O >= kMinChannels && g.ph <= 2 && g.pw <= 2 && after_h <= 2 && after_w <= 2;
+  d.weight = g.O >= Direct3x3<T>::BWL;
   return d;
 }
 
@@ -301,17 +304,17 @@ void conv_backward_weight_im2col(const ConvGeom& g, const T* px, const T* pgrad,
 /// conv_direct says so, else by im2col.
 template <class T>
 void conv_forward(const ConvGeom& g, bool has_bias, const T* px, const T* pw, const T* pb, T* py) {
-  if (conv_direct(g).forward) return direct3x3_forward(conv3x3_shape(g), px, pw, has_bias ? pb : nullptr, py);
+  if (conv_direct<T>(g).forward) return direct3x3_forward(conv3x3_shape(g), px, pw, has_bias ? pb : nullptr, py);
   conv_forward_im2col(g, has_bias, px, pw, pb, py);
 }
 template <class T>
 void conv_backward_input(const ConvGeom& g, const T* pgrad, const T* pw, T* pdx) {
-  if (conv_direct(g).input) return direct3x3_backward_input(conv3x3_shape(g), pgrad, pw, pdx);
+  if (conv_direct<T>(g).input) return direct3x3_backward_input(conv3x3_shape(g), pgrad, pw, pdx);
   conv_backward_input_im2col(g, pgrad, pw, pdx);
 }
 template <class T>
 void conv_backward_weight(const ConvGeom& g, const T* px, const T* pgrad, T* pdw) {
-  if (conv_direct(g).weight) return direct3x3_backward_weight(conv3x3_shape(g), px, pgrad, pdw);
+  if (conv_direct<T>(g).weight) return direct3x3_backward_weight(conv3x3_shape(g), px, pgrad, pdw);
   conv_backward_weight_im2col(g, px, pgrad, pdw);
 }
 
