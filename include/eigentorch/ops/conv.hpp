@@ -169,12 +169,13 @@ struct ConvDirect {
 /// also needs at most 2 zeros on each side). Measured against im2col + gemm (1 thread, AVX-512, float,
 /// thread CPU time; forward, input's gradient, weight's gradient), they are 1.4, 1.3 and 1.5x faster
 /// on 32 -> 64 channels (14x14) and 1.4, 1.5 and 1.25x on 64 -> 64 (32x32). Each part takes them
-/// where its lanes fill:
-/// - the forward (lanes: output channels) from 16 output channels: 1.0-1.2x on 1 -> 32 (26x26) and
-///   1.0-1.1x on 3, 8 or 16 -> 16;
-/// - the input's gradient (lanes: input channels) from 16 channels in and out (7x slower on 1 -> 32);
-/// - the weight's gradient (lanes: a block of BWL output channels, 32 floats with AVX-512) from BWL
-///   output channels: 1.3x on 1 -> 32, but 1.6x slower with half the lanes empty (3 -> 16).
+/// where its lanes fill and its sums are long:
+/// - the forward and the input's gradient from 16 channels in and out. (With one input channel the
+///   forward alone was 1.0-1.2x faster on 1 -> 32 (26x26), but a training step 15% slower: nine
+///   products per output leave its transposed stores, output channels in lanes to rows, the cost.
+///   The input's gradient, lanes holding the input channels, was 7x slower there.)
+/// - the weight's gradient from a block of BWL output channels (its lanes; 32 floats with AVX-512):
+///   1.3x on 1 -> 32, but 1.6x slower with half the lanes empty (3 -> 16).
 template <class T>
 ConvDirect conv_direct(const ConvGeom& g) {
   constexpr int64_t kMinChannels = 16;
@@ -183,8 +184,9 @@ ConvDirect conv_direct(const ConvGeom& g) {
                     g.N > 0 && g.C > 0 && g.H > 0 && g.W > 0 && g.OH > 0 && g.OW > 0;
   if (!fits) return d;
   const int64_t after_h = g.OH + 2 - g.H - g.ph, after_w = g.OW + 2 - g.W - g.pw;  // zeros after the input
-  d.forward = g.O >= kMinChannels;
-  d.input = g.C >= kMinChannels && g.O >= kMinChannels && g.ph <= 2 && g.pw <= 2 && after_h <= 2 && after_w <= 2;
+  const bool many = g.C >= kMinChannels && g.O >= kMinChannels;
+  d.forward = many;
+  d.input = many && g.ph <= 2 && g.pw <= 2 && after_h <= 2 && after_w <= 2;
   d.weight = g.O >= Direct3x3<T>::BWL;
   return d;
 }
