@@ -11,6 +11,7 @@
 #include <map>
 #include <utility>  // pair
 #include <string>
+#include <type_traits>  // is_same_v
 #include <vector>
 
 // This file compiles the convolutions' reference tables for every test that reads them.
@@ -219,6 +220,121 @@ TEST_CASE("conv2d: batches unfolded in chunks (and one sample at a time) give wh
     check_allclose(w.grad().to_vector(), gw_sum.to_vector(), 1e-11, 1e-11);
     check_allclose(b.grad().to_vector(), gb_sum.to_vector(), 1e-11, 1e-11);
   }
+}
+
+namespace {
+
+/// make_conv_reference.py's DIRECT cases (3x3, stride 1, >= 16 channels: the direct kernels of
+/// backend/conv_kernels.hpp), their inputs drawn as the script draws them: after manual_seed(seed),
+/// x, w, b and the output's gradient, in double. padding -1 is "same".
+struct DirectCase {
+  const char* key;
+  uint64_t seed;
+  List x, w;
+  int64_t padding;
+  bool bias, has_double;
+};
+const DirectCase kDirect[] = {
+    {"direct_pad1", 31, {2, 16, 5, 7}, {20, 16, 3, 3}, 1, true, true},
+    {"direct_valid_batch1", 32, {1, 24, 4, 14}, {16, 24, 3, 3}, 0, false, false},
+    {"direct_same_wide", 33, {1, 16, 2, 27}, {16, 16, 3, 3}, -1, true, false},
+};
+
+template <class T>
+Tensor<T> as(const Tensor<double>& t) {
+  const auto v = t.to_vector();
+  return et::from_vector(std::vector<T>(v.begin(), v.end()), t.shape());
+}
+
+/// The geometry conv2d gives a stride-1 3x3 convolution of x (shape) padded by p on every side.
+et::detail::ConvGeom geom3x3(const List& x, int64_t O, int64_t p) {
+  et::detail::ConvGeom g;
+  g.N = x[0], g.C = x[1], g.H = x[2], g.W = x[3], g.O = O, g.KH = 3, g.KW = 3, g.ph = p, g.pw = p;
+  g.OH = g.H + 2 * p - 2, g.OW = g.W + 2 * p - 2;
+  return g;
+}
+
+}  // namespace
+
+TEST_CASE_TEMPLATE("conv2d through the direct 3x3 kernels: values and the three gradients equal PyTorch's", T, float,
+                   double) {
+  for (const DirectCase& c : kDirect) {
+    if (std::is_same_v<T, double> && !c.has_double) continue;
+    const std::string k = c.key, kd = k + "." + dname<T>();
+    CAPTURE(k);
+    const et::detail::ConvDirect route = et::detail::conv_direct<T>(geom3x3(c.x, c.w[0], c.padding < 0 ? 1 : c.padding));
+    CHECK((route.forward && route.input));  // (the weight's gradient too where a block of lanes fits in c.w[0])
+    CHECK(route.weight == (c.w[0] >= et::detail::Direct3x3<T>::BWL));
+    et::manual_seed(c.seed);
+    const auto x0 = et::randn<double>(et::Size(c.x)), w0 = et::randn<double>(et::Size(c.w));
+    const auto b0 = et::randn<double>({c.w[0]});
+    const auto up0 = et::randn<double>(et::Size(ints(k + ".y_shape")));
+    auto x = as<T>(x0).requires_grad_(), w = as<T>(w0).requires_grad_();
+    auto b = c.bias ? as<T>(b0).requires_grad_() : Tensor<T>();
+    const et::ConvPadding<2> padding = c.padding < 0 ? et::ConvPadding<2>("same") : et::ConvPadding<2>(c.padding);
+    Tensor<T> y = et::ops::conv2d(x, w, b, 1, padding);
+    CHECK(y.shape() == et::Size(ints(k + ".y_shape")));
+    y.backward(as<T>(up0));
+    check(y, kd + ".y");
+    check(x.grad(), kd + ".gx");
+    check(w.grad(), kd + ".gw");
+    if (c.bias) check(b.grad(), kd + ".gb");
+  }
+}
+
+TEST_CASE("conv2d through the direct 3x3 kernels: gradcheck in double") {
+  // output channels a multiple of the packets and not, padding 0, 1, 2, batch 1 and 2
+  struct Small {
+    List x;
+    int64_t O, padding;
+    bool bias;
+  };
+  for (const Small& s : {Small{{2, 16, 3, 4}, 17, 1, true}, Small{{1, 16, 4, 3}, 16, 0, false},
+                         Small{{1, 17, 2, 2}, 16, 2, true}}) {
+    CAPTURE(s.x);
+    const et::detail::ConvDirect route = et::detail::conv_direct<double>(geom3x3(s.x, s.O, s.padding));
+    CHECK((route.forward && route.input));
+    CHECK(route.weight == (s.O >= et::detail::Direct3x3<double>::BWL));
+    et::manual_seed(9);
+    std::vector<Tensor<double>> args{et::randn<double>(et::Size(s.x)).requires_grad_(),
+                                     et::randn<double>({s.O, s.x[1], 3, 3}).requires_grad_()};
+    if (s.bias) args.push_back(et::randn<double>({s.O}).requires_grad_());
+    CHECK(et::autograd::gradcheck(
+        [&s](const std::vector<Tensor<double>>& a) {
+          return et::ops::conv2d(a[0], a[1], a.size() > 2 ? a[2] : Tensor<double>(), 1, s.padding);
+        },
+        args));
+  }
+}
+
+TEST_CASE_TEMPLATE("conv2d: which parts take the direct 3x3 kernels", T, float, double) {
+  using et::detail::conv_direct;
+  const auto route = [](const et::detail::ConvGeom& g) {
+    const et::detail::ConvDirect d = conv_direct<T>(g);
+    return std::vector<bool>{d.forward, d.input, d.weight};
+  };
+  using V = std::vector<bool>;
+  // the weight's gradient from a block of output channels in the lanes: as many as the instruction set has
+  const int64_t lanes = et::detail::Direct3x3<T>::BWL;
+  CHECK(route(geom3x3({64, 32, 14, 14}, 64, 0)) == V{true, true, 64 >= lanes});   // (b2)
+  CHECK(route(geom3x3({32, 64, 32, 32}, 64, 1)) == V{true, true, 64 >= lanes});   // (c)
+  CHECK(route(geom3x3({64, 1, 28, 28}, 32, 0)) == V{false, false, 32 >= lanes});  // (b1)
+  CHECK(route(geom3x3({64, 1, 8, 8}, 8, 1)) == V{false, false, 8 >= lanes});      // (a)
+  CHECK(route(geom3x3({2, 16, 8, 8}, 15, 1)) == V{false, false, 15 >= lanes});
+  CHECK(route(geom3x3({2, 15, 8, 8}, 16, 1)) == V{false, false, 16 >= lanes});
+  CHECK(route(geom3x3({2, 16, 8, 8}, 16, 3)) == V{true, false, 16 >= lanes});  // the input's gradient: 2 zeros at most
+  et::detail::ConvGeom g = geom3x3({2, 16, 8, 8}, 16, 1);
+  g.groups = 2;
+  CHECK(route(g) == V{false, false, false});
+  g = geom3x3({2, 16, 9, 9}, 16, 1);
+  g.sh = 2, g.OH = 5;
+  CHECK(route(g) == V{false, false, false});
+  g = geom3x3({2, 16, 9, 9}, 16, 2);
+  g.dw = 2, g.OW = 9;
+  CHECK(route(g) == V{false, false, false});
+  g = geom3x3({2, 16, 9, 9}, 16, 1);
+  g.KW = 2, g.OW = 10;
+  CHECK(route(g) == V{false, false, false});
 }
 
 TEST_CASE_TEMPLATE("conv2d: an empty batch gives an empty output and zero gradients for weight and bias", T, float,

@@ -121,6 +121,40 @@ for seed, (key, (dims, xs, ws, stride, padding, dilation, groups, bias)) in enum
             put(f"{key}.{dname}.gb", b.grad)
         strings[f"{key}.node"] = type(y.grad_fn).__name__
 
+# ---- the direct 3x3 kernels ----------------------------------------------------------------------
+# Cases that ops/conv.hpp hands to backend/conv_kernels.hpp (3x3, stride 1, >= 16 channels in and
+# out): output channels a multiple of the kernels' packets and not, padding 0, 1 and "same", batch 1,
+# rows wider than one register tile. Their inputs are drawn after torch.manual_seed(seed) in the
+# order x, w, b, up (double randn), which the C++ test repeats (eigentorch's randn draws PyTorch's
+# numbers), so only the results are stored; double for the first case only (the test compares the
+# direct kernels with im2col in double for many more shapes).
+# name: (seed, x shape, w shape, padding, bias, element types)
+DIRECT = {
+    "direct_pad1": (31, (2, 16, 5, 7), (20, 16, 3, 3), 1, True, ("float", "double")),
+    "direct_valid_batch1": (32, (1, 24, 4, 14), (16, 24, 3, 3), 0, False, ("float",)),
+    "direct_same_wide": (33, (1, 16, 2, 27), (16, 16, 3, 3), "same", True, ("float",)),
+}
+for key, (seed, xs, ws, padding, bias, dnames) in DIRECT.items():
+    torch.manual_seed(seed)
+    x0 = torch.randn(*xs, dtype=torch.float64)
+    w0 = torch.randn(*ws, dtype=torch.float64)
+    b0 = torch.randn(ws[0], dtype=torch.float64)
+    y_shape = F.conv2d(x0, w0, padding=padding).shape
+    up0 = torch.randn(*y_shape, dtype=torch.float64)
+    put(f"{key}.y_shape", list(y_shape))
+    for dname in dnames:
+        dtype = DTYPES[dname]
+        x = x0.to(dtype).requires_grad_()
+        w = w0.to(dtype).requires_grad_()
+        b = b0.to(dtype).requires_grad_() if bias else None
+        y = F.conv2d(x, w, b, padding=padding)
+        y.backward(up0.to(dtype))
+        put(f"{key}.{dname}.y", y)
+        put(f"{key}.{dname}.gx", x.grad)
+        put(f"{key}.{dname}.gw", w.grad)
+        if bias:
+            put(f"{key}.{dname}.gb", b.grad)
+
 # ---- modules --------------------------------------------------------------------------------------
 # name: (constructor, C++ spelling for the reader)
 MODULES = {
