@@ -8,6 +8,8 @@
 
 #include <cstdint>
 #include <functional>
+#include <initializer_list>
+#include <limits>  // numeric_limits
 #include <map>
 #include <utility>  // pair
 #include <string>
@@ -284,4 +286,40 @@ TEST_CASE("conv1d / conv2d: PyTorch's errors, in its order") {
     CAPTURE(key);
     CHECK_THROWS_WITH_AS(f(), ref.text("error." + key).c_str(), et::Error);
   }
+}
+
+TEST_CASE("conv1d / conv2d: sizes near the int64 limits are refused, never overflowed (a fuzz finding)") {
+  constexpr int64_t big = std::numeric_limits<int64_t>::max(), low = std::numeric_limits<int64_t>::min();
+  const auto z = [](std::initializer_list<int64_t> s) { return et::zeros(et::Size(s)); };
+  const Tensor<float> none;
+  // The finding (fuzz_ops, UBSan): the padded size 5 + 2 * padding overflowed int64 in ops/conv.hpp.
+  // PyTorch 1.13 crashes on this call; its argument parser's words for out-of-range integers are kept.
+  CHECK_THROWS_WITH_AS(et::ops::conv1d(z({1, 1, 5}), z({1, 1, 3}), none, 1, big), "integer out of range", et::Error);
+  CHECK_THROWS_WITH_AS(et::ops::conv2d(z({1, 1, 5, 5}), z({1, 1, 3, 3}), none, 1, {0, big}), "integer out of range",
+                       et::Error);
+  // the dilated kernel dilation * (k - 1) + 1, with numbers and with "same"
+  CHECK_THROWS_WITH_AS(et::ops::conv2d(z({1, 1, 5, 5}), z({1, 1, 3, 3}), none, 1, 0, {1, big}), "integer out of range",
+                       et::Error);
+  CHECK_THROWS_WITH_AS(et::ops::conv1d(z({1, 1, 5}), z({1, 1, 3}), none, 1, "same", big), "integer out of range",
+                       et::Error);
+  // an empty input skips the dilation check (as PyTorch's): a negative extreme must not overflow either
+  CHECK_THROWS_WITH_AS(et::ops::conv1d(z({0, 1, 5}), z({1, 1, 3}), none, 1, 0, low), "integer out of range", et::Error);
+  CHECK(et::ops::conv1d(z({0, 1, 5}), z({1, 1, 3}), none, 1, 0, -1).shape() == et::Size{0, 1, 7});  // as PyTorch
+  // a stride of the int64 maximum is a number like any other: one window, as PyTorch gives
+  const Tensor<float> y = et::ops::conv1d(et::ones({1, 1, 5}), et::ones({1, 1, 3}), none, big);
+  CHECK(y.shape() == et::Size{1, 1, 1});
+  CHECK(y.item() == 3.0f);
+}
+
+TEST_CASE_TEMPLATE("conv1d / conv2d without a bias, of tensors that require no grad: PyTorch's values, no graph", T, float,
+                   double) {
+  // Found while writing the test above: an undefined bias was asked whether it requires grad (an Error).
+  const Tensor<T> x = ref.tensor_of<T>("pad2_nobias.x", {1, 2, 6, 5}), w = ref.tensor_of<T>("pad2_nobias.w", {3, 2, 3, 3});
+  const Tensor<T> y = et::ops::conv2d(x, w, Tensor<T>(), 1, 2);
+  CHECK_FALSE(y.requires_grad());
+  ref.check(y, "pad2_nobias." + dname<T>() + ".y");
+  const Tensor<T> x1 = ref.tensor_of<T>("c1_groups.x", {2, 4, 9}), w1 = ref.tensor_of<T>("c1_groups.w", {4, 2, 3});
+  const Tensor<T> y1 = et::ops::conv1d(x1, w1, Tensor<T>(), 1, 1, 1, 2);
+  CHECK_FALSE(y1.requires_grad());
+  ref.check(y1, "c1_groups." + dname<T>() + ".y");
 }
