@@ -309,6 +309,15 @@ TEST_CASE("conv1d / conv2d: sizes near the int64 limits are refused, never overf
   const Tensor<float> y = et::ops::conv1d(et::ones({1, 1, 5}), et::ones({1, 1, 3}), none, big);
   CHECK(y.shape() == et::Size{1, 1, 1});
   CHECK(y.item() == 3.0f);
+  // with padding: the first window starts in the zeros (the unfolding's ceil(first / stride) overflowed,
+  // a second fuzz finding); values and gradients as PyTorch's
+  const Tensor<float> x = et::ones({1, 1, 5}).requires_grad_(), w = et::ones({1, 1, 3}).requires_grad_();
+  const Tensor<float> yp = et::ops::conv1d(x, w, none, big, 1);
+  CHECK(yp.shape() == et::Size{1, 1, 1});
+  CHECK(yp.item() == 2.0f);
+  yp.sum().backward();
+  CHECK(x.grad().to_vector() == std::vector<float>{1, 1, 0, 0, 0});
+  CHECK(w.grad().to_vector() == std::vector<float>{0, 1, 1});
 }
 
 TEST_CASE_TEMPLATE("conv1d / conv2d without a bias, of tensors that require no grad: PyTorch's values, no graph", T, float,

@@ -84,7 +84,7 @@ struct ConvGeom {
 inline void conv_valid_range(int64_t k, int64_t in, int64_t out, int64_t s, int64_t p, int64_t d, int64_t& lo,
                              int64_t& hi) {
   const int64_t first = p - k * d;  // o s >= first, o s <= first + in - 1
-  lo = first <= 0 ? 0 : (first + s - 1) / s;
+  lo = first <= 0 ? 0 : (first - 1) / s + 1;  // ceil(first / s), with no overflow for any stride
   const int64_t last = first + in - 1;
   hi = last < 0 ? 0 : std::min<int64_t>(out, last / s + 1);
   lo = std::min(lo, hi);
