@@ -165,6 +165,10 @@ bool overflows(const et::Tensor<int64_t>& t) {
   return false;
 }
 
+/// The most elements a tensor kept on a stack may have: repeat / expand of kept results would
+/// otherwise grow without bound over 64 ops (a libFuzzer out-of-memory, not a finding).
+constexpr int64_t kMaxKept = int64_t{1} << 16;
+
 /// The three stacks: float tensors (8 deep), int64 and bool tensors (4 deep each).
 struct Stacks {
   std::vector<et::Tensor<>> f;
@@ -172,7 +176,7 @@ struct Stacks {
   std::vector<et::Tensor<bool>> b;
   template <class T>
   static void push_to(std::vector<T>& s, const T& t, std::size_t cap) {
-    if (!t.defined()) return;
+    if (!t.defined() || t.numel() > kMaxKept) return;
     s.push_back(t);
     if (s.size() > cap) s.erase(s.begin());
   }
@@ -579,7 +583,7 @@ void run(const uint8_t* data, std::size_t size) {
           break;
         }
       }
-      if (r.defined()) {
+      if (r.defined() && r.numel() <= kMaxKept) {
         stack.push_back(r);
         if (stack.size() > 8) stack.erase(stack.begin());
       }
