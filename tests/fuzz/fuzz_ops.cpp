@@ -546,7 +546,12 @@ void run(const uint8_t* data, std::size_t size) {
         }
         case 77: {
           const et::Tensor<> x = in.next() % 4 ? in.image(2) : a;
-          r = F::adaptive_avg_pool2d(x, in.pair());
+          const et::ops::IntPair out = in.pair();
+          // Open finding (README): an empty batch pooled to [0, C, 2^63 - 1, 2^63 - 1] (as PyTorch's) has
+          // dims whose products overflow in the strides that select() / along() compute.
+          if (kSkipKnown && x.numel() == 0 && (out.h > (int64_t{1} << 30) || out.w > (int64_t{1} << 30)))
+            et::detail::fail<et::ValueError>({"open finding: huge pooled sizes of an empty input"});
+          r = F::adaptive_avg_pool2d(x, out);
           break;
         }
         case 78: {  // batch_norm of a 4-D input (3 in 4), functional or the module
