@@ -67,3 +67,18 @@ TEST_CASE("fuzz findings 7 and 8: int64 cumsum and int64 literals stay exact") {
   CHECK(c.to_vector() == std::vector<int64_t>{big, big});
   CHECK(et::tensor<int64_t>({big, INT64_MAX}).to_vector() == std::vector<int64_t>{big, INT64_MAX});
 }
+
+TEST_CASE("fuzz finding 10: t[i] and index_select of an empty tensor whose dims multiply past int64") {
+  // (issue 19's fuzzing: adaptive_avg_pool2d of an empty batch to an output of 2^63 - 1 made such a
+  // tensor, as PyTorch's does; t[i] then multiplied its dims, 4 * (2^63 - 1), an int64 overflow)
+  const int64_t big = int64_t(1) << 62;
+  const auto x = et::zeros({0, 4, big});
+  const auto none = et::from_vector<int64_t>({}, {0});
+  CHECK(x.index(none).shape() == et::Size({0, 4, big}));  // as PyTorch
+  CHECK_THROWS_AS(x.index(et::tensor<int64_t>({0})), et::Error);  // (row 0 of none)
+  CHECK(x.index_select(1, none).shape() == et::Size({0, 0, big}));
+  CHECK(et::zeros({0, big, 4}).index_select(1, et::tensor<int64_t>({3})).shape() == et::Size({0, 1, 4}));
+  // the indices of an empty tensor are still checked
+  CHECK(et::zeros({2, 0, 3}).index_select(0, et::tensor<int64_t>({1, 0})).shape() == et::Size({2, 0, 3}));
+  CHECK_THROWS_AS(et::zeros({2, 0, 3}).index_select(0, et::tensor<int64_t>({2})), et::IndexError);
+}

@@ -6,7 +6,12 @@
 // conversions between float, double, int64 and bool, int64/bool arithmetic with promotion,
 // index_select / index / gather / scatter_add, max(d) / min(d) / argmax / argmin, the new pointwise
 // math and reductions, indexing and joining (t[i], select, narrow, slice, permute, expand, repeat,
-// split, chunk, cat, stack) and the random factories. Results of differentiable ops go back on the
+// split, chunk, cat, stack) and the random factories. Ops 72-79 reach the layers of convolutional
+// networks (issue 19): conv2d, conv1d, max_pool2d / max_pool1d (with indices), avg_pool2d,
+// adaptive_avg_pool2d, batch_norm of 4-D inputs (functional and BatchNorm2d) and dropout2d (functional
+// and Dropout2d, in place too), on inputs made for them from the bytes (N 0..3, C 1..4, each spatial
+// dim 0..8) or on any tensor of the stack, with sizes -1..3 or an int64 extreme, mismatched weights,
+// biases and running statistics. Results of differentiable ops go back on the
 // float stack, so ops 24, 25 and 39 run backward through them. Misuse must end in an eigentorch::Error;
 // anything else (a crash, a sanitizer report, any other exception) is a finding.
 // libFuzzer: clang++ -fsanitize=fuzzer,address,undefined (the `fuzz` preset). Without libFuzzer the
@@ -76,6 +81,50 @@ class Bytes {
     for (int64_t k = 0; k < t.numel(); ++k) t.data()[k] = (bits >> (k % 8)) & 1;
     return t;
   }
+  /// A size argument of a windowed op (kernel, stride, padding, dilation, groups, output size):
+  /// mostly -1..3, sometimes an int64 extreme.
+  int64_t size_arg() {
+    const uint8_t b = next();
+    if (b == 255) return std::numeric_limits<int64_t>::max();
+    if (b == 254) return std::numeric_limits<int64_t>::min();
+    return static_cast<int64_t>(b % 5) - 1;
+  }
+  /// An input of the windowed ops: [N, C, spatial...] or, unbatched, [C, spatial...], with N 0..3,
+  /// C 1..4 and `spatial` dims 0..8 long; randn, requiring grad or not.
+  et::Tensor<> image(std::size_t spatial) {
+    const bool batched = next() & 1;
+    std::vector<int64_t> dims;
+    if (batched) dims.push_back(small(4));
+    dims.push_back(1 + small(4));
+    for (std::size_t k = 0; k < spatial; ++k) dims.push_back(small(9));
+    const bool grad = next() & 1;
+    return et::randn(et::Size(dims)).requires_grad_(grad);
+  }
+  /// An int-or-pair argument of the 2-D pooling ops.
+  et::ops::IntPair pair() {
+    if (next() & 1) return et::ops::IntPair(size_arg());
+    const int64_t h = size_arg();
+    return et::ops::IntPair(h, size_arg());
+  }
+  /// An int-or-list argument of the convolutions: mostly one number, sometimes a list of 0..3 numbers
+  /// (the wrong length refused).
+  template <std::size_t D>
+  et::ExpandingArray<D> sizes() {
+    if (next() % 8) return et::ExpandingArray<D>(size_arg());
+    std::vector<int64_t> v(static_cast<std::size_t>(small(4)));
+    for (auto& x : v) x = size_arg();
+    return et::ExpandingArray<D>(v);
+  }
+  /// A convolution's padding: sizes, "same", "valid", or a string PyTorch refuses.
+  template <std::size_t D>
+  et::ConvPadding<D> padding() {
+    switch (small(8)) {
+      case 0: return et::ConvPadding<D>("same");
+      case 1: return et::ConvPadding<D>("valid");
+      case 2: return et::ConvPadding<D>("full");
+      default: return et::ConvPadding<D>(sizes<D>());
+    }
+  }
 
  private:
   const uint8_t* data_;
@@ -116,6 +165,10 @@ bool overflows(const et::Tensor<int64_t>& t) {
   return false;
 }
 
+/// The most elements a tensor kept on a stack may have: repeat / expand of kept results would
+/// otherwise grow without bound over 64 ops (a libFuzzer out-of-memory, not a finding).
+constexpr int64_t kMaxKept = int64_t{1} << 16;
+
 /// The three stacks: float tensors (8 deep), int64 and bool tensors (4 deep each).
 struct Stacks {
   std::vector<et::Tensor<>> f;
@@ -123,7 +176,7 @@ struct Stacks {
   std::vector<et::Tensor<bool>> b;
   template <class T>
   static void push_to(std::vector<T>& s, const T& t, std::size_t cap) {
-    if (!t.defined()) return;
+    if (!t.defined() || t.numel() > kMaxKept) return;
     s.push_back(t);
     if (s.size() > cap) s.erase(s.begin());
   }
@@ -136,6 +189,46 @@ struct Stacks {
   template <class T>
   void push(const std::vector<T>& ts) { for (const auto& t : ts) push(t); }
 };
+
+/// How many ops an op byte picks from (it is taken modulo this).
+constexpr int kOps = 80;
+
+/// conv1d (D = 1) or conv2d (D = 2) of x, with a weight, bias and options drawn from the input: the
+/// weight's channels mostly fit x's and groups, sometimes not; the weight's rank is sometimes wrong.
+template <std::size_t D>
+et::Tensor<> convolution(Bytes& in, const et::Tensor<>& x) {
+  const int64_t groups = in.next() % 8 == 0 ? in.size_arg() : 1 + in.small(3);
+  const int64_t g = groups >= 1 && groups <= 4 ? groups : 1;
+  const int64_t c = x.dim() > static_cast<int64_t>(D) ? x.size(x.dim() - static_cast<int64_t>(D) - 1) : 1;
+  const int64_t out = g * in.small(3);
+  const int64_t per_group = in.next() % 4 ? c / g : in.small(4);
+  std::vector<int64_t> ws{out, per_group};
+  for (std::size_t k = 0; k < D; ++k) ws.push_back(in.small(5));  // kernel 0..4
+  if (in.next() % 16 == 0) ws.resize(static_cast<std::size_t>(in.small(5)));  // a weight of the wrong rank
+  const bool weight_grad = in.next() & 1;
+  const et::Tensor<> w = et::randn(et::Size(ws)).requires_grad_(weight_grad);
+  et::Tensor<> b;
+  switch (in.small(3)) {
+    case 0: break;  // no bias
+    case 1: b = et::randn({out}).requires_grad_(); break;
+    default: b = et::randn(in.shape()); break;  // mostly the wrong size
+  }
+  const et::ExpandingArray<D> stride = in.sizes<D>();
+  const et::ConvPadding<D> padding = in.padding<D>();
+  const et::ExpandingArray<D> dilation = in.sizes<D>();
+  if constexpr (D == 1) return F::conv1d(x, w, b, stride, padding, dilation, groups);
+  else return F::conv2d(x, w, b, stride, padding, dilation, groups);
+}
+
+/// A running statistic, weight or bias for batch_norm over c channels: none, c of them, or a
+/// random shape.
+et::Tensor<> channel_tensor(Bytes& in, int64_t c, double fill, bool grad) {
+  switch (in.small(4)) {
+    case 0: return et::Tensor<>();
+    case 1: return et::randn(in.shape());
+    default: return et::full({c}, fill).requires_grad_(grad);
+  }
+}
 
 void run(const uint8_t* data, std::size_t size) {
   Bytes in(data, size);
@@ -152,7 +245,7 @@ void run(const uint8_t* data, std::size_t size) {
   };
   std::ostringstream sink;
   for (int ops = 0; !in.done() && ops < 64; ++ops) {
-    const int op = in.next() % 72;
+    const int op = in.next() % kOps;
     static const bool trace = std::getenv("EIGENTORCH_FUZZ_TRACE") != nullptr;  // ops and errors to stderr
     if (trace) std::fprintf(stderr, "op %d\n", op);
     try {
@@ -417,9 +510,85 @@ void run(const uint8_t* data, std::size_t size) {
         case 68: sink << idx() << msk() << idx().shape(); break;
         case 69: sink << idx().item() << msk().item(); break;
         case 70: { const auto x = index_rows(a, idx()).sum(); r = x * b.index(msk()).sum(); r.backward(); break; }
-        default: { const int64_t d = in.dim(); r = et::where(a > b, a.gather(d, idx()), b.square()).sum(); r.backward(); break; }
+        case 71: { const int64_t d = in.dim(); r = et::where(a > b, a.gather(d, idx()), b.square()).sum(); r.backward(); break; }
+        // ---- convolutional networks' layers (issue 19): inputs made for them (3 in 4), or any
+        // tensor of the stack; sizes mostly small, sometimes negative, zero or an int64 extreme ----
+        case 72:
+        case 73: {
+          const et::Tensor<> x = in.next() % 4 ? in.image(op == 72 ? 2 : 1) : a;
+          r = op == 72 ? convolution<2>(in, x) : convolution<1>(in, x);
+          if (in.next() % 4 == 0) r.sum().backward();
+          break;
+        }
+        case 74: {
+          const et::Tensor<> x = in.next() % 4 ? in.image(2) : a;
+          const et::ops::IntPair k = in.pair(), st = in.pair(), p = in.pair(), d = in.pair();
+          const bool ceil = in.next() & 1;
+          if (in.next() & 1) s.push(F::max_pool2d_with_indices(x, k, st, p, d, ceil));
+          else r = F::max_pool2d(x, k, st, p, d, ceil);
+          break;
+        }
+        case 75: {
+          const et::Tensor<> x = in.next() % 4 ? in.image(1) : a;
+          const int64_t k = in.size_arg(), st = in.size_arg(), p = in.size_arg(), d = in.size_arg();
+          const bool ceil = in.next() & 1;
+          if (in.next() & 1) s.push(F::max_pool1d_with_indices(x, k, st, p, d, ceil));
+          else r = F::max_pool1d(x, k, st, p, d, ceil);
+          break;
+        }
+        case 76: {
+          const et::Tensor<> x = in.next() % 4 ? in.image(2) : a;
+          const et::ops::IntPair k = in.pair(), st = in.pair(), p = in.pair();
+          const bool ceil = in.next() & 1, include_pad = in.next() & 1;
+          const std::optional<int64_t> divisor = in.next() % 4 == 0 ? std::optional<int64_t>(in.size_arg()) : std::nullopt;
+          r = F::avg_pool2d(x, k, st, p, ceil, include_pad, divisor);
+          break;
+        }
+        case 77: {
+          const et::Tensor<> x = in.next() % 4 ? in.image(2) : a;
+          const et::ops::IntPair out = in.pair();
+          // Open finding (README): an empty batch pooled to [0, C, 2^63 - 1, 2^63 - 1] (as PyTorch's) has
+          // dims whose products overflow in the strides that select() / along() compute.
+          if (kSkipKnown && x.numel() == 0 && (out.h > (int64_t{1} << 30) || out.w > (int64_t{1} << 30)))
+            et::detail::fail<et::ValueError>({"open finding: huge pooled sizes of an empty input"});
+          r = F::adaptive_avg_pool2d(x, out);
+          break;
+        }
+        case 78: {  // batch_norm of a 4-D input (3 in 4), functional or the module
+          const et::Tensor<> x = in.next() % 4 ? in.image(2) : a;
+          const int64_t c = x.dim() > 1 ? x.size(1) : 1;
+          const bool training = in.next() & 1;
+          if (in.next() & 1) {
+            const et::Tensor<> mean = channel_tensor(in, c, 0.0, false), var = channel_tensor(in, c, 1.0, false);
+            const et::Tensor<> w = channel_tensor(in, c, 1.5, true), bias = channel_tensor(in, c, -0.5, true);
+            const double momentum = in.number(), eps = in.next() % 4 ? 1e-5 : in.number();
+            r = F::batch_norm(x, mean, var, w, bias, training, momentum, eps);
+          } else {
+            const int64_t features = in.next() % 4 ? c : in.small(5);
+            const bool affine = in.next() & 1, track = in.next() & 1;
+            et::nn::BatchNorm2d<float> bn(features, 1e-5, 0.1, affine, track);
+            bn.train(training);
+            r = bn(x);
+            if (in.next() & 1) r = r + bn(x);  // the running statistics updated once already
+          }
+          if (in.next() % 4 == 0) r.sum().backward();
+          break;
+        }
+        default: {  // 79: dropout2d, functional or the module, sometimes in place
+          et::Tensor<> x = in.next() % 4 ? in.image(2) : a;
+          const double p = static_cast<double>(in.small(7)) / 4.0 - 0.25;  // -0.25..1.25
+          const bool training = in.next() % 4 != 0, inplace = in.next() % 4 == 0;
+          if (in.next() & 1) {
+            r = F::dropout2d(x, p, training, inplace);
+          } else {
+            et::nn::Dropout2d<float> drop(p, inplace);
+            drop.train(training);
+            r = drop(x);
+          }
+          break;
+        }
       }
-      if (r.defined()) {
+      if (r.defined() && r.numel() <= kMaxKept) {
         stack.push_back(r);
         if (stack.size() > 8) stack.erase(stack.begin());
       }

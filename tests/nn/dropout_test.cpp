@@ -10,15 +10,18 @@
 #include <string>
 #include <vector>
 
-#include "reference/layers_ref.hpp"
-#include "reference/pooling_ref.hpp"  // Dropout2d
+#include "reference/layers_cases.hpp"
+#include "reference/pooling_cases.hpp"  // Dropout2d
 
 namespace {
 
 namespace et = eigentorch;
 namespace F = eigentorch::nn::functional;
 using et::Tensor;
-using namespace eigentorch::testing::layers;
+using eigentorch::testing::dname;
+using eigentorch::testing::ReferenceTable;
+const ReferenceTable ref(eigentorch::reference::layers::table, /*float*/ {1e-5, 1e-5}, /*double*/ {1e-12, 1e-12});
+const ReferenceTable pool(eigentorch::reference::pooling::table);  // compared bit for bit
 
 struct DropoutCase {
   const char* key;
@@ -34,36 +37,36 @@ TEST_CASE_TEMPLATE("dropout: masks, consecutive masks, the next draws and the gr
   for (const DropoutCase& c : kCases) {
     CAPTURE(c.key);
     const std::string k = std::string("dropout.") + c.key, kd = k + "." + dname<T>();
-    auto x = tensor_of<T>(k + ".x", c.shape).requires_grad_();
+    auto x = ref.tensor_of<T>(k + ".x", c.shape).requires_grad_();
     et::manual_seed(7);
     Tensor<T> y1 = F::dropout(x, c.p);
     Tensor<T> y2 = F::dropout(x, c.p);
     Tensor<T> after = et::rand<T>({3});
     CHECK(std::string(y1.grad_fn()->name()) == "MulBackward0");
-    y1.backward(tensor_of<T>(k + ".up", c.shape));
+    y1.backward(ref.tensor_of<T>(k + ".up", c.shape));
     // the kept values are x / (1 - p) exactly as PyTorch rounds them: compare bits
-    CHECK(differing_bits(y1, kd + ".y1") == 0);
-    CHECK(differing_bits(y2, kd + ".y2") == 0);
-    CHECK(differing_bits(after, kd + ".after") == 0);
-    CHECK(differing_bits(x.grad(), kd + ".grad") == 0);
+    CHECK(ref.differing_bits(y1, kd + ".y1") == 0);
+    CHECK(ref.differing_bits(y2, kd + ".y2") == 0);
+    CHECK(ref.differing_bits(after, kd + ".after") == 0);
+    CHECK(ref.differing_bits(x.grad(), kd + ".grad") == 0);
   }
 }
 
 TEST_CASE_TEMPLATE("Dropout: in a seeded model it draws PyTorch's masks; in eval mode it is the identity", T, float, double) {
   et::manual_seed(3);
   et::nn::Sequential<T> model(et::nn::Linear<T>(4, 6), et::nn::ReLU<T>(), et::nn::Dropout<T>(0.25), et::nn::Linear<T>(6, 2));
-  CHECK(model.repr() == text("dropout.model_repr"));
-  const Tensor<T> x = tensor_of<T>("dropout.model.x", {5, 4});
-  check(model(x), "dropout.model." + dname<T>() + ".y");
+  CHECK(model.repr() == ref.text("dropout.model_repr"));
+  const Tensor<T> x = ref.tensor_of<T>("dropout.model.x", {5, 4});
+  ref.check(model(x), "dropout.model." + dname<T>() + ".y");
   model.eval();
-  check(model(x), "dropout.model." + dname<T>() + ".eval");
+  ref.check(model(x), "dropout.model." + dname<T>() + ".eval");
   et::nn::Dropout<T> drop(0.5);
   drop.eval();
   CHECK(drop(x).is_same(x));
 }
 
 TEST_CASE_TEMPLATE("dropout: p = 0, evaluation and empty input return the input itself; p = 1 gives x * 0", T, float, double) {
-  auto x = tensor_of<T>("dropout.p1.x", {3, 4}).requires_grad_();
+  auto x = ref.tensor_of<T>("dropout.p1.x", {3, 4}).requires_grad_();
   CHECK(F::dropout(x, 0.0).is_same(x));
   CHECK(F::dropout(x, 0.5, false).is_same(x));
   const Tensor<T> empty = et::zeros<T>({0, 3});
@@ -72,34 +75,34 @@ TEST_CASE_TEMPLATE("dropout: p = 0, evaluation and empty input return the input 
   Tensor<T> y = F::dropout(x, 1.0);
   CHECK(et::default_generator().stamp() == stamp);  // nothing drawn
   y.backward(et::ones<T>({3, 4}));
-  const auto& want = numbers("dropout.p1." + dname<T>() + ".y");
+  const auto& want = ref.numbers("dropout.p1." + dname<T>() + ".y");
   for (int64_t i = 0; i < y.numel(); ++i) {
     CHECK(y.data()[i] == T(0));
     CHECK(std::signbit(y.data()[i]) == std::signbit(want[static_cast<std::size_t>(i)]));  // -0 where x < 0
   }
-  check(x.grad(), "dropout.p1." + dname<T>() + ".grad");
+  ref.check(x.grad(), "dropout.p1." + dname<T>() + ".grad");
 }
 
 TEST_CASE("dropout: inplace multiplies the input itself by the same mask") {
-  Tensor<float> x = tensor_of<float>("dropout.b.x", {3, 7});
+  Tensor<float> x = ref.tensor_of<float>("dropout.b.x", {3, 7});
   et::manual_seed(7);
   Tensor<float> y = F::dropout(x, 0.5, true, true);
   CHECK(y.is_same(x));
-  CHECK(differing_bits(x, "dropout.b.float.y1") == 0);
+  CHECK(ref.differing_bits(x, "dropout.b.float.y1") == 0);
   et::nn::Dropout<float> drop(0.5, true);
-  Tensor<float> z = tensor_of<float>("dropout.b.x", {3, 7});
+  Tensor<float> z = ref.tensor_of<float>("dropout.b.x", {3, 7});
   et::manual_seed(7);
   CHECK(drop(z).is_same(z));
-  CHECK(differing_bits(z, "dropout.b.float.y1") == 0);
+  CHECK(ref.differing_bits(z, "dropout.b.float.y1") == 0);
 }
 
 TEST_CASE("Dropout: the repr and PyTorch's errors for p outside [0, 1]") {
-  CHECK(et::nn::Dropout<float>(0.1).repr() == text("dropout.repr"));
-  CHECK(et::nn::Dropout<double>(0.5, true).repr() == text("dropout.repr_inplace"));
-  CHECK(et::nn::Dropout<float>(1.0).repr() == text("dropout.repr_one"));
+  CHECK(et::nn::Dropout<float>(0.1).repr() == ref.text("dropout.repr"));
+  CHECK(et::nn::Dropout<double>(0.5, true).repr() == ref.text("dropout.repr_inplace"));
+  CHECK(et::nn::Dropout<float>(1.0).repr() == ref.text("dropout.repr_one"));
   CHECK(et::nn::Dropout<float>().p() == 0.5);
-  CHECK_THROWS_WITH_AS(F::dropout(et::zeros({2}), 1.5), text("dropout.err_high").c_str(), et::ValueError);
-  CHECK_THROWS_WITH_AS(et::nn::Dropout<float>(-0.1), text("dropout.err_low").c_str(), et::ValueError);
+  CHECK_THROWS_WITH_AS(F::dropout(et::zeros({2}), 1.5), ref.text("dropout.err_high").c_str(), et::ValueError);
+  CHECK_THROWS_WITH_AS(et::nn::Dropout<float>(-0.1), ref.text("dropout.err_low").c_str(), et::ValueError);
 }
 
 namespace {
@@ -114,21 +117,20 @@ const Dropout2dCase kCases2d[] = {
 
 TEST_CASE_TEMPLATE("dropout2d: whole channels zeroed; masks, consecutive masks, the next draws and the gradient equal "
                    "PyTorch's after manual_seed", T, float, double) {
-  namespace pool = eigentorch::testing::pooling;
   for (const Dropout2dCase& c : kCases2d) {
     CAPTURE(c.key);
     const std::string k = std::string("dropout2d.") + c.key, kd = k + "." + dname<T>();
-    auto x = pool::tensor_of<T>(k + ".x", c.shape).requires_grad_();
+    auto x = pool.tensor_of<T>(k + ".x", c.shape).requires_grad_();
     et::manual_seed(7);
     Tensor<T> y1 = F::dropout2d(x, c.p);
     Tensor<T> y2 = et::nn::Dropout2d<T>(c.p)(x);
     Tensor<T> after = et::rand<T>({3});
     CHECK(std::string(y1.grad_fn()->name()) == "MulBackward0");
-    y1.backward(pool::tensor_of<T>(k + ".up", c.shape));
-    CHECK(pool::differing_bits(y1, kd + ".y1") == 0);
-    CHECK(pool::differing_bits(y2, kd + ".y2") == 0);
-    CHECK(pool::differing_bits(after, kd + ".after") == 0);
-    CHECK(pool::differing_bits(x.grad(), kd + ".grad") == 0);
+    y1.backward(pool.tensor_of<T>(k + ".up", c.shape));
+    CHECK(pool.differing_bits(y1, kd + ".y1") == 0);
+    CHECK(pool.differing_bits(y2, kd + ".y2") == 0);
+    CHECK(pool.differing_bits(after, kd + ".after") == 0);
+    CHECK(pool.differing_bits(x.grad(), kd + ".grad") == 0);
     // a channel is kept or zeroed whole
     const int64_t inner = x.numel() / (c.shape[0] * c.shape[1]);
     for (int64_t ch = 0; ch < c.shape[0] * c.shape[1]; ++ch)
@@ -138,8 +140,7 @@ TEST_CASE_TEMPLATE("dropout2d: whole channels zeroed; masks, consecutive masks, 
 }
 
 TEST_CASE("Dropout2d: eval, p = 0 and p = 1, in place, the repr and PyTorch's errors") {
-  namespace pool = eigentorch::testing::pooling;
-  Tensor<float> x = pool::tensor_of<float>("dropout2d.a.x", {4, 3, 2, 2});
+  Tensor<float> x = pool.tensor_of<float>("dropout2d.a.x", {4, 3, 2, 2});
   et::nn::Dropout2d drop(0.5);  // float deduced
   drop.eval();
   CHECK(drop(x).is_same(x));
@@ -147,12 +148,12 @@ TEST_CASE("Dropout2d: eval, p = 0 and p = 1, in place, the repr and PyTorch's er
   const auto stamp = et::default_generator().stamp();
   CHECK(F::dropout2d(x, 1.0).abs().sum().item() == 0.0f);
   CHECK(et::default_generator().stamp() == stamp);  // nothing drawn
-  Tensor<float> z = pool::tensor_of<float>("dropout2d.a.x", {4, 3, 2, 2});
+  Tensor<float> z = pool.tensor_of<float>("dropout2d.a.x", {4, 3, 2, 2});
   et::manual_seed(7);
   CHECK(F::dropout2d(z, 0.5, true, true).is_same(z));
-  CHECK(pool::differing_bits(z, "dropout2d.a.float.y1") == 0);
-  CHECK(et::nn::Dropout2d<float>(0.2).repr() == pool::text("repr.dropout2d"));
-  CHECK(et::nn::Dropout2d<double>().repr() == pool::text("repr.dropout2d_default"));
-  CHECK_THROWS_WITH_AS(et::nn::Dropout2d<float>(1.5), pool::text("err.dropout2d.p").c_str(), et::ValueError);
-  CHECK_THROWS_WITH_AS(F::dropout2d(et::zeros({2}), 0.5), pool::text("err.dropout2d.dims").c_str(), et::Error);
+  CHECK(pool.differing_bits(z, "dropout2d.a.float.y1") == 0);
+  CHECK(et::nn::Dropout2d<float>(0.2).repr() == pool.text("repr.dropout2d"));
+  CHECK(et::nn::Dropout2d<double>().repr() == pool.text("repr.dropout2d_default"));
+  CHECK_THROWS_WITH_AS(et::nn::Dropout2d<float>(1.5), pool.text("err.dropout2d.p").c_str(), et::ValueError);
+  CHECK_THROWS_WITH_AS(F::dropout2d(et::zeros({2}), 0.5), pool.text("err.dropout2d.dims").c_str(), et::Error);
 }

@@ -8,6 +8,8 @@
 
 #include <cstdint>
 #include <functional>
+#include <initializer_list>
+#include <limits>  // numeric_limits
 #include <map>
 #include <utility>  // pair
 #include <string>
@@ -16,13 +18,18 @@
 
 // This file compiles the convolutions' reference tables for every test that reads them.
 #define EIGENTORCH_CONV_REFERENCE_TABLES
-#include "reference/conv_ref.hpp"
+#include "reference/conv_cases.hpp"
 
 namespace {
 
 namespace et = eigentorch;
 using et::Tensor;
-using namespace eigentorch::testing::conv;
+using eigentorch::testing::dname;
+using eigentorch::testing::ReferenceTable;
+// NOTE: PyTorch's float convolutions run on oneDNN, whose sums go in another order than a matrix
+// product's: float is compared to a few of its roundings of the sums (up to 54 terms here); double,
+// whose sums PyTorch makes with a BLAS product, to a few of double's.
+const ReferenceTable ref(eigentorch::reference::conv::table, /*float*/ {2e-5, 2e-5}, /*double*/ {1e-12, 1e-12});
 using eigentorch::testing::check_allclose;
 using List = std::vector<int64_t>;
 
@@ -90,9 +97,9 @@ template <class T>
 Inputs<T> inputs_of(const Case& c, const List& x_shape, const List& w_shape) {
   const std::string k = c.key;
   Inputs<T> in;
-  in.x = tensor_of<T>(k + ".x", x_shape).requires_grad_();
-  in.w = tensor_of<T>(k + ".w", w_shape).requires_grad_();
-  if (c.bias) in.b = tensor_of<T>(k + ".b", {w_shape[0]}).requires_grad_();
+  in.x = ref.tensor_of<T>(k + ".x", x_shape).requires_grad_();
+  in.w = ref.tensor_of<T>(k + ".w", w_shape).requires_grad_();
+  if (c.bias) in.b = ref.tensor_of<T>(k + ".b", {w_shape[0]}).requires_grad_();
   return in;
 }
 
@@ -143,17 +150,17 @@ TEST_CASE_TEMPLATE("conv1d / conv2d: values and the gradients of input, weight a
     const std::string k = c.key, kd = k + "." + dname<T>();
     CAPTURE(k);
     Inputs<T> in = inputs_of<T>(c);
-    CHECK(numbers(k + ".x").size() == static_cast<std::size_t>(in.x.numel()));
-    CHECK(numbers(k + ".w").size() == static_cast<std::size_t>(in.w.numel()));
+    CHECK(ref.numbers(k + ".x").size() == static_cast<std::size_t>(in.x.numel()));
+    CHECK(ref.numbers(k + ".w").size() == static_cast<std::size_t>(in.w.numel()));
     Tensor<T> y = run(c, in.x, in.w, in.b);
-    CHECK(y.shape() == et::Size(ints(k + ".y_shape")));
+    CHECK(y.shape() == et::Size(ref.ints(k + ".y_shape")));
     REQUIRE(y.grad_fn());
-    CHECK(std::string(y.grad_fn()->display_name()) == text(k + ".node"));
-    y.backward(tensor_of<T>(k + ".up", ints(k + ".y_shape")));
-    check(y, kd + ".y");
-    check(in.x.grad(), kd + ".gx");
-    check(in.w.grad(), kd + ".gw");
-    if (c.bias) check(in.b.grad(), kd + ".gb");
+    CHECK(std::string(y.grad_fn()->display_name()) == ref.text(k + ".node"));
+    y.backward(ref.tensor_of<T>(k + ".up", ref.ints(k + ".y_shape")));
+    ref.check(y, kd + ".y");
+    ref.check(in.x.grad(), kd + ".gx");
+    ref.check(in.w.grad(), kd + ".gw");
+    if (c.bias) ref.check(in.b.grad(), kd + ".gb");
   }
 }
 
@@ -174,13 +181,13 @@ TEST_CASE("conv1d / conv2d: gradcheck in double for every case") {
 TEST_CASE("conv2d: only the gradients asked for; the input alone, the weight alone") {
   const Case& c = kCases[1];  // pad1
   Inputs<double> in = inputs_of<double>(c);
-  const auto up = tensor_of<double>("pad1.up", ints("pad1.y_shape"));
+  const auto up = ref.tensor_of<double>("pad1.up", ref.ints("pad1.y_shape"));
   Tensor<double> w = in.w.detach(), b = in.b.detach();
   run(c, in.x, w, b).backward(up);
-  check(in.x.grad(), "pad1.double.gx");
+  ref.check(in.x.grad(), "pad1.double.gx");
   Tensor<double> x = in.x.detach();
   run(c, x, in.w, b).backward(up);
-  check(in.w.grad(), "pad1.double.gw");
+  ref.check(in.w.grad(), "pad1.double.gw");
   CHECK_FALSE(x.grad().defined());
   et::NoGradGuard no_grad;
   CHECK_FALSE(run(c, in.x, in.w, in.b).grad_fn());
@@ -268,17 +275,17 @@ TEST_CASE_TEMPLATE("conv2d through the direct 3x3 kernels: values and the three 
     et::manual_seed(c.seed);
     const auto x0 = et::randn<double>(et::Size(c.x)), w0 = et::randn<double>(et::Size(c.w));
     const auto b0 = et::randn<double>({c.w[0]});
-    const auto up0 = et::randn<double>(et::Size(ints(k + ".y_shape")));
+    const auto up0 = et::randn<double>(et::Size(ref.ints(k + ".y_shape")));
     auto x = as<T>(x0).requires_grad_(), w = as<T>(w0).requires_grad_();
     auto b = c.bias ? as<T>(b0).requires_grad_() : Tensor<T>();
     const et::ConvPadding<2> padding = c.padding < 0 ? et::ConvPadding<2>("same") : et::ConvPadding<2>(c.padding);
     Tensor<T> y = et::ops::conv2d(x, w, b, 1, padding);
-    CHECK(y.shape() == et::Size(ints(k + ".y_shape")));
+    CHECK(y.shape() == et::Size(ref.ints(k + ".y_shape")));
     y.backward(as<T>(up0));
-    check(y, kd + ".y");
-    check(x.grad(), kd + ".gx");
-    check(w.grad(), kd + ".gw");
-    if (c.bias) check(b.grad(), kd + ".gb");
+    ref.check(y, kd + ".y");
+    ref.check(x.grad(), kd + ".gx");
+    ref.check(w.grad(), kd + ".gw");
+    if (c.bias) ref.check(b.grad(), kd + ".gb");
   }
 }
 
@@ -393,6 +400,51 @@ TEST_CASE("conv1d / conv2d: PyTorch's errors, in its order") {
   };
   for (const auto& [key, f] : cases) {
     CAPTURE(key);
-    CHECK_THROWS_WITH_AS(f(), text("error." + key).c_str(), et::Error);
+    CHECK_THROWS_WITH_AS(f(), ref.text("error." + key).c_str(), et::Error);
   }
+}
+
+TEST_CASE("conv1d / conv2d: sizes near the int64 limits are refused, never overflowed (a fuzz finding)") {
+  constexpr int64_t big = std::numeric_limits<int64_t>::max(), low = std::numeric_limits<int64_t>::min();
+  const auto z = [](std::initializer_list<int64_t> s) { return et::zeros(et::Size(s)); };
+  const Tensor<float> none;
+  // The finding (fuzz_ops, UBSan): the padded size 5 + 2 * padding overflowed int64 in ops/conv.hpp.
+  // PyTorch 1.13 crashes on this call; its argument parser's words for out-of-range integers are kept.
+  CHECK_THROWS_WITH_AS(et::ops::conv1d(z({1, 1, 5}), z({1, 1, 3}), none, 1, big), "integer out of range", et::Error);
+  CHECK_THROWS_WITH_AS(et::ops::conv2d(z({1, 1, 5, 5}), z({1, 1, 3, 3}), none, 1, {0, big}), "integer out of range",
+                       et::Error);
+  // the dilated kernel dilation * (k - 1) + 1, with numbers and with "same"
+  CHECK_THROWS_WITH_AS(et::ops::conv2d(z({1, 1, 5, 5}), z({1, 1, 3, 3}), none, 1, 0, {1, big}), "integer out of range",
+                       et::Error);
+  CHECK_THROWS_WITH_AS(et::ops::conv1d(z({1, 1, 5}), z({1, 1, 3}), none, 1, "same", big), "integer out of range",
+                       et::Error);
+  // an empty input skips the dilation check (as PyTorch's): a negative extreme must not overflow either
+  CHECK_THROWS_WITH_AS(et::ops::conv1d(z({0, 1, 5}), z({1, 1, 3}), none, 1, 0, low), "integer out of range", et::Error);
+  CHECK(et::ops::conv1d(z({0, 1, 5}), z({1, 1, 3}), none, 1, 0, -1).shape() == et::Size{0, 1, 7});  // as PyTorch
+  // a stride of the int64 maximum is a number like any other: one window, as PyTorch gives
+  const Tensor<float> y = et::ops::conv1d(et::ones({1, 1, 5}), et::ones({1, 1, 3}), none, big);
+  CHECK(y.shape() == et::Size{1, 1, 1});
+  CHECK(y.item() == 3.0f);
+  // with padding: the first window starts in the zeros (the unfolding's ceil(first / stride) overflowed,
+  // a second fuzz finding); values and gradients as PyTorch's
+  const Tensor<float> x = et::ones({1, 1, 5}).requires_grad_(), w = et::ones({1, 1, 3}).requires_grad_();
+  const Tensor<float> yp = et::ops::conv1d(x, w, none, big, 1);
+  CHECK(yp.shape() == et::Size{1, 1, 1});
+  CHECK(yp.item() == 2.0f);
+  yp.sum().backward();
+  CHECK(x.grad().to_vector() == std::vector<float>{1, 1, 0, 0, 0});
+  CHECK(w.grad().to_vector() == std::vector<float>{0, 1, 1});
+}
+
+TEST_CASE_TEMPLATE("conv1d / conv2d without a bias, of tensors that require no grad: PyTorch's values, no graph", T, float,
+                   double) {
+  // Found while writing the test above: an undefined bias was asked whether it requires grad (an Error).
+  const Tensor<T> x = ref.tensor_of<T>("pad2_nobias.x", {1, 2, 6, 5}), w = ref.tensor_of<T>("pad2_nobias.w", {3, 2, 3, 3});
+  const Tensor<T> y = et::ops::conv2d(x, w, Tensor<T>(), 1, 2);
+  CHECK_FALSE(y.requires_grad());
+  ref.check(y, "pad2_nobias." + dname<T>() + ".y");
+  const Tensor<T> x1 = ref.tensor_of<T>("c1_groups.x", {2, 4, 9}), w1 = ref.tensor_of<T>("c1_groups.w", {4, 2, 3});
+  const Tensor<T> y1 = et::ops::conv1d(x1, w1, Tensor<T>(), 1, 1, 1, 2);
+  CHECK_FALSE(y1.requires_grad());
+  ref.check(y1, "c1_groups." + dname<T>() + ".y");
 }

@@ -11,13 +11,15 @@
 #include <string>
 #include <vector>
 
-#include "reference/layers_ref.hpp"
+#include "reference/layers_cases.hpp"
 
 namespace {
 
 namespace et = eigentorch;
 using et::Tensor;
-using namespace eigentorch::testing::layers;
+using eigentorch::testing::dname;
+using eigentorch::testing::ReferenceTable;
+const ReferenceTable ref(eigentorch::reference::layers::table, /*float*/ {1e-5, 1e-5}, /*double*/ {1e-12, 1e-12});
 
 }  // namespace
 
@@ -32,14 +34,14 @@ TEST_CASE_TEMPLATE("embedding: rows and gradients equal PyTorch's for its weight
                         Case{"negpad", 10, 3, -1}}) {
     CAPTURE(c.key);
     const std::string k = std::string("embedding.") + c.key, kd = k + "." + dname<T>();
-    auto weight = tensor_of<T>(kd + ".weight", {c.num, c.dim}).requires_grad_();
-    const auto index = et::from_vector<int64_t>(ints(k + ".index"), et::Size(ints(k + ".index_shape")));
+    auto weight = ref.tensor_of<T>(kd + ".weight", {c.num, c.dim}).requires_grad_();
+    const auto index = et::from_vector<int64_t>(ref.ints(k + ".index"), et::Size(ref.ints(k + ".index_shape")));
     Tensor<T> y = et::ops::embedding(index, weight, c.padding_idx);
     CHECK(std::string(y.grad_fn()->name()) == "EmbeddingBackward0");
-    CHECK(y.shape().vec() == ints(kd + ".y_shape"));
-    y.backward(tensor_of<T>(k + ".up", ints(kd + ".y_shape")));
-    CHECK(differing_bits(y, kd + ".y") == 0);
-    CHECK(differing_bits(weight.grad(), kd + ".grad") == 0);
+    CHECK(y.shape().vec() == ref.ints(kd + ".y_shape"));
+    y.backward(ref.tensor_of<T>(k + ".up", ref.ints(kd + ".y_shape")));
+    CHECK(ref.differing_bits(y, kd + ".y") == 0);
+    CHECK(ref.differing_bits(weight.grad(), kd + ".grad") == 0);
   }
 }
 
@@ -65,11 +67,11 @@ TEST_CASE("embedding: gradcheck in double, with repeated indices and a padding i
 
 TEST_CASE("embedding: PyTorch's errors for an index out of range, a bad padding_idx and a weight not 2-D") {
   const Tensor<float> w = et::zeros({5, 2});
-  CHECK_THROWS_WITH_AS(et::ops::embedding(et::tensor<int64_t>({5}), w), text("embedding.err_range").c_str(),
+  CHECK_THROWS_WITH_AS(et::ops::embedding(et::tensor<int64_t>({5}), w), ref.text("embedding.err_range").c_str(),
                        et::IndexError);
-  CHECK_THROWS_WITH_AS(et::ops::embedding(et::tensor<int64_t>({0, -1}), w), text("embedding.err_negative").c_str(),
+  CHECK_THROWS_WITH_AS(et::ops::embedding(et::tensor<int64_t>({0, -1}), w), ref.text("embedding.err_negative").c_str(),
                        et::IndexError);
-  CHECK_THROWS_WITH_AS(et::ops::embedding(et::tensor<int64_t>({0}), w, 5), text("embedding.err_pad").c_str(), et::Error);
-  CHECK_THROWS_WITH_AS(et::ops::embedding(et::tensor<int64_t>({1}), et::zeros({5})), text("embedding.err_weight").c_str(),
+  CHECK_THROWS_WITH_AS(et::ops::embedding(et::tensor<int64_t>({0}), w, 5), ref.text("embedding.err_pad").c_str(), et::Error);
+  CHECK_THROWS_WITH_AS(et::ops::embedding(et::tensor<int64_t>({1}), et::zeros({5})), ref.text("embedding.err_weight").c_str(),
                        et::Error);
 }

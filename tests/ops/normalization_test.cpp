@@ -11,13 +11,15 @@
 
 // This file compiles the layers' reference tables for every test that reads them (layers_cases.hpp).
 #define EIGENTORCH_LAYERS_REFERENCE_TABLES
-#include "reference/layers_ref.hpp"
+#include "reference/layers_cases.hpp"
 
 namespace {
 
 namespace et = eigentorch;
 using et::Tensor;
-using namespace eigentorch::testing::layers;
+using eigentorch::testing::dname;
+using eigentorch::testing::ReferenceTable;
+const ReferenceTable ref(eigentorch::reference::layers::table, /*float*/ {1e-5, 1e-5}, /*double*/ {1e-12, 1e-12});
 
 const char* const kLayerNormCases[] = {"small", "two_dims", "tail", "chunks", "deep", "plain", "offset"};
 
@@ -29,16 +31,16 @@ struct LayerNormRun {
 template <class T>
 LayerNormRun<T> run_layer_norm(const std::string& key) {
   const std::string k = "layer_norm." + key;
-  const auto shape = ints(k + ".shape");
+  const auto shape = ref.ints(k + ".shape");
   const bool affine = key != "plain";
   LayerNormRun<T> r;
-  r.x = tensor_of<T>(k + ".x", ints(k + ".x_shape")).requires_grad_();
+  r.x = ref.tensor_of<T>(k + ".x", ref.ints(k + ".x_shape")).requires_grad_();
   if (affine) {
-    r.w = tensor_of<T>(k + ".w", shape).requires_grad_();
-    r.b = tensor_of<T>(k + ".b", shape).requires_grad_();
+    r.w = ref.tensor_of<T>(k + ".w", shape).requires_grad_();
+    r.b = ref.tensor_of<T>(k + ".b", shape).requires_grad_();
   }
   r.y = et::ops::layer_norm(r.x, et::Size(shape), r.w, r.b, 1e-5);
-  r.y.backward(tensor_of<T>(k + ".up", ints(k + ".x_shape")));
+  r.y.backward(ref.tensor_of<T>(k + ".up", ref.ints(k + ".x_shape")));
   return r;
 }
 
@@ -50,11 +52,11 @@ TEST_CASE_TEMPLATE("layer_norm: values and gradients of input, weight and bias e
     const std::string k = std::string("layer_norm.") + key + "." + dname<T>();
     LayerNormRun<T> r = run_layer_norm<T>(key);
     CHECK(std::string(r.y.grad_fn()->name()) == "NativeLayerNormBackward0");
-    check(r.y, k + ".y");
-    check(r.x.grad(), k + ".gx");
+    ref.check(r.y, k + ".y");
+    ref.check(r.x.grad(), k + ".gx");
     if (r.w.defined()) {
-      check(r.w.grad(), k + ".gw");
-      check(r.b.grad(), k + ".gb");
+      ref.check(r.w.grad(), k + ".gw");
+      ref.check(r.b.grad(), k + ".gb");
     }
   }
 }
@@ -65,11 +67,11 @@ TEST_CASE_TEMPLATE("layer_norm: outputs and gradients equal PyTorch's bits (Welf
     CAPTURE(key);
     const std::string k = std::string("layer_norm.") + key + "." + dname<T>();
     LayerNormRun<T> r = run_layer_norm<T>(key);
-    CHECK(differing_bits(r.y, k + ".y") == 0);
-    CHECK(differing_bits(r.x.grad(), k + ".gx") == 0);
+    CHECK(ref.differing_bits(r.y, k + ".y") == 0);
+    CHECK(ref.differing_bits(r.x.grad(), k + ".gx") == 0);
     if (r.w.defined()) {
-      CHECK(differing_bits(r.w.grad(), k + ".gw") == 0);
-      CHECK(differing_bits(r.b.grad(), k + ".gb") == 0);
+      CHECK(ref.differing_bits(r.w.grad(), k + ".gw") == 0);
+      CHECK(ref.differing_bits(r.b.grad(), k + ".gb") == 0);
     }
   }
 }
@@ -91,11 +93,11 @@ TEST_CASE("layer_norm: gradcheck in double for input, weight and bias") {
 
 TEST_CASE("layer_norm: PyTorch's errors for a shape that does not fit") {
   CHECK_THROWS_WITH_AS(et::ops::layer_norm(et::zeros({2, 3}), et::Size{4}, {}, {}, 1e-5),
-                       text("layer_norm.err_shape").c_str(), et::Error);
+                       ref.text("layer_norm.err_shape").c_str(), et::Error);
   CHECK_THROWS_WITH_AS(et::ops::layer_norm(et::zeros({2, 4, 3}), et::Size{3, 4}, {}, {}, 1e-5),
-                       text("layer_norm.err_shape2").c_str(), et::Error);
+                       ref.text("layer_norm.err_shape2").c_str(), et::Error);
   CHECK_THROWS_WITH_AS(et::ops::layer_norm(et::zeros({2, 3}), et::Size{3}, et::zeros({4}), {}, 1e-5),
-                       text("layer_norm.err_weight").c_str(), et::Error);
+                       ref.text("layer_norm.err_weight").c_str(), et::Error);
 }
 
 namespace {
@@ -109,46 +111,46 @@ TEST_CASE_TEMPLATE("batch_norm: training values, gradients and the running stati
   for (const char* key : kBatchNormCases) {
     CAPTURE(key);
     const std::string k = std::string("batch_norm.") + key, kd = k + "." + dname<T>();
-    const auto shape = ints(k + ".x_shape");
+    const auto shape = ref.ints(k + ".x_shape");
     const int64_t c = shape[1];
     const bool affine = std::string(key) != "plain";
     const double momentum = std::string(key) == "plain" ? 0.3 : 0.1;
     Tensor<T> w, b;
     if (affine) {
-      w = tensor_of<T>(k + ".w", {c}).requires_grad_();
-      b = tensor_of<T>(k + ".b", {c}).requires_grad_();
+      w = ref.tensor_of<T>(k + ".w", {c}).requires_grad_();
+      b = ref.tensor_of<T>(k + ".b", {c}).requires_grad_();
     }
     Tensor<T> rm = et::zeros<T>({c}), rv = et::ones<T>({c});
     for (int s = 0; s < 3; ++s) {
       CAPTURE(s);
-      auto x = tensor_of<T>(k + ".x" + std::to_string(s), shape).requires_grad_();
+      auto x = ref.tensor_of<T>(k + ".x" + std::to_string(s), shape).requires_grad_();
       Tensor<T> y = et::ops::batch_norm(x, rm, rv, w, b, true, momentum, 1e-5);
       if (s == 0) {
         CHECK(std::string(y.grad_fn()->name()) == "NativeBatchNormBackward0");
-        y.backward(tensor_of<T>(k + ".up", shape));
-        check(y, kd + ".y0");
-        check(x.grad(), kd + ".gx0");
+        y.backward(ref.tensor_of<T>(k + ".up", shape));
+        ref.check(y, kd + ".y0");
+        ref.check(x.grad(), kd + ".gx0");
         if (affine) {
-          check(w.grad(), kd + ".gw0");
-          check(b.grad(), kd + ".gb0");
+          ref.check(w.grad(), kd + ".gw0");
+          ref.check(b.grad(), kd + ".gb0");
         }
       }
-      check(rm, kd + ".running_mean" + std::to_string(s));
-      check(rv, kd + ".running_var" + std::to_string(s));
+      ref.check(rm, kd + ".running_mean" + std::to_string(s));
+      ref.check(rv, kd + ".running_var" + std::to_string(s));
     }
     // evaluation: the running statistics normalise, d/dx = g invstd w
     if (affine) {
       w.set_grad({});
       b.set_grad({});
     }
-    auto x = tensor_of<T>(k + ".x0", shape).requires_grad_();
+    auto x = ref.tensor_of<T>(k + ".x0", shape).requires_grad_();
     Tensor<T> y = et::ops::batch_norm(x, rm, rv, w, b, false, momentum, 1e-5);
-    y.backward(tensor_of<T>(k + ".up", shape));
-    check(y, kd + ".eval_y");
-    check(x.grad(), kd + ".eval_gx");
+    y.backward(ref.tensor_of<T>(k + ".up", shape));
+    ref.check(y, kd + ".eval_y");
+    ref.check(x.grad(), kd + ".eval_gx");
     if (affine) {
-      check(w.grad(), kd + ".eval_gw");
-      check(b.grad(), kd + ".eval_gb");
+      ref.check(w.grad(), kd + ".eval_gw");
+      ref.check(b.grad(), kd + ".eval_gb");
     }
   }
 }
@@ -158,29 +160,29 @@ TEST_CASE_TEMPLATE("batch_norm: training outputs, running statistics and gradien
   for (const char* key : kBatchNormCases) {
     CAPTURE(key);
     const std::string k = std::string("batch_norm.") + key;
-    const auto shape = ints(k + ".x_shape");
+    const auto shape = ref.ints(k + ".x_shape");
     const int64_t c = shape[1];
     const bool affine = std::string(key) != "plain";
-    Tensor<T> w = affine ? tensor_of<T>(k + ".w", {c}) : Tensor<T>();
-    Tensor<T> b = affine ? tensor_of<T>(k + ".b", {c}) : Tensor<T>();
+    Tensor<T> w = affine ? ref.tensor_of<T>(k + ".w", {c}) : Tensor<T>();
+    Tensor<T> b = affine ? ref.tensor_of<T>(k + ".b", {c}) : Tensor<T>();
     Tensor<T> rm = et::zeros<T>({c}), rv = et::ones<T>({c});
-    Tensor<T> y = et::ops::batch_norm(tensor_of<T>(k + ".x0", shape), rm, rv, w, b, true,
+    Tensor<T> y = et::ops::batch_norm(ref.tensor_of<T>(k + ".x0", shape), rm, rv, w, b, true,
                                           std::string(key) == "plain" ? 0.3 : 0.1, 1e-5);
-    CHECK(differing_bits(y, k + "." + dname<T>() + ".y0") == 0);
-    auto x = tensor_of<T>(k + ".x0", shape).requires_grad_();
+    CHECK(ref.differing_bits(y, k + "." + dname<T>() + ".y0") == 0);
+    auto x = ref.tensor_of<T>(k + ".x0", shape).requires_grad_();
     if (affine) {
       w.requires_grad_();
       b.requires_grad_();
     }
     Tensor<T> rm2 = et::zeros<T>({c}), rv2 = et::ones<T>({c});
-    et::ops::batch_norm(x, rm2, rv2, w, b, true, 0.1, 1e-5).backward(tensor_of<T>(k + ".up", shape));
-    CHECK(differing_bits(x.grad(), k + "." + dname<T>() + ".gx0") == 0);
+    et::ops::batch_norm(x, rm2, rv2, w, b, true, 0.1, 1e-5).backward(ref.tensor_of<T>(k + ".up", shape));
+    CHECK(ref.differing_bits(x.grad(), k + "." + dname<T>() + ".gx0") == 0);
     if (affine) {
-      CHECK(differing_bits(w.grad(), k + "." + dname<T>() + ".gw0") == 0);
-      CHECK(differing_bits(b.grad(), k + "." + dname<T>() + ".gb0") == 0);
+      CHECK(ref.differing_bits(w.grad(), k + "." + dname<T>() + ".gw0") == 0);
+      CHECK(ref.differing_bits(b.grad(), k + "." + dname<T>() + ".gb0") == 0);
     }
-    CHECK(differing_bits(rm, k + "." + dname<T>() + ".running_mean0") == 0);
-    CHECK(differing_bits(rv, k + "." + dname<T>() + ".running_var0") == 0);
+    CHECK(ref.differing_bits(rm, k + "." + dname<T>() + ".running_mean0") == 0);
+    CHECK(ref.differing_bits(rv, k + "." + dname<T>() + ".running_var0") == 0);
   }
 }
 
@@ -210,9 +212,9 @@ TEST_CASE("batch_norm: gradcheck in double, training and evaluation, for input, 
 TEST_CASE("batch_norm: PyTorch's errors for statistics of the wrong size, and missing running statistics") {
   Tensor<float> x = et::zeros({2, 3});
   CHECK_THROWS_WITH_AS(et::ops::batch_norm(x, et::zeros({4}), et::ones({4}), {}, {}, true, 0.1, 1e-5),
-                       text("batch_norm.err_channels").c_str(), et::Error);
+                       ref.text("batch_norm.err_channels").c_str(), et::Error);
   CHECK_THROWS_WITH_AS(et::ops::batch_norm(x, {}, {}, et::ones({4}), et::zeros({4}), true, 0.1, 1e-5),
-                       text("batch_norm.err_weight").c_str(), et::Error);
+                       ref.text("batch_norm.err_weight").c_str(), et::Error);
   CHECK_THROWS_WITH_AS(et::ops::batch_norm(x, {}, {}, {}, {}, false, 0.1, 1e-5),
                        "running_mean must be defined in evaluation mode", et::Error);
   CHECK_THROWS_WITH_AS(et::ops::batch_norm(x, et::zeros({3}), {}, {}, {}, false, 0.1, 1e-5),

@@ -15,14 +15,16 @@
 
 // This file compiles the pooling reference tables for every test that reads them.
 #define EIGENTORCH_POOLING_REFERENCE_TABLES
-#include "reference/pooling_ref.hpp"
+#include "reference/pooling_cases.hpp"
 
 namespace {
 
 namespace et = eigentorch;
 using et::Tensor;
 using et::ExpandingArray;
-using namespace eigentorch::testing::pooling;
+using eigentorch::testing::dname;
+using eigentorch::testing::ReferenceTable;
+const ReferenceTable ref(eigentorch::reference::pooling::table);  // compared bit for bit
 
 struct MaxCase {
   const char* key;
@@ -91,17 +93,17 @@ const AdaptiveCase kAdaptive[] = {{"divides", {2, 2}}, {"uneven", {3, 2}}, {"ove
 /// y's values and x's gradient for the upstream gradient, against PyTorch's bits.
 template <class T>
 void check_run(const std::string& k, const Tensor<T>& x, const Tensor<T>& y) {
-  CHECK(y.shape() == et::Size(ints(k + ".y_shape")));
-  y.backward(tensor_of<T>(k + ".up", ints(k + ".y_shape")));
+  CHECK(y.shape() == et::Size(ref.ints(k + ".y_shape")));
+  y.backward(ref.tensor_of<T>(k + ".up", ref.ints(k + ".y_shape")));
   const std::string kd = k + "." + dname<T>();
-  CHECK(differing_bits(y, kd + ".y") == 0);
-  CHECK(differing_bits(x.grad(), kd + ".gx") == 0);
+  CHECK(ref.differing_bits(y, kd + ".y") == 0);
+  CHECK(ref.differing_bits(x.grad(), kd + ".gx") == 0);
 }
 
 /// The indices against PyTorch's.
 void check_indices(const Tensor<int64_t>& idx, const std::string& key) {
   CAPTURE(key);
-  CHECK(idx.to_vector() == ints(key));
+  CHECK(idx.to_vector() == ref.ints(key));
 }
 
 }  // namespace
@@ -111,14 +113,14 @@ TEST_CASE_TEMPLATE("max_pool2d: values, indices and gradients equal PyTorch's (t
   for (const MaxCase& c : kMax2d) {
     CAPTURE(c.key);
     const std::string k = std::string("max_pool2d.") + c.key;
-    auto x = tensor_of<T>(k + ".x", ints(k + ".x_shape")).requires_grad_();
+    auto x = ref.tensor_of<T>(k + ".x", ref.ints(k + ".x_shape")).requires_grad_();
     auto [y, idx] = et::ops::max_pool2d_with_indices(x, c.kernel, c.stride, c.padding, c.dilation, c.ceil_mode);
     CHECK(std::string(y.grad_fn()->name()) == "MaxPool2DWithIndicesBackward0");
     check_indices(idx, k + "." + dname<T>() + ".indices");
     CHECK(idx.shape() == y.shape());
     check_run(k, x, y);
     // the form without indices gives the same values
-    CHECK(differing_bits(et::ops::max_pool2d(x.detach(), c.kernel, c.stride, c.padding, c.dilation, c.ceil_mode),
+    CHECK(ref.differing_bits(et::ops::max_pool2d(x.detach(), c.kernel, c.stride, c.padding, c.dilation, c.ceil_mode),
                          k + "." + dname<T>() + ".y") == 0);
   }
 }
@@ -128,14 +130,14 @@ TEST_CASE_TEMPLATE("max_pool1d: values, indices and gradients equal PyTorch's, w
   for (const Max1dCase& c : kMax1d) {
     CAPTURE(c.key);
     const std::string k = std::string("max_pool1d.") + c.key, kd = k + "." + dname<T>();
-    auto x = tensor_of<T>(k + ".x", ints(k + ".x_shape")).requires_grad_();
+    auto x = ref.tensor_of<T>(k + ".x", ref.ints(k + ".x_shape")).requires_grad_();
     Tensor<T> y = et::ops::max_pool1d(x, c.kernel, c.stride, c.padding, c.dilation, c.ceil_mode);
-    CHECK(std::string(y.grad_fn()->name()) == text(k + ".grad_fn"));  // SqueezeBackward1, as PyTorch's graph
+    CHECK(std::string(y.grad_fn()->name()) == ref.text(k + ".grad_fn"));  // SqueezeBackward1, as PyTorch's graph
     check_run(k, x, y);
     auto [y2, idx] = et::ops::max_pool1d_with_indices(x.detach(), c.kernel, c.stride, c.padding, c.dilation, c.ceil_mode);
     check_indices(idx, kd + ".indices");
     CHECK(idx.shape() == y2.shape());
-    CHECK(differing_bits(y2, kd + ".y") == 0);
+    CHECK(ref.differing_bits(y2, kd + ".y") == 0);
   }
 }
 
@@ -144,7 +146,7 @@ TEST_CASE_TEMPLATE("avg_pool2d: values and gradients equal PyTorch's for padding
   for (const AvgCase& c : kAvg2d) {
     CAPTURE(c.key);
     const std::string k = std::string("avg_pool2d.") + c.key;
-    auto x = tensor_of<T>(k + ".x", ints(k + ".x_shape")).requires_grad_();
+    auto x = ref.tensor_of<T>(k + ".x", ref.ints(k + ".x_shape")).requires_grad_();
     Tensor<T> y = et::ops::avg_pool2d(x, c.kernel, c.stride, c.padding, c.ceil_mode, c.count_include_pad, c.divisor);
     CHECK(std::string(y.grad_fn()->name()) == "AvgPool2DBackward0");
     check_run(k, x, y);
@@ -156,9 +158,9 @@ TEST_CASE_TEMPLATE("adaptive_avg_pool2d: values and gradients equal PyTorch's (w
   for (const AdaptiveCase& c : kAdaptive) {
     CAPTURE(c.key);
     const std::string k = std::string("adaptive_avg_pool2d.") + c.key;
-    auto x = tensor_of<T>(k + ".x", ints(k + ".x_shape")).requires_grad_();
+    auto x = ref.tensor_of<T>(k + ".x", ref.ints(k + ".x_shape")).requires_grad_();
     Tensor<T> y = et::ops::adaptive_avg_pool2d(x, c.output);
-    CHECK(std::string(y.grad_fn()->name()) == text(k + ".grad_fn"));
+    CHECK(std::string(y.grad_fn()->name()) == ref.text(k + ".grad_fn"));
     check_run(k, x, y);
   }
 }
@@ -215,7 +217,7 @@ TEST_CASE("pooling: PyTorch's error messages") {
   const auto z = [](std::vector<int64_t> s) { return et::zeros(et::Size(std::move(s))); };
   const auto zg = [](std::vector<int64_t> s) { return et::zeros(et::Size(std::move(s))).requires_grad_(); };
   namespace ops = et::ops;
-#define ET_CHECK_ERR(expr, key, E) CHECK_THROWS_WITH_AS(expr, text("err." key).c_str(), E)
+#define ET_CHECK_ERR(expr, key, E) CHECK_THROWS_WITH_AS(expr, ref.text("err." key).c_str(), E)
   ET_CHECK_ERR(ops::max_pool2d(z({1, 1, 2, 2}), 3), "max_pool2d.too_small", et::Error);
   ET_CHECK_ERR(ops::max_pool2d(z({1, 4, 4}), 2, {}, 0, 4), "max_pool2d.too_small_dilation", et::Error);
   ET_CHECK_ERR(ops::max_pool2d(z({1, 1, 1, 1}), 2, {}, 0, 10), "max_pool2d.negative_size", et::Error);

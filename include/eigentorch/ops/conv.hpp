@@ -21,6 +21,7 @@
 #include <array>
 #include <cstdint>
 #include <initializer_list>
+#include <limits>  // numeric_limits: conv_add, conv_mul
 #include <string>
 #include <type_traits>  // enable_if_t, is_integral_v
 #include <vector>
@@ -70,7 +71,7 @@ struct ConvGeom {
 inline void conv_valid_range(int64_t k, int64_t in, int64_t out, int64_t s, int64_t p, int64_t d, int64_t& lo,
                              int64_t& hi) {
   const int64_t first = p - k * d;  // o s >= first, o s <= first + in - 1
-  lo = first <= 0 ? 0 : (first + s - 1) / s;
+  lo = first <= 0 ? 0 : (first - 1) / s + 1;  // ceil(first / s), with no overflow for any stride
   const int64_t last = first + in - 1;
   hi = last < 0 ? 0 : std::min<int64_t>(out, last / s + 1);
   lo = std::min(lo, hi);
@@ -364,6 +365,21 @@ struct ConvolutionBackward final : autograd::Node<T> {
   Size input_shape, weight_shape;
 };
 
+/// a + b and a * b for the size arithmetic of a convolution's arguments, refused when the result
+/// leaves int64 (sizes, paddings or dilations near the int64 limits: PyTorch's own arithmetic wraps
+/// around there, or crashes; its argument parser says "integer out of range").
+inline int64_t conv_add(int64_t a, int64_t b) {
+  constexpr int64_t hi = std::numeric_limits<int64_t>::max(), lo = std::numeric_limits<int64_t>::min();
+  if ((b > 0 && a > hi - b) || (b < 0 && a < lo - b)) detail::fail({"integer out of range"});
+  return a + b;
+}
+inline int64_t conv_mul(int64_t a, int64_t b) {
+  constexpr int64_t hi = std::numeric_limits<int64_t>::max(), lo = std::numeric_limits<int64_t>::min();
+  const bool over = a > 0 ? (b > 0 ? a > hi / b : b < lo / a) : (b > 0 ? a < lo / b : a != 0 && b < hi / a);
+  if (over) detail::fail({"integer out of range"});
+  return a * b;
+}
+
 /// The convolution of a batched input x ([N, C, L] when `dims` is 1, [N, C, H, W] when 2) with w
 /// ([O, C / groups, K...]) plus b ([O] or undefined): F.conv1d / F.conv2d past the unbatched case.
 template <class T, std::size_t D>
@@ -391,7 +407,7 @@ Tensor<T> convolution(const Tensor<T>& x, const Tensor<T>& w, const Tensor<T>& b
     for (int64_t s : stride)
       if (s != 1) fail({"padding='same' is not supported for strided convolutions"});
     for (std::size_t i = 0; i < padding.size(); ++i) {
-      const int64_t total = dilation[i] * (w.size(static_cast<int64_t>(i) + 2) - 1);
+      const int64_t total = conv_mul(dilation[i], w.size(static_cast<int64_t>(i) + 2) - 1);
       padding[i] = total / 2;
       pad_after[i] = total - total / 2;
     }
@@ -420,11 +436,13 @@ Tensor<T> convolution(const Tensor<T>& x, const Tensor<T>& w, const Tensor<T>& b
           " elements, but got bias of size ", b.shape().list_str(), " instead"});
   bool fits = true;
   std::string padded, kernel;
+  std::vector<int64_t> out_len(static_cast<std::size_t>(wd));  // (padded size - dilated kernel) / stride + 1
   for (int64_t i = 0; i < wd; ++i) {
     const auto at = static_cast<std::size_t>(i);
-    const int64_t in = x.size(i + 2) + padding[at] + pad_after[at];
-    const int64_t k = dilation[at] * (wshape[at + 2] - 1) + 1;
+    const int64_t in = conv_add(conv_add(x.size(i + 2), padding[at]), pad_after[at]);
+    const int64_t k = conv_add(conv_mul(dilation[at], wshape[at + 2] - 1), 1);
     fits = fits && in >= k;
+    out_len[at] = conv_add(conv_add(in, -std::max(k, -std::numeric_limits<int64_t>::max())) / stride[at], 1);
     padded += (i ? " x " : "") + std::to_string(in);
     kernel += (i ? " x " : "") + std::to_string(k);
   }
@@ -440,7 +458,6 @@ Tensor<T> convolution(const Tensor<T>& x, const Tensor<T>& w, const Tensor<T>& b
   g.sh = one ? 1 : stride[0], g.sw = stride.back();
   g.ph = one ? 0 : padding[0], g.pw = padding.back();
   g.dh = one ? 1 : dilation[0], g.dw = dilation.back();
-  const int64_t after_h = one ? 0 : pad_after[0], after_w = pad_after.back();
   if (x.numel() > 0) {
     const bool dilated = g.dh != 1 || g.dw != 1;
     if (dilated && (g.KH <= 0 || g.KW <= 0))
@@ -449,8 +466,8 @@ Tensor<T> convolution(const Tensor<T>& x, const Tensor<T>& w, const Tensor<T>& b
       fail({"kernel size should be greater than zero, but got kernel_height: ", g.KH, " kernel_width: ", g.KW});
     if (g.dh <= 0 || g.dw <= 0) fail({"dilation should be greater than zero, but got [", g.dh, ", ", g.dw, "]"});
   }
-  g.OH = (g.H + g.ph + after_h - g.dh * (g.KH - 1) - 1) / g.sh + 1;
-  g.OW = (g.W + g.pw + after_w - g.dw * (g.KW - 1) - 1) / g.sw + 1;
+  g.OH = one ? 1 : out_len[0];
+  g.OW = out_len.back();
   std::vector<int64_t> shape{g.N, g.O};
   if (!one) shape.push_back(g.OH);
   shape.push_back(g.OW);
@@ -458,7 +475,7 @@ Tensor<T> convolution(const Tensor<T>& x, const Tensor<T>& w, const Tensor<T>& b
   const bool has_bias = b.defined();
   detail::arrays([g, has_bias](const T* px, const T* pw, const T* pb, T* py) { detail::conv_forward(g, has_bias, px, pw, pb, py); },
                  x, w, has_bias ? b : w, out);
-  if (autograd::needs_grad(x, w, b)) {
+  if (has_bias ? autograd::needs_grad(x, w, b) : autograd::needs_grad(x, w)) {  // (an undefined b has no flag)
     auto node = detail::make_pooled<ConvolutionBackward<T>>();
     if (w.requires_grad()) node->input.save(x);
     if (x.requires_grad()) node->weight.save(w);

@@ -129,9 +129,11 @@ Tensor<T> Tensor<T>::index_select(int64_t dim, const Tensor<int64_t>& index) con
     detail::fail<IndexError>({"index_select(): Index to scalar can have only 1 value, got ", index.numel(), " value(s)"});
   const int64_t d = detail::wrap_dim(dim, std::max<int64_t>(this->dim(), 1));
   const Size& s = shape();
-  int64_t outer = 1, inner = 1;
-  for (std::size_t i = 0; i < static_cast<std::size_t>(d) && i < s.size(); ++i) outer *= s[i];
-  for (std::size_t i = static_cast<std::size_t>(d) + 1; i < s.size(); ++i) inner *= s[i];
+  // NOTE: an empty tensor's dims may multiply past int64 ([0, 4, 2^62]); it has no rows to copy, so
+  // outer and inner are 0 (the indices are still checked, first).
+  int64_t outer = numel() > 0 ? 1 : 0, inner = outer;
+  for (std::size_t i = 0; outer > 0 && i < static_cast<std::size_t>(d) && i < s.size(); ++i) outer *= s[i];
+  for (std::size_t i = static_cast<std::size_t>(d) + 1; inner > 0 && i < s.size(); ++i) inner *= s[i];
   const int64_t n = s.empty() ? 1 : s[static_cast<std::size_t>(d)];
   Size out_shape = s;
   if (!s.empty()) out_shape[static_cast<std::size_t>(d)] = index.numel();
@@ -145,8 +147,8 @@ template <class T>
 Tensor<T> Tensor<T>::index(const Tensor<int64_t>& index) const {
   if (dim() == 0) detail::fail<IndexError>({"too many indices for tensor of dimension 0"});
   const int64_t n = size(0);
-  int64_t inner = 1;
-  for (int64_t i = 1; i < dim(); ++i) inner *= size(i);
+  int64_t inner = numel() > 0 ? 1 : 0;  // (0 for an empty tensor, as in index_select)
+  for (int64_t i = 1; inner > 0 && i < dim(); ++i) inner *= size(i);
   std::vector<int64_t> out_shape = index.shape().vec();
   out_shape.insert(out_shape.end(), shape().begin() + 1, shape().end());
   return ops::take_rows(*this, Size(out_shape), 1, n, inner, index, [n](int64_t v) {
