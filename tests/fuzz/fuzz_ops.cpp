@@ -100,11 +100,14 @@ class Bytes {
     const bool grad = next() & 1;
     return et::randn(et::Size(dims)).requires_grad_(grad);
   }
-  /// An int-or-pair argument of the 2-D pooling ops.
-  et::ops::IntPair pair() {
-    if (next() & 1) return et::ops::IntPair(size_arg());
+  /// An int-or-pair argument of the 2-D pooling ops: one number, a pair, or now and then a list of
+  /// 0..3 numbers (an omitted stride, or the wrong length refused).
+  et::ExpandingArray<2> pair() {
+    const uint8_t how = next();
+    if (how % 8 == 0) return sizes<2>();
+    if (how & 1) return et::ExpandingArray<2>(size_arg());
     const int64_t h = size_arg();
-    return et::ops::IntPair(h, size_arg());
+    return et::ExpandingArray<2>{h, size_arg()};
   }
   /// An int-or-list argument of the convolutions: mostly one number, sometimes a list of 0..3 numbers
   /// (the wrong length refused).
@@ -522,7 +525,7 @@ void run(const uint8_t* data, std::size_t size) {
         }
         case 74: {
           const et::Tensor<> x = in.next() % 4 ? in.image(2) : a;
-          const et::ops::IntPair k = in.pair(), st = in.pair(), p = in.pair(), d = in.pair();
+          const et::ExpandingArray<2> k = in.pair(), st = in.pair(), p = in.pair(), d = in.pair();
           const bool ceil = in.next() & 1;
           if (in.next() & 1) s.push(F::max_pool2d_with_indices(x, k, st, p, d, ceil));
           else r = F::max_pool2d(x, k, st, p, d, ceil);
@@ -530,7 +533,7 @@ void run(const uint8_t* data, std::size_t size) {
         }
         case 75: {
           const et::Tensor<> x = in.next() % 4 ? in.image(1) : a;
-          const int64_t k = in.size_arg(), st = in.size_arg(), p = in.size_arg(), d = in.size_arg();
+          const et::ExpandingArray<1> k = in.sizes<1>(), st = in.sizes<1>(), p = in.sizes<1>(), d = in.sizes<1>();
           const bool ceil = in.next() & 1;
           if (in.next() & 1) s.push(F::max_pool1d_with_indices(x, k, st, p, d, ceil));
           else r = F::max_pool1d(x, k, st, p, d, ceil);
@@ -538,7 +541,7 @@ void run(const uint8_t* data, std::size_t size) {
         }
         case 76: {
           const et::Tensor<> x = in.next() % 4 ? in.image(2) : a;
-          const et::ops::IntPair k = in.pair(), st = in.pair(), p = in.pair();
+          const et::ExpandingArray<2> k = in.pair(), st = in.pair(), p = in.pair();
           const bool ceil = in.next() & 1, include_pad = in.next() & 1;
           const std::optional<int64_t> divisor = in.next() % 4 == 0 ? std::optional<int64_t>(in.size_arg()) : std::nullopt;
           r = F::avg_pool2d(x, k, st, p, ceil, include_pad, divisor);
@@ -546,10 +549,11 @@ void run(const uint8_t* data, std::size_t size) {
         }
         case 77: {
           const et::Tensor<> x = in.next() % 4 ? in.image(2) : a;
-          const et::ops::IntPair out = in.pair();
+          const et::ExpandingArray<2> out = in.pair();
           // Open finding (README): an empty batch pooled to [0, C, 2^63 - 1, 2^63 - 1] (as PyTorch's) has
           // dims whose products overflow in the strides that select() / along() compute.
-          if (kSkipKnown && x.numel() == 0 && (out.h > (int64_t{1} << 30) || out.w > (int64_t{1} << 30)))
+          if (kSkipKnown && x.numel() == 0 && out.size() == 2 &&
+              (out[0] > (int64_t{1} << 30) || out[1] > (int64_t{1} << 30)))
             et::detail::fail<et::ValueError>({"open finding: huge pooled sizes of an empty input"});
           r = F::adaptive_avg_pool2d(x, out);
           break;
