@@ -50,10 +50,21 @@ class Size {
   std::vector<int64_t> vec() const { return std::vector<int64_t>(begin(), end()); }
 
   /// The number of elements a tensor of this shape holds (1 for a 0-d shape).
+  /// The number of elements: 0 when a dim is 0, whatever the others multiply to; a product past
+  /// int64 gives the int64 maximum (no tensor has such a shape: its constructor refuses it).
   int64_t numel() const {
     int64_t n = 1;
-    for (int64_t d : *this) n *= d;
-    return n;
+    bool past = false;
+    for (int64_t d : *this) {
+      if (d == 0) return 0;
+#if defined(__GNUC__) || defined(__clang__)
+      past = __builtin_mul_overflow(n, d, &n) || past;
+#else
+      if (d > 0 && n > std::numeric_limits<int64_t>::max() / d) past = true;
+      n = past ? 1 : n * d;
+#endif
+    }
+    return past ? std::numeric_limits<int64_t>::max() : n;
   }
 
   friend bool operator==(const Size& a, const Size& b) {

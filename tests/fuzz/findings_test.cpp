@@ -82,3 +82,24 @@ TEST_CASE("fuzz finding 10: t[i] and index_select of an empty tensor whose dims 
   CHECK(et::zeros({2, 0, 3}).index_select(0, et::tensor<int64_t>({1, 0})).shape() == et::Size({2, 0, 3}));
   CHECK_THROWS_AS(et::zeros({2, 0, 3}).index_select(0, et::tensor<int64_t>({2})), et::IndexError);
 }
+
+TEST_CASE("fuzz finding 11: shape ops on an empty tensor whose dims multiply past int64") {
+  // (issue 19's fuzzing: select of adaptive_avg_pool2d's [0, 2, 2^63 - 1, 2^63 - 1] computed the
+  // contiguous strides 2^63 - 1 times 2^63 - 1, an int64 overflow; an empty window now has strides 0)
+  const int64_t big = std::numeric_limits<int64_t>::max();
+  const auto x = et::zeros({0, 2, big, big});
+  CHECK(x.select(1, 1).shape() == et::Size({0, big, big}));
+  CHECK(x.select(3, big - 1).shape() == et::Size({0, 2, big}));
+  CHECK(x.narrow(2, big - 2, 2).shape() == et::Size({0, 2, 2, big}));
+  CHECK(x.permute({3, 0, 2, 1}).contiguous().shape() == et::Size({big, 0, big, 2}));
+  CHECK(et::cat(std::vector<et::Tensor<float>>{x, x}, 1).shape() == et::Size({0, 4, big, big}));
+  CHECK(et::nn::functional::adaptive_avg_pool2d(et::zeros({0, 2, 3, 3}), {big, big}).select(1, 0).shape() ==
+        et::Size({0, big, big}));
+  // a 0 anywhere empties the product, as in PyTorch; without one, it must fit
+  CHECK(et::zeros({big, big, 0}).numel() == 0);
+  CHECK(et::Size({big, big, 0}).numel() == 0);
+  CHECK_THROWS_WITH_AS(et::zeros({big, big, 1}),
+                       "numel: integer multiplication overflow for a tensor of shape [9223372036854775807, "
+                       "9223372036854775807, 1]",
+                       et::Error);
+}

@@ -543,13 +543,16 @@ struct Window {
   Size shape;
   Size strides;  // (a Size: up to Size::kInline dims, a window costs no heap allocation)
   int64_t offset = 0;
-  /// All of a tensor of `shape`, in its own order.
+  /// All of a tensor of `shape`, in its own order. A shape with no elements gets strides of 0: no
+  /// element is ever addressed, and its other dims may multiply past int64 ([0, 2^62, 2^62], which
+  /// PyTorch makes too), so their products are not taken.
   static Window whole(const Size& shape) {
     Size strides = shape;
+    const bool empty = std::find(shape.begin(), shape.end(), int64_t{0}) != shape.end();
     int64_t s = 1;
     for (std::size_t d = shape.size(); d-- > 0;) {
-      strides[d] = s;
-      s *= shape[d];
+      strides[d] = empty ? 0 : s;
+      if (!empty) s *= shape[d];
     }
     return {shape, std::move(strides), 0};
   }

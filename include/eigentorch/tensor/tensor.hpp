@@ -177,11 +177,14 @@ class Tensor {
     // NOTE: no integer division per dimension here: in a profile of the tour's training step, the
     // one this check used to make took about 3% of the step.
     constexpr int64_t kMaxNumel = std::numeric_limits<int64_t>::max() / static_cast<int64_t>(sizeof(T));
-    int64_t numel = 1;
+    bool empty = false;  // a 0 empties any product: PyTorch makes [2^63 - 1, 0, 2^63 - 1] too
     for (int64_t d : shape) {
       if (d < 0) negative_dimension(shape, d);
-      if (detail::mul_overflows(numel, d, numel) || numel > kMaxNumel) numel_overflow(shape);
+      empty = empty || d == 0;
     }
+    int64_t numel = empty ? 0 : 1;
+    for (std::size_t i = 0; !empty && i < shape.size(); ++i)
+      if (detail::mul_overflows(numel, shape[i], numel) || numel > kMaxNumel) numel_overflow(shape);
     try {
       impl_->storage = detail::make_storage<T>(numel);
     } catch (const std::bad_alloc&) {
