@@ -93,6 +93,58 @@ inline std::function<void()> torch_prepare(int threads) {
 #endif
 }
 
+/// One training epoch of a classifier in eigentorch: model over x in shuffled batches through a
+/// DataLoader, CrossEntropyLoss, Adam(1e-3). (bench.cpp's 9a/9b and conv_bench's digits CNN.)
+struct EtClassifierEpoch {
+  et::data::TensorDataset<float, int64_t> dataset;
+  et::data::DataLoader<et::data::TensorDataset<float, int64_t>> loader;
+  nn::Sequential<> model;
+  nn::CrossEntropyLoss<> loss_fn;
+  et::optim::Adam<> opt;
+  float last_loss = 0;
+  EtClassifierEpoch(const et::Tensor<float>& x, const et::Tensor<int64_t>& y, int64_t batch, nn::Sequential<> m)
+      : dataset(x, y),
+        loader(dataset, et::data::DataLoaderOptions().batch_size(batch).shuffle(true)),
+        model(std::move(m)),
+        opt(model.parameters(), et::optim::AdamOptions(1e-3)) {}
+  void epoch() {
+    model.train();
+    for (auto [xb, yb] : loader) {
+      auto loss = loss_fn(model(xb), yb);
+      opt.zero_grad();
+      loss.backward();
+      opt.step();
+      last_loss = loss.item();
+    }
+  }
+};
+
+#ifdef EIGENTORCH_HAVE_LIBTORCH
+/// The same epoch in libtorch: a randperm, then an index_select of x and y per batch.
+struct LtClassifierEpoch {
+  torch::Tensor x, y;
+  torch::nn::Sequential model;
+  torch::optim::Adam opt;
+  int64_t batch;
+  float last_loss = 0;
+  LtClassifierEpoch(torch::Tensor x_, torch::Tensor y_, int64_t batch_, torch::nn::Sequential m)
+      : x(std::move(x_)), y(std::move(y_)), model(std::move(m)),
+        opt(model->parameters(), torch::optim::AdamOptions(1e-3)), batch(batch_) {}
+  void epoch() {
+    model->train();
+    const torch::Tensor perm = torch::randperm(x.size(0), torch::kLong);
+    for (int64_t b = 0; b < x.size(0); b += batch) {
+      const torch::Tensor idx = perm.slice(0, b, std::min(b + batch, x.size(0)));
+      auto loss = torch::nn::functional::cross_entropy(model->forward(x.index_select(0, idx)), y.index_select(0, idx));
+      opt.zero_grad();
+      loss.backward();
+      opt.step();
+      last_loss = loss.item<float>();
+    }
+  }
+};
+#endif
+
 /// 4. sgemm peak: C = A B with 1024^3 float, through Eigen's product (what eigentorch's large GEMMs
 /// use), through cblas_sgemm when a BLAS is linked, and (with_et_mm) through eigentorch's own mm for
 /// comparison. Sets ctx.peak_gflops to the best GFLOP/s of these rows, either library's.

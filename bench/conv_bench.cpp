@@ -309,65 +309,24 @@ void run_digits_epoch(Context& ctx, std::vector<Goal>& goals) {
   const int64_t n = 1437;
   const auto x = et::from_vector(xv, {n, 1, 8, 8});
   const auto y = et::from_vector(yv, {n});
-  struct EtEpoch {
-    et::data::TensorDataset<float, int64_t> dataset;
-    et::data::DataLoader<et::data::TensorDataset<float, int64_t>> loader;
-    nn::Sequential<> model;
-    nn::CrossEntropyLoss<> loss_fn;
-    et::optim::Adam<> opt;
-    float last_loss = 0;
-    EtEpoch(const et::Tensor<float>& x, const et::Tensor<int64_t>& y)
-        : dataset(x, y),
-          loader(dataset, et::data::DataLoaderOptions().batch_size(32).shuffle(true)),
-          model(nn::Conv2d(nn::Conv2dOptions(1, 16, 3).padding(1).bias(false)), nn::BatchNorm2d(16), nn::ReLU(),
-                nn::MaxPool2d(2), nn::Conv2d(nn::Conv2dOptions(16, 32, 3).padding(1)), nn::ReLU(), nn::MaxPool2d(2),
-                nn::Flatten(), nn::Dropout(0.25), nn::Linear(128, 10)),
-          opt(model.parameters(), et::optim::AdamOptions(1e-3)) {}
-    void epoch() {
-      model.train();
-      for (auto [xb, yb] : loader) {
-        auto loss = loss_fn(model(xb), yb);
-        opt.zero_grad();
-        loss.backward();
-        opt.step();
-        last_loss = loss.item();
-      }
-    }
-  };
   et::manual_seed(1);
-  auto et_epoch = std::make_shared<EtEpoch>(x, y);
+  auto et_epoch = std::make_shared<EtClassifierEpoch>(
+      x, y, 32,
+      nn::Sequential<>(nn::Conv2d(nn::Conv2dOptions(1, 16, 3).padding(1).bias(false)), nn::BatchNorm2d(16), nn::ReLU(),
+                       nn::MaxPool2d(2), nn::Conv2d(nn::Conv2dOptions(16, 32, 3).padding(1)), nn::ReLU(),
+                       nn::MaxPool2d(2), nn::Flatten(), nn::Dropout(0.25), nn::Linear(128, 10)));
   bench::Step lt_step;
 #ifdef EIGENTORCH_HAVE_LIBTORCH
-  struct LtEpoch {
-    torch::Tensor x, y;
-    torch::nn::Sequential model;
-    torch::optim::Adam opt;
-    float last_loss = 0;
-    LtEpoch(const std::vector<float>& xv, const std::vector<int64_t>& yv, int64_t n)
-        : x(torch::from_blob(const_cast<float*>(xv.data()), {n, 1, 8, 8}, torch::kFloat32).clone()),
-          y(torch::from_blob(const_cast<int64_t*>(yv.data()), {n}, torch::kLong).clone()),
-          model(torch::nn::Conv2d(torch::nn::Conv2dOptions(1, 16, 3).padding(1).bias(false)),
-                torch::nn::BatchNorm2d(16), torch::nn::ReLU(), torch::nn::MaxPool2d(torch::nn::MaxPool2dOptions(2)),
-                torch::nn::Conv2d(torch::nn::Conv2dOptions(16, 32, 3).padding(1)), torch::nn::ReLU(),
-                torch::nn::MaxPool2d(torch::nn::MaxPool2dOptions(2)), torch::nn::Flatten(), torch::nn::Dropout(0.25),
-                torch::nn::Linear(128, 10)),
-          opt(model->parameters(), torch::optim::AdamOptions(1e-3)) {}
-    void epoch() {
-      model->train();
-      const int64_t batch = 32;
-      const torch::Tensor perm = torch::randperm(x.size(0), torch::kLong);
-      for (int64_t b = 0; b < x.size(0); b += batch) {
-        const torch::Tensor idx = perm.slice(0, b, std::min(b + batch, x.size(0)));
-        auto loss = torch::nn::functional::cross_entropy(model->forward(x.index_select(0, idx)), y.index_select(0, idx));
-        opt.zero_grad();
-        loss.backward();
-        opt.step();
-        last_loss = loss.item<float>();
-      }
-    }
-  };
+  namespace tnn = torch::nn;
   torch::manual_seed(1);
-  auto lt_epoch = std::make_shared<LtEpoch>(xv, yv, n);
+  auto lt_epoch = std::make_shared<LtClassifierEpoch>(
+      torch::from_blob(const_cast<float*>(xv.data()), {n, 1, 8, 8}, torch::kFloat32).clone(),
+      torch::from_blob(const_cast<int64_t*>(yv.data()), {n}, torch::kLong).clone(), 32,
+      tnn::Sequential(tnn::Conv2d(tnn::Conv2dOptions(1, 16, 3).padding(1).bias(false)), tnn::BatchNorm2d(16),
+                      tnn::ReLU(), tnn::MaxPool2d(tnn::MaxPool2dOptions(2)),
+                      tnn::Conv2d(tnn::Conv2dOptions(16, 32, 3).padding(1)), tnn::ReLU(),
+                      tnn::MaxPool2d(tnn::MaxPool2dOptions(2)), tnn::Flatten(), tnn::Dropout(0.25),
+                      tnn::Linear(128, 10)));
   lt_step = [lt_epoch] { lt_epoch->epoch(); };
 #endif
   const double ratio = compare(ctx, name, [et_epoch] { et_epoch->epoch(); }, lt_step, kDigitsFlopsPerImage * n);

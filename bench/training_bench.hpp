@@ -24,58 +24,17 @@ inline void run_epoch(Context& ctx, const EpochSpec& s) {
   et::manual_seed(7);
   const et::Tensor<float> x = et::randn({s.samples, s.in});
   const et::Tensor<int64_t> y = et::randint(0, s.classes, {s.samples});
-  struct EtEpoch {
-    et::data::TensorDataset<float, int64_t> dataset;
-    et::data::DataLoader<et::data::TensorDataset<float, int64_t>> loader;
-    nn::Sequential<> model;
-    nn::CrossEntropyLoss<> loss_fn;
-    et::optim::Adam<> opt;
-    float last_loss = 0;
-    EtEpoch(const EpochSpec& s, const et::Tensor<float>& x, const et::Tensor<int64_t>& y)
-        : dataset(x, y),
-          loader(dataset, et::data::DataLoaderOptions().batch_size(s.batch).shuffle(true)),
-          model(nn::Linear(s.in, s.hidden), nn::ReLU(), nn::Dropout(0.1), nn::Linear(s.hidden, s.classes)),
-          opt(model.parameters(), et::optim::AdamOptions(1e-3)) {}
-    void epoch() {
-      for (auto [xb, yb] : loader) {
-        auto loss = loss_fn(model(xb), yb);
-        opt.zero_grad();
-        loss.backward();
-        opt.step();
-        last_loss = loss.item();
-      }
-    }
-  };
-  auto et_epoch = std::make_shared<EtEpoch>(s, x, y);
+  auto et_epoch = std::make_shared<EtClassifierEpoch>(
+      x, y, s.batch,
+      nn::Sequential<>(nn::Linear(s.in, s.hidden), nn::ReLU(), nn::Dropout(0.1), nn::Linear(s.hidden, s.classes)));
   std::vector<bench::Contender> contenders{{[et_epoch] { et_epoch->epoch(); }, ctx.et_prepare}};
 #ifdef EIGENTORCH_HAVE_LIBTORCH
-  struct LtEpoch {
-    torch::Tensor x, y;
-    torch::nn::Sequential model;
-    torch::optim::Adam opt;
-    int64_t batch;
-    float last_loss = 0;
-    LtEpoch(const EpochSpec& s, const et::Tensor<float>& ex, const et::Tensor<int64_t>& ey)
-        : x(lt_tensor(ex.to_vector(), s.samples, s.in)),
-          y(torch::from_blob(ey.to_vector().data(), {s.samples}, torch::kLong).clone()),
-          model(torch::nn::Linear(s.in, s.hidden), torch::nn::ReLU(), torch::nn::Dropout(0.1),
-                torch::nn::Linear(s.hidden, s.classes)),
-          opt(model->parameters(), torch::optim::AdamOptions(1e-3)),
-          batch(s.batch) {}
-    void epoch() {
-      const torch::Tensor perm = torch::randperm(x.size(0), torch::kLong);
-      for (int64_t b = 0; b < x.size(0); b += batch) {
-        const torch::Tensor idx = perm.slice(0, b, std::min(b + batch, x.size(0)));
-        auto loss = torch::nn::functional::cross_entropy(model->forward(x.index_select(0, idx)), y.index_select(0, idx));
-        opt.zero_grad();
-        loss.backward();
-        opt.step();
-        last_loss = loss.item<float>();
-      }
-    }
-  };
   torch::manual_seed(7);
-  auto lt_epoch = std::make_shared<LtEpoch>(s, x, y);
+  auto lt_epoch = std::make_shared<LtClassifierEpoch>(
+      lt_tensor(x.to_vector(), s.samples, s.in),
+      torch::from_blob(y.to_vector().data(), {s.samples}, torch::kLong).clone(), s.batch,
+      torch::nn::Sequential(torch::nn::Linear(s.in, s.hidden), torch::nn::ReLU(), torch::nn::Dropout(0.1),
+                            torch::nn::Linear(s.hidden, s.classes)));
   contenders.push_back({[lt_epoch] { lt_epoch->epoch(); }, torch_prepare(ctx.torch_threads.back())});
 #endif
   const auto m = bench::measure(contenders, ctx.opts);

@@ -49,8 +49,7 @@ class Size {
   /// The dims as a std::vector (a copy).
   std::vector<int64_t> vec() const { return std::vector<int64_t>(begin(), end()); }
 
-  /// The number of elements a tensor of this shape holds (1 for a 0-d shape).
-  /// The number of elements: 0 when a dim is 0, whatever the others multiply to; a product past
+  /// The number of elements a tensor of this shape holds (1 for a 0-d shape): 0 when a dim is 0, whatever the others multiply to; a product past
   /// int64 gives the int64 maximum (no tensor has such a shape: its constructor refuses it).
   int64_t numel() const {
     int64_t n = 1;

@@ -84,6 +84,10 @@ TEST_CASE_TEMPLATE("nn::functional pooling forms equal PyTorch's", T, float, dou
   // Python's check of an output size tuple against the input's dims (an int is not checked: a mean)
   CHECK_THROWS_WITH_AS(F::adaptive_avg_pool2d(et::zeros<T>({8, 8}), {2, 2}), ref.text("err.adaptive_avg_pool2d.pair_2d").c_str(),
                        et::ValueError);
+  CHECK_THROWS_WITH_AS(F::adaptive_avg_pool2d(et::zeros<T>({2, 8, 8}), {1, 2, 3}),
+                       ref.text("err.adaptive_avg_pool2d.triple_3d").c_str(), et::ValueError);
+  CHECK_THROWS_WITH_AS(F::adaptive_avg_pool2d(et::zeros<T>({8, 8}), std::vector<int64_t>{5}),
+                       ref.text("err.adaptive_avg_pool2d.one_tuple_2d").c_str(), et::Error);
   CHECK_THROWS_WITH_AS(F::adaptive_avg_pool2d(et::zeros<T>({8, 8}), 2), ref.text("err.adaptive_avg_pool2d.dims").c_str(),
                        et::Error);
 }

@@ -211,6 +211,8 @@ ERRORS = {
     "adaptive_avg_pool2d.negative": lambda: F.adaptive_avg_pool2d(z(1, 1, 8, 8), (-1, 2)),
     "adaptive_avg_pool2d.one_1d": lambda: F.adaptive_avg_pool2d(z(8), 1),
     "adaptive_avg_pool2d.pair_2d": lambda: F.adaptive_avg_pool2d(z(8, 8), (2, 2)),
+    "adaptive_avg_pool2d.triple_3d": lambda: F.adaptive_avg_pool2d(z(2, 8, 8), (1, 2, 3)),
+    "adaptive_avg_pool2d.one_tuple_2d": lambda: F.adaptive_avg_pool2d(z(8, 8), (5,)),
     # a stride given as 0 (not omitted), and size arguments of the wrong length
     "max_pool2d.stride_given_zero": lambda: F.max_pool2d(z(1, 1, 8, 8), 2, 0),
     "max_pool2d.kernel_count": lambda: F.max_pool2d(z(1, 1, 8, 8), (1, 2, 3)),

@@ -20,7 +20,9 @@
 #include <Eigen/Core>
 
 #include <algorithm>  // fill, min, max
+#include <atomic>
 #include <cstdint>
+#include <exception>  // exception_ptr: errors out of the threads
 #include <vector>
 
 #ifdef EIGEN_HAS_OPENMP
@@ -230,29 +232,34 @@ inline int batch_threads(int64_t N) {
   return 1;
 }
 
-/// Which of batch_threads' threads runs this (0 without OpenMP).
-inline int batch_thread() {
-#ifdef EIGEN_HAS_OPENMP
-  return omp_get_thread_num();
-#else
-  return 0;
-#endif
-}
-
-/// Runs body(i) for every i in [0, count), split across `threads` OpenMP threads when there are more
-/// than one, else in order.
+/// Runs body(i, slot) for every i in [0, count), split across `threads` OpenMP threads when there are
+/// more than one (slot: which of them, 0 to threads - 1), else in order with slot 0 (also inside a
+/// caller's own parallel region, where batch_threads gives 1). An exception inside the threads (a
+/// scratch buffer that cannot grow) stops the rest and is rethrown here, not left to terminate.
 template <class F>
 void for_batch(int64_t count, int threads, F body) {
 #ifdef EIGEN_HAS_OPENMP
   if (threads > 1) {
+    std::exception_ptr error;
+    std::atomic<bool> failed{false};
 #pragma omp parallel for schedule(static) num_threads(threads)
-    for (int64_t i = 0; i < count; ++i) body(i);
+    for (int64_t i = 0; i < count; ++i) {
+      if (failed.load(std::memory_order_relaxed)) continue;
+      try {
+        body(i, omp_get_thread_num());
+      } catch (...) {
+#pragma omp critical(eigentorch_for_batch)
+        if (!error) error = std::current_exception();
+        failed = true;
+      }
+    }
+    if (error) std::rethrow_exception(error);
     return;
   }
 #else
   (void)threads;
 #endif
-  for (int64_t i = 0; i < count; ++i) body(i);
+  for (int64_t i = 0; i < count; ++i) body(i, 0);
 }
 
 /// The forward convolution: y [N, O, OH, OW] from x [N, C, H, W], w [O, C, 3, 3] and bias [O] (or null).
@@ -270,7 +277,7 @@ void direct3x3_forward(const Conv3x3Shape& s, const T* x, const T* w, const T* b
   const int64_t Hp = s.OH + 2, Wp = s.OW + 2;
   const T* pwp = wp;
   const T* ppb = pb;
-  for_batch(s.N, batch_threads(s.N), [&](int64_t n) {
+  for_batch(s.N, batch_threads(s.N), [&](int64_t n, int) {
     T* xp = direct_scratch<T, 0>(s.C * Hp * Wp);
     T* yb = s.C > K::CB ? direct_scratch<T, 1>(G * K::BL * s.OH * s.OW) : nullptr;
     K::pad(x + n * s.C * s.H * s.W, s.C, s.H, s.W, s.ph, s.pw, Hp, Wp, xp);
@@ -289,7 +296,7 @@ void direct3x3_backward_input(const Conv3x3Shape& s, const T* gy, const T* w, T*
   K::pack(s.C, s.O, K::BL, [w, &s](int64_t c, int64_t o, int k) { return w[(o * s.C + c) * 9 + (8 - k)]; }, wp);
   const int64_t Hp = s.H + 2, Wp = s.W + 2;
   const T* pwp = wp;
-  for_batch(s.N, batch_threads(s.N), [&](int64_t n) {
+  for_batch(s.N, batch_threads(s.N), [&](int64_t n, int) {
     T* gp = direct_scratch<T, 0>(s.O * Hp * Wp);
     T* yb = s.O > K::CB ? direct_scratch<T, 1>(G * K::BL * s.H * s.W) : nullptr;
     K::pad(gy + n * s.O * s.OH * s.OW, s.O, s.OH, s.OW, 2 - s.ph, 2 - s.pw, Hp, Wp, gp);
@@ -322,7 +329,7 @@ void direct3x3_backward_weight(const Conv3x3Shape& s, const T* x, const T* gy, T
       }
     K::weight_sample(xp, s.C, s.O, s.OH, s.OW, gb, dwp);
   };
-  for_batch(s.N, threads, [&](int64_t n) { sample(n, sums + size * batch_thread()); });
+  for_batch(s.N, threads, [&](int64_t n, int slot) { sample(n, sums + size * slot); });
   for (int t = 1; t < threads; ++t)
     for (int64_t i = 0; i < size; ++i) sums[i] += sums[size * t + i];
   for (int64_t o = 0; o < s.O; ++o)

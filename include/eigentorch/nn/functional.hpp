@@ -372,8 +372,10 @@ Tensor<T> avg_pool2d(const Tensor<T>& x, const ExpandingArray<2>& kernel_size, c
 /// The mean over each of output_size's windows of x's last two dims (F.adaptive_avg_pool2d).
 template <class T>
 Tensor<T> adaptive_avg_pool2d(const Tensor<T>& x, const ExpandingArray<2>& output_size) {
-  if (!output_size.single() && x.dim() <= 2)  // Python's check of a tuple against the input's dims
-    eigentorch::detail::fail<ValueError>({"Input dimension should be at least 3"});
+  // Python's check of a tuple against the input's dims (_list_with_default)
+  const auto listed = static_cast<int64_t>(output_size.size());
+  if (!output_size.single() && x.dim() <= listed)
+    eigentorch::detail::fail<ValueError>({"Input dimension should be at least ", listed + 1});
   return ops::adaptive_avg_pool2d(x, output_size);
 }
 

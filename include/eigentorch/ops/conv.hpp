@@ -184,7 +184,7 @@ void conv_forward_im2col(const ConvGeom& g, bool has_bias, const T* px, const T*
   const int64_t K = g.K(), P = g.P(), Og = g.Og(), HW = g.H * g.W;
   const int threads = batch_threads(g.N);
   const int64_t chunk = conv_chunk(g, threads);
-  for_batch((g.N + chunk - 1) / chunk, threads, [&](int64_t ci) {
+  for_batch((g.N + chunk - 1) / chunk, threads, [&](int64_t ci, [[maybe_unused]] int slot) {
     T* cols = conv_scratch<T, 0>(K * chunk * P);
     T* prod = chunk > 1 ? conv_scratch<T, 1>(Og * chunk * P) : nullptr;
     const int64_t n0 = ci * chunk, nb = std::min(chunk, g.N - n0), ld = nb * P;
@@ -233,7 +233,7 @@ void conv_backward_input_im2col(const ConvGeom& g, const T* pgrad, const T* pw, 
   std::fill(pdx, pdx + g.N * g.C * HW, T(0));
   const int threads = batch_threads(g.N);
   const int64_t chunk = conv_chunk(g, threads);
-  for_batch((g.N + chunk - 1) / chunk, threads, [&](int64_t ci) {
+  for_batch((g.N + chunk - 1) / chunk, threads, [&](int64_t ci, [[maybe_unused]] int slot) {
     T* cols = conv_scratch<T, 0>(K * chunk * P);
     T* rows = chunk > 1 ? conv_scratch<T, 1>(Og * chunk * P) : nullptr;
     const int64_t n0 = ci * chunk, nb = std::min(chunk, g.N - n0), ld = nb * P;
@@ -259,7 +259,7 @@ void conv_backward_weight_im2col(const ConvGeom& g, const T* px, const T* pgrad,
   // with several threads, one sum per thread, added together at the end
   T* sums = threads > 1 ? conv_scratch<T, 3>(threads * g.O * K) : pdw;
   std::fill(sums, sums + (threads > 1 ? threads : 1) * g.O * K, T(0));
-  for_batch((g.N + chunk - 1) / chunk, threads, [&](int64_t ci) {
+  for_batch((g.N + chunk - 1) / chunk, threads, [&](int64_t ci, [[maybe_unused]] int slot) {
     T* cols = conv_scratch<T, 0>(K * chunk * P);
     T* rows = chunk > 1 ? conv_scratch<T, 1>(Og * chunk * P) : nullptr;
     T* part = one_chunk && !transposed ? nullptr : conv_scratch<T, 2>(Og * K);
@@ -267,7 +267,7 @@ void conv_backward_weight_im2col(const ConvGeom& g, const T* px, const T* pgrad,
     for (int64_t gr = 0; gr < g.groups; ++gr) {
       for (int64_t s = 0; s < nb; ++s) im2col(px + ((n0 + s) * g.C + gr * g.Cg()) * HW, g, cols + s * P, ld);
       const T* gg = conv_grad_rows(g, pgrad, n0, nb, gr, rows);
-      T* dw = sums + batch_thread() * g.O * K + gr * Og * K;
+      T* dw = sums + slot * g.O * K + gr * Og * K;
       if (transposed) {
         gemm(K, Og, ld, cols, false, gg, true, part);
         for (int64_t o = 0; o < Og; ++o)
