@@ -448,7 +448,7 @@ TEST_CASE("engine: callbacks run when the outermost pass ends, not when a conver
   CHECK(seen_at_callback == std::vector<float>{3, 3});  // both nested passes were in
 }
 
-TEST_CASE("engine: a failed pass drops its callbacks; a throwing hook or callback fails the pass") {
+TEST_CASE("engine: a failed pass drops its callbacks, a throwing hook or callback fails the pass") {
   auto x = et::tensor({1.0, 2.0}).requires_grad_();
   int callbacks = 0, hook_calls = 0;
   bool fail_hook = false;

@@ -148,7 +148,7 @@ TEST_CASE_TEMPLATE("direct 3x3 kernels: forward, input and weight gradients equa
   }
 }
 
-TEST_CASE("for_batch: every index once, with its thread's slot; an exception in a body reaches the caller") {
+TEST_CASE("for_batch: every index once, with its thread's slot, an exception in a body reaches the caller") {
   std::vector<int> seen(10, 0);
   std::vector<int> slots(10, -1);
   det::for_batch(10, det::batch_threads(10), [&](int64_t i, int slot) {

@@ -275,7 +275,7 @@ TEST_CASE("distributed: buckets in reverse registration order, the first closing
   CHECK(ddp3.bucket_indices() == std::vector<std::vector<int64_t>>{{3, 2}, {1, 0}});
 }
 
-TEST_CASE("distributed: no_sync accumulates locally; the next synchronised backward averages the sums") {
+TEST_CASE("distributed: no_sync accumulates locally, the next synchronised backward averages the sums") {
   ensure_group();
   const float r = static_cast<float>(dist::get_rank());
   et::manual_seed(3);
@@ -298,7 +298,7 @@ TEST_CASE("distributed: no_sync accumulates locally; the next synchronised backw
   CHECK(model.weight.grad().to_vector() == std::vector<float>{1 + r, 2, 3});
 }
 
-TEST_CASE("distributed: gradient_as_bucket_view: .grad is the bucket's slot; no_sync accumulates into it") {
+TEST_CASE("distributed: gradient_as_bucket_view: .grad is the bucket's slot, no_sync accumulates into it") {
   ensure_group();
   const float r = static_cast<float>(dist::get_rank());
   et::manual_seed(3);
@@ -342,7 +342,7 @@ struct Branchy : nn::Module<float> {
   }
 };
 
-TEST_CASE("distributed: a parameter some ranks did not use is averaged with zeros; one no rank used keeps its .grad") {
+TEST_CASE("distributed: a parameter some ranks did not use is averaged with zeros, one no rank used keeps its .grad") {
   ensure_group();
   Branchy model;
   nn::parallel::DistributedDataParallel ddp(model);

@@ -285,7 +285,7 @@ TEST_CASE_TEMPLATE("ModuleList draws its children in argument order and names th
   }
 }
 
-TEST_CASE("ModuleList: the user's forward loops over it; append, extend, insert, index, errors") {
+TEST_CASE("ModuleList: the user's forward loops over it, append, extend, insert, index, errors") {
   et::manual_seed(0);
   nn::ModuleList layers;
   static_assert(std::is_same_v<decltype(layers), nn::ModuleList<float>>);

@@ -100,7 +100,7 @@ TEST_CASE_TEMPLATE("Conv2d: weight and bias as members, forward is F.conv2d with
   CHECK(conv1(x1).to_vector() == nn::functional::conv1d(x1, conv1.weight, conv1.bias).to_vector());
 }
 
-TEST_CASE_TEMPLATE("Conv2d in a Sequential: drawn in argument order; forward and gradients equal PyTorch's", T, float,
+TEST_CASE_TEMPLATE("Conv2d in a Sequential: drawn in argument order, forward and gradients equal PyTorch's", T, float,
                    double) {
   et::manual_seed(11);
   nn::Sequential<T> model(nn::Conv2d<T>(nn::Conv2dOptions(1, 4, 3).padding(1)), nn::ReLU<T>(),

@@ -52,7 +52,7 @@ TEST_CASE_TEMPLATE("dropout: masks, consecutive masks, the next draws and the gr
   }
 }
 
-TEST_CASE_TEMPLATE("Dropout: in a seeded model it draws PyTorch's masks; in eval mode it is the identity", T, float, double) {
+TEST_CASE_TEMPLATE("Dropout: in a seeded model it draws PyTorch's masks, in eval mode it is the identity", T, float, double) {
   et::manual_seed(3);
   et::nn::Sequential<T> model(et::nn::Linear<T>(4, 6), et::nn::ReLU<T>(), et::nn::Dropout<T>(0.25), et::nn::Linear<T>(6, 2));
   CHECK(model.repr() == ref.text("dropout.model_repr"));
@@ -65,7 +65,7 @@ TEST_CASE_TEMPLATE("Dropout: in a seeded model it draws PyTorch's masks; in eval
   CHECK(drop(x).is_same(x));
 }
 
-TEST_CASE_TEMPLATE("dropout: p = 0, evaluation and empty input return the input itself; p = 1 gives x * 0", T, float, double) {
+TEST_CASE_TEMPLATE("dropout: p = 0, evaluation and empty input return the input itself, p = 1 gives x * 0", T, float, double) {
   auto x = ref.tensor_of<T>("dropout.p1.x", {3, 4}).requires_grad_();
   CHECK(F::dropout(x, 0.0).is_same(x));
   CHECK(F::dropout(x, 0.5, false).is_same(x));
@@ -115,7 +115,7 @@ const Dropout2dCase kCases2d[] = {
     {"a", 0.5, {4, 3, 2, 2}}, {"b", 0.2, {2, 5, 3, 3}}, {"c", 0.9, {3, 6, 2, 1}}, {"three_d", 0.5, {3, 4, 5}}};
 }  // namespace
 
-TEST_CASE_TEMPLATE("dropout2d: whole channels zeroed; masks, consecutive masks, the next draws and the gradient equal "
+TEST_CASE_TEMPLATE("dropout2d: whole channels zeroed, masks, consecutive masks, the next draws and the gradient equal "
                    "PyTorch's after manual_seed", T, float, double) {
   for (const Dropout2dCase& c : kCases2d) {
     CAPTURE(c.key);

@@ -169,7 +169,7 @@ TEST_CASE_TEMPLATE("orthogonal_ makes orthonormal rows or columns, times gain", 
   CHECK(empty.numel() == 0);
 }
 
-TEST_CASE("trunc_normal_ stays in [a, b]; kaiming of an empty tensor draws nothing") {
+TEST_CASE("trunc_normal_ stays in [a, b], kaiming of an empty tensor draws nothing") {
   et::manual_seed(1);
   et::Tensor<float> t(et::Size{1000});
   init::trunc_normal_(t, 0.0, 1.0, -0.5, 0.25);

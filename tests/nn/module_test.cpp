@@ -447,7 +447,7 @@ TEST_CASE("requires_grad_ and train(bool) reach every parameter and descendant")
   for (auto* m : tree.modules()) CHECK(m->is_training());
 }
 
-TEST_CASE("a non-persistent buffer is a buffer but not state; load_state_dict leaves it alone") {
+TEST_CASE("a non-persistent buffer is a buffer but not state, load_state_dict leaves it alone") {
   Block block;
   auto sd = block.state_dict();
   CHECK_FALSE(sd.contains("scratch"));

@@ -47,7 +47,7 @@ const BatchNormCase kCases[] = {{"nc", 0.1, true, true},
 
 }  // namespace
 
-TEST_CASE_TEMPLATE("LayerNorm: weight 1, bias 0; forward and gradients equal F.layer_norm's (PyTorch's values)", T, float,
+TEST_CASE_TEMPLATE("LayerNorm: weight 1, bias 0, forward and gradients equal F.layer_norm's (PyTorch's values)", T, float,
                    double) {
   et::nn::LayerNorm<T> norm({4});
   CHECK(norm.weight.to_vector() == std::vector<T>(4, T(1)));
@@ -145,7 +145,7 @@ TEST_CASE_TEMPLATE("BatchNorm1d: three training steps (outputs, gradients, runni
   }
 }
 
-TEST_CASE("BatchNorm1d: in a Sequential, state_dict has PyTorch's keys in PyTorch's order; load_state_dict restores "
+TEST_CASE("BatchNorm1d: in a Sequential, state_dict has PyTorch's keys in PyTorch's order, load_state_dict restores "
           "the running statistics") {
   et::nn::Sequential<float> model(et::nn::Linear<float>(3, 4), et::nn::BatchNorm1d<float>(4), et::nn::ReLU<float>(),
                                   et::nn::Linear<float>(4, 2));
@@ -172,7 +172,7 @@ TEST_CASE("BatchNorm1d: PyTorch's errors (one value per channel, wrong channels,
   CHECK(bn(et::zeros({1, 4})).numel() == 4);  // one sample is fine in evaluation
 }
 
-TEST_CASE_TEMPLATE("F.layer_norm and F.batch_norm give PyTorch's values; F.batch_norm checks the batch when training", T,
+TEST_CASE_TEMPLATE("F.layer_norm and F.batch_norm give PyTorch's values, F.batch_norm checks the batch when training", T,
                    float, double) {
   namespace F = eigentorch::nn::functional;
   const std::string k = "layer_norm.two_dims";

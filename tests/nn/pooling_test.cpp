@@ -92,7 +92,7 @@ TEST_CASE_TEMPLATE("nn::functional pooling forms equal PyTorch's", T, float, dou
                        et::Error);
 }
 
-TEST_CASE("pooling modules: reprs as PyTorch 1.13 prints them; options read back; float deduced") {
+TEST_CASE("pooling modules: reprs as PyTorch 1.13 prints them, options read back, float deduced") {
   CHECK(nn::MaxPool2d<float>(2).repr() == ref.text("repr.max_pool2d"));
   CHECK(nn::MaxPool2d<float>(nn::MaxPool2dOptions({2, 3}).stride(1).padding({1, 0}).dilation(2).ceil_mode(true)).repr() ==
         ref.text("repr.max_pool2d_full"));

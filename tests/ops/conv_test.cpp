@@ -178,7 +178,7 @@ TEST_CASE("conv1d / conv2d: gradcheck in double for every case") {
   }
 }
 
-TEST_CASE("conv2d: only the gradients asked for; the input alone, the weight alone") {
+TEST_CASE("conv2d: only the gradients asked for, the input alone, the weight alone") {
   const Case& c = kCases[1];  // pad1
   Inputs<double> in = inputs_of<double>(c);
   const auto up = ref.tensor_of<double>("pad1.up", ref.ints("pad1.y_shape"));

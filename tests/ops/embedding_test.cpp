@@ -45,7 +45,7 @@ TEST_CASE_TEMPLATE("embedding: rows and gradients equal PyTorch's for its weight
   }
 }
 
-TEST_CASE("embedding: an empty index gives [0, dim] and a zero gradient; no grad, no node") {
+TEST_CASE("embedding: an empty index gives [0, dim] and a zero gradient, no grad, no node") {
   auto weight = et::randn<double>({4, 2}).requires_grad_();
   Tensor<double> y = et::ops::embedding(et::zeros<int64_t>({0}), weight);
   CHECK(y.shape().vec() == std::vector<int64_t>{0, 2});

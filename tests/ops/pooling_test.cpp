@@ -108,7 +108,7 @@ void check_indices(const Tensor<int64_t>& idx, const std::string& key) {
 
 }  // namespace
 
-TEST_CASE_TEMPLATE("max_pool2d: values, indices and gradients equal PyTorch's (ties: the first maximum; NaN wins)", T,
+TEST_CASE_TEMPLATE("max_pool2d: values, indices and gradients equal PyTorch's (ties: the first maximum, NaN wins)", T,
                    float, double) {
   for (const MaxCase& c : kMax2d) {
     CAPTURE(c.key);
@@ -154,7 +154,7 @@ TEST_CASE_TEMPLATE("avg_pool2d: values and gradients equal PyTorch's for padding
 }
 
 TEST_CASE_TEMPLATE("adaptive_avg_pool2d: values and gradients equal PyTorch's (windows that divide, that do not, that "
-                   "overlap; the 1x1 mean)", T, float, double) {
+                   "overlap, the 1x1 mean)", T, float, double) {
   for (const AdaptiveCase& c : kAdaptive) {
     CAPTURE(c.key);
     const std::string k = std::string("adaptive_avg_pool2d.") + c.key;
@@ -197,7 +197,7 @@ TEST_CASE("pooling: gradcheck in double (max pooling on inputs without ties)") {
   }
 }
 
-TEST_CASE("pooling: without autograd, no node; max_pool1d then allows an empty output as PyTorch does") {
+TEST_CASE("pooling: without autograd, no node, max_pool1d then allows an empty output as PyTorch does") {
   const Tensor<float> x = et::randn({1, 2, 6, 6});
   CHECK(et::ops::max_pool2d(x, 2).grad_fn() == nullptr);
   CHECK(et::ops::avg_pool2d(x, 2).grad_fn() == nullptr);

@@ -261,7 +261,7 @@ TEST_CASE_TEMPLATE("reduce: no elements give PyTorch's values", T, float, double
   CHECK(none_by_3.cumsum(1).shape() == et::Size({0, 3}));
 }
 
-TEST_CASE_TEMPLATE("reduce: free functions agree with methods; var(1) reduces dim 1", T, float, double) {
+TEST_CASE_TEMPLATE("reduce: free functions agree with methods, var(1) reduces dim 1", T, float, double) {
   et::manual_seed(2);
   Tensor<T> x = et::randn<T>({3, 4});
   CHECK(et::max(x).item() == x.max().item());

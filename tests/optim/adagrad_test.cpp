@@ -47,7 +47,7 @@ TEST_CASE("AdagradOptions: PyTorch's defaults, chained setters") {
   CHECK(p.maximize());
 }
 
-TEST_CASE_TEMPLATE("Adagrad's state exists from construction; steps decay the rate", T, float, double) {
+TEST_CASE_TEMPLATE("Adagrad's state exists from construction, steps decay the rate", T, float, double) {
   auto p = et::tensor<T>({1.0, -2.0}).requires_grad_();
   auto q = et::tensor<T>({3.0}).requires_grad_();
   optim::Adagrad<T> opt({p, q}, optim::AdagradOptions(0.5).lr_decay(1.0).initial_accumulator_value(0.25));

@@ -119,7 +119,7 @@ TEST_CASE("serialize zip: torch.save's archive: records by name, 64-byte aligned
   }
 }
 
-TEST_CASE("serialize zip: a zip written by Python's zipfile reads; a deflated one is refused by name") {
+TEST_CASE("serialize zip: a zip written by Python's zipfile reads, a deflated one is refused by name") {
   CHECK(et::testing::canon(ser::load_pt(pt_fixture("repacked.pt"))) ==
         et::testing::canon(ser::load_pt(pt_fixture("state_dict.pt"))));
   CHECK_THROWS_WITH_AS(ser::load_pt(pt_fixture("deflated.pt")),
