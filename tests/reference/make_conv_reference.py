@@ -66,6 +66,24 @@ CASES = {
     "c1_unbatched": (1, (3, 10), (4, 3, 3), 1, 1, 1, 1, True),
 }
 
+
+def run_case(key, dname, fn, x0, w0, b0, up, **options):
+    """fn(x, w, b, **options) in dname's type (b0 None: no bias), backward from up(y) (double, the
+    upstream gradient for y's shape); stores y and the gradients under key.dname; returns y."""
+    dtype = DTYPES[dname]
+    x = x0.to(dtype).requires_grad_()
+    w = w0.to(dtype).requires_grad_()
+    b = b0.to(dtype).requires_grad_() if b0 is not None else None
+    y = fn(x, w, b, **options)
+    y.backward(up(y).to(dtype))
+    put(f"{key}.{dname}.y", y)
+    put(f"{key}.{dname}.gx", x.grad)
+    put(f"{key}.{dname}.gw", w.grad)
+    if b is not None:
+        put(f"{key}.{dname}.gb", b.grad)
+    return y
+
+
 for seed, (key, (dims, xs, ws, stride, padding, dilation, groups, bias)) in enumerate(CASES.items()):
     x0 = inputs(100 + seed, *xs)
     w0 = inputs(200 + seed, *ws)
@@ -74,20 +92,12 @@ for seed, (key, (dims, xs, ws, stride, padding, dilation, groups, bias)) in enum
     put(f"{key}.w", w0)
     put(f"{key}.b", b0)
     fn = F.conv1d if dims == 1 else F.conv2d
-    for dname, dtype in DTYPES.items():
-        x = x0.to(dtype).requires_grad_()
-        w = w0.to(dtype).requires_grad_()
-        b = b0.to(dtype).requires_grad_() if bias else None
-        y = fn(x, w, b, stride=stride, padding=padding, dilation=dilation, groups=groups)
+    for dname in DTYPES:
+        y = run_case(key, dname, fn, x0, w0, b0 if bias else None, lambda y: inputs(400 + seed, *y.shape),
+                     stride=stride, padding=padding, dilation=dilation, groups=groups)
         up0 = inputs(400 + seed, *y.shape)
         put(f"{key}.up", up0)
         put(f"{key}.y_shape", list(y.shape))
-        y.backward(up0.to(dtype))
-        put(f"{key}.{dname}.y", y)
-        put(f"{key}.{dname}.gx", x.grad)
-        put(f"{key}.{dname}.gw", w.grad)
-        if bias:
-            put(f"{key}.{dname}.gb", b.grad)
         strings[f"{key}.node"] = type(y.grad_fn).__name__
 
 # ---- the direct 3x3 kernels ----------------------------------------------------------------------
@@ -112,17 +122,7 @@ for key, (seed, xs, ws, padding, bias, dnames) in DIRECT.items():
     up0 = torch.randn(*y_shape, dtype=torch.float64)
     put(f"{key}.y_shape", list(y_shape))
     for dname in dnames:
-        dtype = DTYPES[dname]
-        x = x0.to(dtype).requires_grad_()
-        w = w0.to(dtype).requires_grad_()
-        b = b0.to(dtype).requires_grad_() if bias else None
-        y = F.conv2d(x, w, b, padding=padding)
-        y.backward(up0.to(dtype))
-        put(f"{key}.{dname}.y", y)
-        put(f"{key}.{dname}.gx", x.grad)
-        put(f"{key}.{dname}.gw", w.grad)
-        if bias:
-            put(f"{key}.{dname}.gb", b.grad)
+        run_case(key, dname, F.conv2d, x0, w0, b0 if bias else None, lambda y: up0, padding=padding)
 
 # ---- modules --------------------------------------------------------------------------------------
 # name: (constructor, C++ spelling for the reader)

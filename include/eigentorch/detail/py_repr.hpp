@@ -7,6 +7,9 @@
 
 namespace eigentorch::detail {
 
+/// A bool as Python prints it: "True" or "False".
+inline const char* py_bool(bool b) { return b ? "True" : "False"; }
+
 /// A double as Python's str() prints it: the shortest digits that read back the same, with ".0" on
 /// integral values.
 [[gnu::cold]] inline std::string py_float(double v) {

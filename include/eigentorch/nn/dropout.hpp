@@ -17,7 +17,7 @@ template <class T>
 class DropoutBase : public Module<T> {
  public:
   std::string extra_repr() const override {
-    return "p=" + eigentorch::detail::py_float(p_) + ", inplace=" + (inplace_ ? "True" : "False");
+    return "p=" + eigentorch::detail::py_float(p_) + ", inplace=" + eigentorch::detail::py_bool(inplace_);
   }
   double p() const { return p_; }
 

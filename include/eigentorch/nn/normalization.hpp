@@ -49,7 +49,8 @@ class LayerNorm : public Module<T> {
     std::string s = "(";
     for (std::size_t i = 0; i < shape_.size(); ++i) s += (i ? ", " : "") + std::to_string(shape_[i]);
     s += shape_.size() == 1 ? ",)" : ")";
-    return s + ", eps=" + eigentorch::detail::py_float(eps_) + ", elementwise_affine=" + (affine_ ? "True" : "False");
+    return s + ", eps=" + eigentorch::detail::py_float(eps_) +
+           ", elementwise_affine=" + eigentorch::detail::py_bool(affine_);
   }
   const Size& normalized_shape() const { return shape_; }
 
@@ -108,7 +109,8 @@ class BatchNormBase : public Module<T> {
   std::string extra_repr() const override {
     return std::to_string(num_features_) + ", eps=" + eigentorch::detail::py_float(eps_) +
            ", momentum=" + (momentum_ ? eigentorch::detail::py_float(*momentum_) : std::string("None")) +
-           ", affine=" + (affine_ ? "True" : "False") + ", track_running_stats=" + (track_ ? "True" : "False");
+           ", affine=" + eigentorch::detail::py_bool(affine_) +
+           ", track_running_stats=" + eigentorch::detail::py_bool(track_);
   }
   int64_t num_features() const { return num_features_; }
 

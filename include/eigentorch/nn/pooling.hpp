@@ -3,6 +3,7 @@
 // PyTorch's repr. No parameters: forward is the nn::functional form.
 #pragma once
 
+#include "../detail/py_repr.hpp"
 #include "functional.hpp"
 #include "module.hpp"
 
@@ -13,10 +14,6 @@
 #include <tuple>
 
 namespace eigentorch::nn {
-
-namespace detail {
-inline std::string py_bool(bool b) { return b ? "True" : "False"; }
-}  // namespace detail
 
 #define EIGENTORCH_POOL_OPTION(Self, Type, name, initial) \
  public:                                                 \
@@ -72,7 +69,7 @@ class MaxPoolNd : public Module<T> {
   std::string extra_repr() const override {
     const auto& o = options_;
     return "kernel_size=" + o.kernel_size().str() + ", stride=" + o.stride().str() + ", padding=" + o.padding().str() +
-           ", dilation=" + o.dilation().str() + ", ceil_mode=" + detail::py_bool(o.ceil_mode());
+           ", dilation=" + o.dilation().str() + ", ceil_mode=" + eigentorch::detail::py_bool(o.ceil_mode());
   }
   const MaxPoolOptions<D>& options() const { return options_; }
 

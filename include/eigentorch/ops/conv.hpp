@@ -144,6 +144,20 @@ inline int64_t conv_chunk(const ConvGeom& g, int threads) {
   return std::max<int64_t>(1, std::min<int64_t>(g.chunk(), (g.N + threads - 1) / threads));
 }
 
+/// The im2col paths' loop: body(n0, nb, cols, rows, slot) for each chunk of nb samples from n0
+/// (conv_chunk), split across `threads` (for_batch; slot: the thread's), with the thread's scratch
+/// for the chunk's columns [K, nb P] and, when a chunk holds several samples, for [Og, nb P] rows.
+template <class T, class F>
+void for_conv_chunks(const ConvGeom& g, int threads, F body) {
+  const int64_t chunk = conv_chunk(g, threads), P = g.P();
+  for_batch((g.N + chunk - 1) / chunk, threads, [&](int64_t ci, int slot) {
+    T* cols = conv_scratch<T, 0>(g.K() * chunk * P);
+    T* rows = chunk > 1 ? conv_scratch<T, 1>(g.Og() * chunk * P) : nullptr;
+    const int64_t n0 = ci * chunk;
+    body(n0, std::min(chunk, g.N - n0), cols, rows, slot);
+  });
+}
+
 /// Which parts of a convolution the direct 3x3 kernels (backend/conv_kernels.hpp) compute; im2col
 /// does the rest.
 struct ConvDirect {
@@ -182,12 +196,8 @@ inline Conv3x3Shape conv3x3_shape(const ConvGeom& g) { return {g.N, g.C, g.H, g.
 template <class T>
 void conv_forward_im2col(const ConvGeom& g, bool has_bias, const T* px, const T* pw, const T* pb, T* py) {
   const int64_t K = g.K(), P = g.P(), Og = g.Og(), HW = g.H * g.W;
-  const int threads = batch_threads(g.N);
-  const int64_t chunk = conv_chunk(g, threads);
-  for_batch((g.N + chunk - 1) / chunk, threads, [&](int64_t ci, [[maybe_unused]] int slot) {
-    T* cols = conv_scratch<T, 0>(K * chunk * P);
-    T* prod = chunk > 1 ? conv_scratch<T, 1>(Og * chunk * P) : nullptr;
-    const int64_t n0 = ci * chunk, nb = std::min(chunk, g.N - n0), ld = nb * P;
+  for_conv_chunks<T>(g, batch_threads(g.N), [&](int64_t n0, int64_t nb, T* cols, T* prod, int) {
+    const int64_t ld = nb * P;
     for (int64_t gr = 0; gr < g.groups; ++gr) {
       for (int64_t s = 0; s < nb; ++s) im2col(px + ((n0 + s) * g.C + gr * g.Cg()) * HW, g, cols + s * P, ld);
       const T* w = pw + gr * Og * K;
@@ -231,12 +241,8 @@ template <class T>
 void conv_backward_input_im2col(const ConvGeom& g, const T* pgrad, const T* pw, T* pdx) {
   const int64_t K = g.K(), P = g.P(), Og = g.Og(), HW = g.H * g.W;
   std::fill(pdx, pdx + g.N * g.C * HW, T(0));
-  const int threads = batch_threads(g.N);
-  const int64_t chunk = conv_chunk(g, threads);
-  for_batch((g.N + chunk - 1) / chunk, threads, [&](int64_t ci, [[maybe_unused]] int slot) {
-    T* cols = conv_scratch<T, 0>(K * chunk * P);
-    T* rows = chunk > 1 ? conv_scratch<T, 1>(Og * chunk * P) : nullptr;
-    const int64_t n0 = ci * chunk, nb = std::min(chunk, g.N - n0), ld = nb * P;
+  for_conv_chunks<T>(g, batch_threads(g.N), [&](int64_t n0, int64_t nb, T* cols, T* rows, int) {
+    const int64_t ld = nb * P;
     for (int64_t gr = 0; gr < g.groups; ++gr) {
       const T* gg = conv_grad_rows(g, pgrad, n0, nb, gr, rows);
       gemm(K, ld, Og, pw + gr * Og * K, true, gg, false, cols);
@@ -250,8 +256,7 @@ template <class T>
 void conv_backward_weight_im2col(const ConvGeom& g, const T* px, const T* pgrad, T* pdw) {
   const int64_t K = g.K(), P = g.P(), Og = g.Og(), HW = g.H * g.W;
   const int threads = batch_threads(g.N);
-  const int64_t chunk = conv_chunk(g, threads);
-  const bool one_chunk = chunk >= g.N;
+  const bool one_chunk = conv_chunk(g, threads) >= g.N;
   // NOTE: measured, Eigen's blocked product is faster with the shorter side as the result's columns:
   // with more weights per filter than filters (K > Og: 64 -> 64 channels, 3x3) it makes dw^T [K, Og] =
   // cols G^T (23% faster there) and transposes it after.
@@ -259,11 +264,9 @@ void conv_backward_weight_im2col(const ConvGeom& g, const T* px, const T* pgrad,
   // with several threads, one sum per thread, added together at the end
   T* sums = threads > 1 ? conv_scratch<T, 3>(threads * g.O * K) : pdw;
   std::fill(sums, sums + (threads > 1 ? threads : 1) * g.O * K, T(0));
-  for_batch((g.N + chunk - 1) / chunk, threads, [&](int64_t ci, [[maybe_unused]] int slot) {
-    T* cols = conv_scratch<T, 0>(K * chunk * P);
-    T* rows = chunk > 1 ? conv_scratch<T, 1>(Og * chunk * P) : nullptr;
+  for_conv_chunks<T>(g, threads, [&](int64_t n0, int64_t nb, T* cols, T* rows, int slot) {
     T* part = one_chunk && !transposed ? nullptr : conv_scratch<T, 2>(Og * K);
-    const int64_t n0 = ci * chunk, nb = std::min(chunk, g.N - n0), ld = nb * P;
+    const int64_t ld = nb * P;
     for (int64_t gr = 0; gr < g.groups; ++gr) {
       for (int64_t s = 0; s < nb; ++s) im2col(px + ((n0 + s) * g.C + gr * g.Cg()) * HW, g, cols + s * P, ld);
       const T* gg = conv_grad_rows(g, pgrad, n0, nb, gr, rows);
